@@ -1,0 +1,1205 @@
+//! Stage 3: decide, for every paragraph of a page, content or boilerplate, and why.
+//!
+//! The classifier works in four steps, each a named rule or a named pass so that every drop
+//! carries a [`Reason`]:
+//!
+//! 1. **Hard rules** look at one paragraph: UI strings, "related news" headings, breadcrumbs,
+//!    tag lists, timestamps, bylines, captions, sign-offs, foreign-language text, repeated teaser
+//!    titles.
+//! 2. **jusText classes**: the rest are `good`, `near-good`, `short` or `bad` by length and
+//!    stopword density (stopword lists of the document's language).
+//! 3. **Context smoothing** (jusText): `short` and `near-good` paragraphs take the class of their
+//!    neighbourhood.
+//! 4. **Main content block**: a maximum-sum run of paragraphs (content scores positive,
+//!    boilerplate negative, "related" headings as walls) is the article. Good prose outside it
+//!    stays only when it shares the main block's vocabulary, which is how teasers about other
+//!    stories go even when they are well-formed prose.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::language::Language;
+use crate::segment::Paragraph;
+
+/// Why a paragraph or a document was dropped.
+///
+/// One enum for the whole tool: the classifier, the dedup stage and the document-level filters
+/// use it, and the CLI summary, `--explain` output and tests name drops by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reason {
+    /// Menu and navigation lines: runs of short items without sentence structure.
+    Navigation,
+    /// Interface strings: log in, share, reactions, read more, newsletter, cookie notices.
+    UiString,
+    /// A breadcrumb trail such as `Home / News / World`.
+    Breadcrumb,
+    /// A list of tags or topics (`Tags: a, b, c`).
+    TagList,
+    /// An author line (`By Jane Doe`, `Name - Name 22:19, 2024/04/02`).
+    Byline,
+    /// A date or time on its own line.
+    Timestamp,
+    /// A photo caption or image credit.
+    Caption,
+    /// A sign-off such as a lone news agency name after the article.
+    SignOff,
+    /// The heading of a "related / most viewed / see more / other news" block.
+    RelatedHeading,
+    /// An item of a teaser block: another story's title, time or summary.
+    Teaser,
+    /// A short fragment in a boilerplate neighbourhood.
+    ShortFragment,
+    /// Text without the function words of running prose (keyword lists, product grids).
+    NotProse,
+    /// A paragraph in another language than its document.
+    ForeignLanguage,
+    /// Good prose outside the main content block that does not share its vocabulary.
+    Unrelated,
+    /// A paragraph whose shingles were mostly seen before, in this page or earlier in the corpus.
+    Duplicate,
+    /// A document whose language was not selected with `--lang`.
+    LanguageNotSelected,
+    /// A document left with no content at all.
+    NoContent,
+}
+
+impl Reason {
+    /// Every reason, in a stable order (for summaries).
+    pub const ALL: [Reason; 17] = [
+        Reason::Navigation,
+        Reason::UiString,
+        Reason::Breadcrumb,
+        Reason::TagList,
+        Reason::Byline,
+        Reason::Timestamp,
+        Reason::Caption,
+        Reason::SignOff,
+        Reason::RelatedHeading,
+        Reason::Teaser,
+        Reason::ShortFragment,
+        Reason::NotProse,
+        Reason::ForeignLanguage,
+        Reason::Unrelated,
+        Reason::Duplicate,
+        Reason::LanguageNotSelected,
+        Reason::NoContent,
+    ];
+
+    /// The reason's stable snake_case name, as in `--explain` output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Navigation => "navigation",
+            Reason::UiString => "ui_string",
+            Reason::Breadcrumb => "breadcrumb",
+            Reason::TagList => "tag_list",
+            Reason::Byline => "byline",
+            Reason::Timestamp => "timestamp",
+            Reason::Caption => "caption",
+            Reason::SignOff => "sign_off",
+            Reason::RelatedHeading => "related_heading",
+            Reason::Teaser => "teaser",
+            Reason::ShortFragment => "short_fragment",
+            Reason::NotProse => "not_prose",
+            Reason::ForeignLanguage => "foreign_language",
+            Reason::Unrelated => "unrelated",
+            Reason::Duplicate => "duplicate",
+            Reason::LanguageNotSelected => "language_not_selected",
+            Reason::NoContent => "no_content",
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// jusText's paragraph classes, before and after context smoothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// Boilerplate.
+    Bad,
+    /// Too short to judge alone.
+    Short,
+    /// Prose-like but short or with few stopwords.
+    NearGood,
+    /// Content-like prose.
+    Good,
+}
+
+/// What the classifier measured about one paragraph: the inputs of its decision, written by
+/// `--explain`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Features {
+    /// Characters.
+    pub chars: u32,
+    /// Words (Unicode word boundaries).
+    pub words: u32,
+    /// Share of words that are stopwords of the document's language.
+    pub stopword_density: f32,
+    /// Sentence-ending punctuation marks followed by a space or the end.
+    pub sentence_ends: u32,
+    /// The paragraph ends with terminal punctuation.
+    pub ends_with_punct: bool,
+    /// Share of words starting with an upper-case letter.
+    pub titlecase_share: f32,
+    /// Share of letters that are upper case.
+    pub uppercase_share: f32,
+    /// Share of non-space characters that are digits.
+    pub digit_share: f32,
+    /// The class from length and stopwords alone.
+    pub initial: Option<Class>,
+    /// The class after context smoothing.
+    pub smoothed: Option<Class>,
+    /// Whether the paragraph lies in the main content block.
+    pub in_main_block: bool,
+    /// Share of the paragraph's content words found in the main block (outside it only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
+}
+
+/// The classifier's verdict on one paragraph.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    /// `None` when kept, else why it was dropped.
+    pub reason: Option<Reason>,
+    /// What the decision used.
+    pub features: Features,
+}
+
+/// Tunable thresholds of the classifier; the defaults were tuned on the WCXB dev split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifierOptions {
+    /// Below this many characters a paragraph is `short` (jusText `length_low`).
+    pub length_low: u32,
+    /// From this many characters a prose paragraph can be `good` (jusText `length_high`).
+    pub length_high: u32,
+    /// Stopword density below which a paragraph is `bad` (jusText `stopwords_low`).
+    pub stopwords_low: f32,
+    /// Stopword density from which a long paragraph is `good` (jusText `stopwords_high`).
+    pub stopwords_high: f32,
+    /// Minimum share of content words found in the main block for prose outside it to stay.
+    pub min_similarity: f32,
+}
+
+impl Default for ClassifierOptions {
+    fn default() -> Self {
+        ClassifierOptions {
+            length_low: 70,
+            length_high: 200,
+            stopwords_low: 0.30,
+            stopwords_high: 0.32,
+            min_similarity: 0.5,
+        }
+    }
+}
+
+/// Classifies the paragraphs of one page. Pure and `Sync`: share one across threads.
+///
+/// ```
+/// use gleaner::{Classifier, Language, Segmenter, Reason};
+/// let page = "Home\nNews\nSport\n\nThe council approved the new budget on Monday after a \
+///     long debate, and the mayor said that the money would go to schools and roads.\n\n\
+///     Share:";
+/// let paras = Segmenter::default().segment(page);
+/// let en = Language::from_code("en");
+/// let verdicts = Classifier::default().classify(&paras, en, &vec![None; paras.len()]);
+/// assert_eq!(verdicts[3].reason, None);
+/// assert_eq!(verdicts[4].reason, Some(Reason::UiString));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Classifier {
+    options: ClassifierOptions,
+}
+
+impl Classifier {
+    /// A classifier with the given thresholds.
+    pub fn new(options: ClassifierOptions) -> Self {
+        Classifier { options }
+    }
+
+    /// The classifier's thresholds.
+    pub fn options(&self) -> &ClassifierOptions {
+        &self.options
+    }
+
+    /// Classifies `paragraphs` of a page in language `lang`; `paragraph_langs[i]` is the
+    /// language of paragraph `i` where it could be told.
+    pub fn classify(
+        &self,
+        paragraphs: &[Paragraph],
+        lang: Option<Language>,
+        paragraph_langs: &[Option<Language>],
+    ) -> Vec<Verdict> {
+        let n = paragraphs.len();
+        let lang = lang.filter(|l| l.has_stopwords());
+        let mut feats: Vec<Features> = paragraphs.iter().map(|p| features(&p.text, lang)).collect();
+        let mut reasons: Vec<Option<Reason>> = (0..n)
+            .map(|i| {
+                hard_rule(
+                    &paragraphs[i],
+                    &feats[i],
+                    lang,
+                    paragraph_langs.get(i).copied().flatten(),
+                )
+            })
+            .collect();
+        mark_repeated_titles(paragraphs, &mut reasons);
+
+        // Step 2: jusText classes.
+        let mut class: Vec<Class> = (0..n)
+            .map(|i| {
+                if reasons[i].is_some() {
+                    Class::Bad
+                } else {
+                    self.initial_class(&feats[i], lang.is_some())
+                }
+            })
+            .collect();
+        for i in 0..n {
+            feats[i].initial = Some(class[i]);
+        }
+
+        // Step 3: context smoothing.
+        smooth(&mut class);
+        for i in 0..n {
+            feats[i].smoothed = Some(class[i]);
+        }
+
+        // Step 4: the main content block, with "related" headings as walls.
+        let walls: Vec<bool> = reasons
+            .iter()
+            .map(|r| *r == Some(Reason::RelatedHeading))
+            .collect();
+        let scores: Vec<f64> = (0..n)
+            .map(|i| block_score(class[i], reasons[i].is_some(), &feats[i]))
+            .collect();
+        let main = max_block(&scores, &walls);
+
+        let vocab = main.map(|(s, e)| content_vocabulary(&paragraphs[s..=e], lang));
+        // Whether a "related" heading precedes position i (within its wall-delimited region).
+        let mut after_wall = vec![false; n];
+        let mut seen_wall = false;
+        for i in 0..n {
+            if walls[i] {
+                seen_wall = true;
+            }
+            after_wall[i] = seen_wall;
+        }
+        let main_after_wall = main.is_some_and(|(s, _)| after_wall[s]);
+
+        for i in 0..n {
+            let in_main = main.is_some_and(|(s, e)| (s..=e).contains(&i));
+            feats[i].in_main_block = in_main;
+            if reasons[i].is_some() {
+                continue;
+            }
+            if in_main {
+                if class[i] == Class::Bad {
+                    reasons[i] = Some(bad_reason(&feats, i));
+                }
+                continue;
+            }
+            // Outside the main block.
+            let past_related =
+                after_wall[i] && !(main_after_wall && before_next_wall(i, main, &walls));
+            if class[i] == Class::Good {
+                let sim = vocab
+                    .as_ref()
+                    .map_or(0.0, |v| similarity(&paragraphs[i].text, lang, v));
+                feats[i].similarity = Some(sim);
+                if past_related {
+                    reasons[i] = Some(Reason::Teaser);
+                } else if main.is_some() && sim < self.options.min_similarity {
+                    reasons[i] = Some(Reason::Unrelated);
+                }
+            } else if past_related {
+                reasons[i] = Some(Reason::Teaser);
+            } else {
+                reasons[i] = Some(bad_reason(&feats, i));
+            }
+        }
+
+        if let Some((s, _)) = main {
+            keep_title(paragraphs, &feats, &mut reasons, s);
+        }
+
+        feats
+            .into_iter()
+            .zip(reasons)
+            .map(|(features, reason)| Verdict { reason, features })
+            .collect()
+    }
+
+    fn initial_class(&self, f: &Features, has_stopwords: bool) -> Class {
+        let o = &self.options;
+        // Without a stopword list, sentence punctuation stands in for function words.
+        let density = if has_stopwords {
+            f.stopword_density
+        } else if f.sentence_ends > 0 || f.ends_with_punct {
+            o.stopwords_high
+        } else {
+            0.0
+        };
+        if f.chars < o.length_low {
+            return Class::Short;
+        }
+        if density >= o.stopwords_high {
+            if f.chars >= o.length_high {
+                Class::Good
+            } else {
+                Class::NearGood
+            }
+        } else if density >= o.stopwords_low {
+            Class::NearGood
+        } else {
+            Class::Bad
+        }
+    }
+}
+
+/// Measures one paragraph.
+fn features(text: &str, lang: Option<Language>) -> Features {
+    let mut f = Features {
+        chars: text.chars().count() as u32,
+        ..Features::default()
+    };
+    let mut stop = 0u32;
+    let mut title = 0u32;
+    let mut lower = String::new();
+    for w in text.unicode_words() {
+        f.words += 1;
+        if w.chars().next().is_some_and(char::is_uppercase) {
+            title += 1;
+        }
+        if let Some(l) = lang {
+            lower.clear();
+            lower.extend(w.chars().flat_map(char::to_lowercase));
+            if l.is_stopword(&lower) {
+                stop += 1;
+            }
+        }
+    }
+    let (mut letters, mut upper, mut digits, mut nonspace) = (0u32, 0u32, 0u32, 0u32);
+    let mut prev_end = false;
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            letters += 1;
+            if c.is_uppercase() {
+                upper += 1;
+            }
+        } else if c.is_numeric() {
+            digits += 1;
+        }
+        if !c.is_whitespace() {
+            nonspace += 1;
+        }
+        if prev_end && c.is_whitespace() {
+            f.sentence_ends += 1;
+        }
+        prev_end = is_terminal(c);
+    }
+    if prev_end {
+        f.sentence_ends += 1;
+    }
+    f.ends_with_punct = text
+        .trim_end_matches(|c: char| matches!(c, '"' | '\'' | '”' | '’' | ')' | '»'))
+        .chars()
+        .last()
+        .is_some_and(is_terminal);
+    let ratio = |a: u32, b: u32| if b == 0 { 0.0 } else { a as f32 / b as f32 };
+    f.stopword_density = ratio(stop, f.words);
+    f.titlecase_share = ratio(title, f.words);
+    f.uppercase_share = ratio(upper, letters);
+    f.digit_share = ratio(digits, nonspace);
+    f
+}
+
+fn is_terminal(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | '…' | '।')
+}
+
+/// The first hard rule that fires on a paragraph.
+fn hard_rule(
+    p: &Paragraph,
+    f: &Features,
+    lang: Option<Language>,
+    plang: Option<Language>,
+) -> Option<Reason> {
+    let text = p.text.as_str();
+    if let (Some(doc), Some(own)) = (lang, plang) {
+        // A reliable identification of another language, confirmed by the absence of the
+        // document language's function words (related languages confuse trigram models).
+        if own != doc && f.stopword_density < 0.15 {
+            return Some(Reason::ForeignLanguage);
+        }
+    }
+    if f.chars > 400 {
+        return None;
+    }
+    let key = normalize_key(text);
+    if RELATED_HEADINGS.contains(key.as_str()) || RELATED_PREFIX.is_match(&key) {
+        return Some(Reason::RelatedHeading);
+    }
+    if UI_STRINGS.contains(key.as_str()) || UI_PATTERN.is_match(text) {
+        return Some(Reason::UiString);
+    }
+    if TAGS.is_match(text) {
+        return Some(Reason::TagList);
+    }
+    if f.words <= 12 && BREADCRUMB.is_match(text) {
+        return Some(Reason::Breadcrumb);
+    }
+    if is_timestamp(text) {
+        return Some(Reason::Timestamp);
+    }
+    if f.words <= 14 && (BYLINE.is_match(text) || is_name_and_date(text, f)) {
+        return Some(Reason::Byline);
+    }
+    if is_caption(p, f) {
+        return Some(Reason::Caption);
+    }
+    if f.words <= 3 && SIGN_OFF.is_match(text) {
+        return Some(Reason::SignOff);
+    }
+    if is_separator_menu(text, f) {
+        return Some(Reason::Navigation);
+    }
+    None
+}
+
+/// Lower-cased text without surrounding punctuation, counters and arrows: the form UI strings
+/// and headings are matched in.
+fn normalize_key(text: &str) -> String {
+    let t = text.trim_matches(|c: char| !c.is_alphanumeric());
+    let mut s = t.to_lowercase();
+    // "Comments (0)", "Share 12"
+    if let Some(i) = s.find(['(', '[']) {
+        s.truncate(i);
+    }
+    let s = s.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || c == ':');
+    s.trim().to_string()
+}
+
+static RELATED_HEADINGS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    [
+        "related",
+        "related news",
+        "related articles",
+        "related posts",
+        "related stories",
+        "related content",
+        "related topics",
+        "related reading",
+        "related links",
+        "related products",
+        "you may also like",
+        "you might also like",
+        "you may be interested in",
+        "you might be interested in",
+        "recommended",
+        "recommended for you",
+        "recommended articles",
+        "recommended stories",
+        "most viewed",
+        "most read",
+        "most popular",
+        "most shared",
+        "trending",
+        "trending now",
+        "trending news",
+        "popular",
+        "popular posts",
+        "popular stories",
+        "recent posts",
+        "recent articles",
+        "latest news",
+        "latest posts",
+        "latest stories",
+        "latest articles",
+        "see more",
+        "see also",
+        "other news",
+        "more news",
+        "more stories",
+        "more articles",
+        "read next",
+        "up next",
+        "also read",
+        "read also",
+        "read more",
+        "editor's picks",
+        "editors' picks",
+        "top stories",
+        "don't miss",
+        "more to explore",
+        "keep reading",
+        "tin liên quan",
+        "tin khác",
+        "tin mới",
+        "đọc nhiều",
+        "xem thêm",
+        "tin tài trợ",
+        "lire aussi",
+        "à lire aussi",
+        "sur le même sujet",
+        "weitere artikel",
+        "mehr zum thema",
+        "das könnte sie auch interessieren",
+        "noticias relacionadas",
+        "te puede interesar",
+        "artículos relacionados",
+        "leggi anche",
+        "articoli correlati",
+        "veja também",
+        "leia também",
+        "lees ook",
+        "gerelateerde artikelen",
+    ]
+    .into_iter()
+    .collect()
+});
+
+static RELATED_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(more (from|in|on|stories from|news from)|related (to|news|articles)|other (stories|articles) (from|in)|also (on|in)|latest (from|in)) [\p{L}\p{N} '&-]{1,40}$").unwrap()
+});
+
+static UI_STRINGS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    [
+        "log in",
+        "login",
+        "log out",
+        "logout",
+        "sign in",
+        "sign up",
+        "sign out",
+        "register",
+        "subscribe",
+        "subscribe now",
+        "subscribe today",
+        "share",
+        "share this",
+        "share this article",
+        "share this story",
+        "share on facebook",
+        "share on twitter",
+        "share on x",
+        "tweet",
+        "pin it",
+        "reactions",
+        "react",
+        "like",
+        "likes",
+        "comment",
+        "comments",
+        "leave a comment",
+        "leave a reply",
+        "reply",
+        "post comment",
+        "add comment",
+        "view comments",
+        "show comments",
+        "print",
+        "email",
+        "e-mail",
+        "copy link",
+        "copied",
+        "save",
+        "bookmark",
+        "follow",
+        "follow us",
+        "follow us on",
+        "read more",
+        "read full article",
+        "continue reading",
+        "load more",
+        "show more",
+        "show less",
+        "view more",
+        "view all",
+        "see all",
+        "more",
+        "next",
+        "previous",
+        "prev",
+        "next post",
+        "previous post",
+        "next article",
+        "previous article",
+        "back",
+        "back to top",
+        "top",
+        "skip to content",
+        "skip to main content",
+        "skip to navigation",
+        "menu",
+        "main menu",
+        "close",
+        "open menu",
+        "toggle navigation",
+        "search",
+        "search for",
+        "go",
+        "submit",
+        "newsletter",
+        "sign up for our newsletter",
+        "subscribe to our newsletter",
+        "accept",
+        "accept all",
+        "accept cookies",
+        "reject all",
+        "cookie settings",
+        "manage cookies",
+        "cookie policy",
+        "privacy policy",
+        "terms of use",
+        "terms of service",
+        "terms and conditions",
+        "all rights reserved",
+        "advertisement",
+        "advertising",
+        "sponsored",
+        "sponsored content",
+        "ad",
+        "ads",
+        "contact us",
+        "about us",
+        "home",
+        "homepage",
+        "sitemap",
+        "rss",
+        "facebook",
+        "twitter",
+        "instagram",
+        "youtube",
+        "linkedin",
+        "pinterest",
+        "whatsapp",
+        "telegram",
+        "tiktok",
+        "listen",
+        "listen to this article",
+        "play",
+        "watch",
+        "video",
+        "photo",
+        "photos",
+        "gallery",
+        "loading",
+        "loading...",
+        "đăng nhập",
+        "đăng ký",
+        "chia sẻ",
+        "bình luận",
+        "anmelden",
+        "teilen",
+        "connexion",
+        "partager",
+        "iniciar sesión",
+        "compartir",
+        "condividi",
+        "accedi",
+    ]
+    .into_iter()
+    .collect()
+});
+
+static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^(we use cookies|this (web)?site uses cookies|by (using|continuing|clicking)|",
+        r"sign up for|subscribe to|(©|\(c\)|copyright)\s|all rights reserved|",
+        r"you must be logged in|log ?in to|sign in to|already have an account|",
+        r"don't have an account|forgot (your )?password|click here|",
+        r"follow us on|join our|get the latest|download (the|our) app|",
+        r"share (this|on)|posted in |filed under)",
+    ))
+    .unwrap()
+});
+
+static TAGS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(tags?|topics?|keywords?|categories|category|filed under|tagged( with)?|từ khóa|schlagwörter|étiquettes)\s*[:：]").unwrap()
+});
+
+static BREADCRUMB: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[^/>»›|]{1,40}(\s+[/>»›|→]\s+[^/>»›|]{1,60}){1,6}$").unwrap());
+
+static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\(?[A-Z]{2,6}\)?|[A-Z]{2,6}/[A-Z]{2,6}|/\.|-?\s*(END|ENDS)\s*-?)$").unwrap()
+});
+
+static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(by|written by|posted by|published by|reported by|story by|words by|author|reporter|editor|von|par|por|di)\s*:?\s+\p{Lu}[\p{L}.'-]*(\s+(\p{Lu}[\p{L}.'-]*|and|&|,|de|van|von|da))*[\s,|·•-]*").unwrap()
+});
+
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b|\b\d{1,2}:\d{2}(:\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?|",
+        r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}\b|",
+        r"\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+\d{4}\b|",
+        r"\b\d+\s+(second|minute|hour|day|week|month|year)s?\s+ago\b|\b(yesterday|today)\b)",
+    ))
+    .unwrap()
+});
+
+/// A line that is a date or time with at most a couple of other words
+/// (`29/01/2025 | 21:42`, `Updated: September 4, 2025 5:50 am`).
+fn is_timestamp(text: &str) -> bool {
+    if text.len() > 80 || !DATE.is_match(text) {
+        return false;
+    }
+    let rest = DATE.replace_all(text, " ");
+    let words = rest
+        .unicode_words()
+        .filter(|w| {
+            let l = w.to_lowercase();
+            !matches!(
+                l.as_str(),
+                "updated"
+                    | "published"
+                    | "posted"
+                    | "last"
+                    | "on"
+                    | "at"
+                    | "modified"
+                    | "date"
+                    | "gmt"
+                    | "utc"
+                    | "ict"
+                    | "est"
+                    | "edt"
+                    | "pst"
+                    | "cet"
+                    | "am"
+                    | "pm"
+            ) && !w.chars().all(|c| c.is_ascii_digit())
+        })
+        .count();
+    words <= 2
+}
+
+/// A short run of capitalised names followed by a date or time: an author line.
+fn is_name_and_date(text: &str, f: &Features) -> bool {
+    f.words >= 3
+        && f.titlecase_share + f.digit_share >= 0.6
+        && !f.ends_with_punct
+        && {
+            let m = DATE.find(text);
+            m.is_some_and(|m| m.start() > 3)
+        }
+        && f.sentence_ends == 0
+}
+
+static CAPTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(\b(photos?|pictures?|images?|video|illustration|graphic|credit|source|ảnh)\s*(:|by\b|courtesy\b)|",
+        r"\((photo|image|file photo|illustrative photo|photo courtesy)[^)]{0,60}\)\s*$|",
+        r"\b(getty images|shutterstock|istock|afp photo|reuters/|ap photo|epa)\b|",
+        r"\bảnh \d|\b(illustrative|file) (image|photo)\b)",
+    ))
+    .unwrap()
+});
+
+static POSITION_MARK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\((l|r|c|left|right|centre|center|from left|second,? (left|right)|first,? (left|right)|front|back|top|bottom)\)").unwrap()
+});
+
+/// Captions: a credit, an image marker, or a short indented description of a picture.
+fn is_caption(p: &Paragraph, f: &Features) -> bool {
+    if f.chars > 350 || f.sentence_ends > 3 {
+        return false;
+    }
+    if CAPTION.is_match(&p.text) {
+        return true;
+    }
+    if POSITION_MARK.is_match(&p.text) && f.sentence_ends <= 2 {
+        return true;
+    }
+    // NBSP padding before the text is what an inline image leaves in a scrape.
+    p.indented && f.sentence_ends <= 1 && f.chars < 300
+}
+
+/// Lines of menu items joined by separators (`Home | News | Sport`).
+fn is_separator_menu(text: &str, f: &Features) -> bool {
+    let seps = text
+        .split_whitespace()
+        .filter(|t| {
+            matches!(
+                *t,
+                "|" | "•" | "·" | "/" | "»" | "›" | "-" | "–" | "—" | "::"
+            )
+        })
+        .count() as u32
+        + text.matches('|').count() as u32 / 2;
+    (seps >= 2 && f.sentence_ends == 0 && seps * 4 >= f.words.saturating_sub(seps))
+        || (text.trim() == "|" || text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty())
+}
+
+/// Teaser cards repeat their title (image alt + link text): a short line repeated on the next
+/// paragraph is a teaser title, and so is its repetition.
+fn mark_repeated_titles(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
+    for i in 1..paragraphs.len() {
+        let (a, b) = (&paragraphs[i - 1].text, &paragraphs[i].text);
+        if a == b && a.chars().count() < 250 {
+            for j in [i - 1, i] {
+                if reasons[j].is_none() {
+                    reasons[j] = Some(Reason::Teaser);
+                }
+            }
+        }
+    }
+}
+
+/// jusText's context-sensitive pass: short and near-good paragraphs take their neighbours'
+/// class, so headings inside an article stay and stray prose in a menu goes.
+fn smooth(class: &mut [Class]) {
+    let n = class.len();
+    let orig = class.to_vec();
+    // Neighbour of i that is neither short nor (optionally) near-good; the edges count as bad.
+    let neighbour = |i: usize, forward: bool, skip_near: bool| -> Class {
+        let mut j = i as isize;
+        loop {
+            j += if forward { 1 } else { -1 };
+            if j < 0 || j as usize >= n {
+                return Class::Bad;
+            }
+            match orig[j as usize] {
+                Class::Short => continue,
+                Class::NearGood if skip_near => continue,
+                c => return c,
+            }
+        }
+    };
+    // Near-good first, looking through shorts only.
+    let mut after_near = orig.clone();
+    for i in 0..n {
+        if orig[i] == Class::NearGood {
+            let p = neighbour(i, false, true);
+            let q = neighbour(i, true, true);
+            after_near[i] = if p == Class::Bad && q == Class::Bad {
+                Class::Bad
+            } else {
+                Class::Good
+            };
+        }
+    }
+    for i in 0..n {
+        class[i] = after_near[i];
+    }
+    for i in 0..n {
+        if orig[i] != Class::Short {
+            continue;
+        }
+        let p = neighbour(i, false, true);
+        let q = neighbour(i, true, true);
+        class[i] = match (p, q) {
+            (Class::Good, Class::Good) => Class::Good,
+            (Class::Bad, Class::Bad) => Class::Bad,
+            _ => {
+                // Mixed: good if the bad side is softened by a near-good paragraph.
+                let pn = neighbour(i, false, false);
+                let qn = neighbour(i, true, false);
+                if (p == Class::Bad && pn == Class::NearGood)
+                    || (q == Class::Bad && qn == Class::NearGood)
+                {
+                    Class::Good
+                } else if p == Class::Good && qn != Class::Bad
+                    || q == Class::Good && pn != Class::Bad
+                {
+                    Class::Good
+                } else {
+                    Class::Bad
+                }
+            }
+        };
+    }
+}
+
+/// Contribution of a paragraph to the main-block sum.
+fn block_score(class: Class, hard_bad: bool, f: &Features) -> f64 {
+    if hard_bad {
+        return -1.0;
+    }
+    match class {
+        Class::Good => 1.0 + (f.chars.min(1500) as f64) / 150.0,
+        Class::NearGood => 0.5,
+        Class::Short => 0.1,
+        Class::Bad => -0.5 - (f.chars.min(1000) as f64) / 400.0,
+    }
+}
+
+/// The maximum-sum run of paragraphs that crosses no wall, as an inclusive range.
+fn max_block(scores: &[f64], walls: &[bool]) -> Option<(usize, usize)> {
+    let mut best: Option<(f64, usize, usize)> = None;
+    let mut sum = 0.0;
+    let mut start = 0;
+    for (i, &s) in scores.iter().enumerate() {
+        if walls[i] {
+            sum = 0.0;
+            start = i + 1;
+            continue;
+        }
+        if sum <= 0.0 {
+            sum = 0.0;
+            start = i;
+        }
+        sum += s;
+        if sum > 0.0 && best.is_none_or(|(b, _, _)| sum > b) {
+            best = Some((sum, start, i));
+        }
+    }
+    best.map(|(_, s, e)| (s, e))
+}
+
+/// Whether i lies after the main block's wall but before the next one, i.e. in the main
+/// block's own region.
+fn before_next_wall(i: usize, main: Option<(usize, usize)>, walls: &[bool]) -> bool {
+    let Some((s, _)) = main else { return false };
+    let region_start = (0..=s).rev().find(|&j| walls[j]).unwrap_or(0);
+    let region_end = (s..walls.len()).find(|&j| walls[j]).unwrap_or(walls.len());
+    i > region_start && i < region_end
+}
+
+/// The reason for a paragraph that smoothing or block selection turned into boilerplate.
+fn bad_reason(feats: &[Features], i: usize) -> Reason {
+    let f = &feats[i];
+    if f.chars >= 70 && f.stopword_density < 0.2 && f.initial == Some(Class::Bad) {
+        return Reason::NotProse;
+    }
+    // Three or more short lines in a row are a menu.
+    let short = |j: usize| feats[j].chars < 70 && feats[j].sentence_ends == 0;
+    let before = (0..i).rev().take_while(|&j| short(j)).count();
+    let after = (i + 1..feats.len()).take_while(|&j| short(j)).count();
+    if short(i) && before + after >= 2 {
+        Reason::Navigation
+    } else {
+        Reason::ShortFragment
+    }
+}
+
+/// Lower-cased content words (not stopwords, at least 3 letters) of the main block.
+fn content_vocabulary(paragraphs: &[Paragraph], lang: Option<Language>) -> HashSet<String> {
+    let mut v = HashSet::new();
+    for p in paragraphs {
+        for w in content_words(&p.text, lang) {
+            v.insert(w);
+        }
+    }
+    v
+}
+
+fn content_words(text: &str, lang: Option<Language>) -> impl Iterator<Item = String> + '_ {
+    text.unicode_words().filter_map(move |w| {
+        if w.chars().count() < 3 {
+            return None;
+        }
+        let l = w.to_lowercase();
+        if lang.is_some_and(|l2| l2.is_stopword(&l)) {
+            return None;
+        }
+        Some(l)
+    })
+}
+
+/// Share of a paragraph's content words present in the main block's vocabulary.
+fn similarity(text: &str, lang: Option<Language>, vocab: &HashSet<String>) -> f32 {
+    let (mut hit, mut all) = (0u32, 0u32);
+    for w in content_words(text, lang) {
+        all += 1;
+        if vocab.contains(&w) {
+            hit += 1;
+        }
+    }
+    if all == 0 {
+        0.0
+    } else {
+        hit as f32 / all as f32
+    }
+}
+
+/// The article's title sits just above the main block: the nearest short, heading-like
+/// paragraph within three positions before it, skipping bylines, dates and breadcrumbs.
+fn keep_title(
+    paragraphs: &[Paragraph],
+    feats: &[Features],
+    reasons: &mut [Option<Reason>],
+    start: usize,
+) {
+    for j in (start.saturating_sub(3)..start).rev() {
+        match reasons[j] {
+            Some(
+                Reason::Byline
+                | Reason::Timestamp
+                | Reason::Breadcrumb
+                | Reason::Caption
+                | Reason::UiString
+                | Reason::TagList,
+            ) => continue,
+            Some(Reason::Navigation | Reason::ShortFragment) => {
+                let f = &feats[j];
+                if f.words >= 3 && f.chars <= 200 && f.sentence_ends == 0 && !paragraphs[j].indented
+                {
+                    reasons[j] = None;
+                }
+                return;
+            }
+            _ => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::Segmenter;
+
+    fn run(page: &str) -> Vec<(String, Option<Reason>)> {
+        let paras = Segmenter::default().segment(page);
+        let en = Language::from_code("en");
+        let v = Classifier::default().classify(&paras, en, &vec![None; paras.len()]);
+        paras
+            .into_iter()
+            .map(|p| p.text)
+            .zip(v.into_iter().map(|v| v.reason))
+            .collect()
+    }
+
+    const BODY: &str =
+        "The council approved the new budget on Monday after a long debate, and the \
+        mayor said that the money would go to schools, roads and the public library that has been \
+        closed for more than two years because of a leaking roof.";
+
+    #[test]
+    fn ui_strings_are_named() {
+        for s in [
+            "Log in",
+            "Share:",
+            "Reactions:",
+            "Read more",
+            "Comments (12)",
+        ] {
+            let p = Paragraph {
+                text: s.into(),
+                line: 1,
+                indented: false,
+            };
+            let f = features(s, Language::from_code("en"));
+            assert_eq!(hard_rule(&p, &f, None, None), Some(Reason::UiString), "{s}");
+        }
+    }
+
+    #[test]
+    fn timestamps() {
+        for s in [
+            "29/01/2025 | 21:42",
+            "15:21, 2024/07/26",
+            "September 4, 2025",
+            "5:50 am",
+            "3 hours ago",
+        ] {
+            assert!(is_timestamp(s), "{s}");
+        }
+        assert!(!is_timestamp(
+            "The meeting on September 4, 2025 agreed on a plan for the city."
+        ));
+    }
+
+    #[test]
+    fn bylines_and_captions() {
+        let en = Language::from_code("en");
+        let cases = [
+            ("By Jane Doe", Reason::Byline),
+            ("Ngoc Mai - Lien Ha 22:19, 2024/04/02", Reason::Byline),
+            (
+                "The minister (left) meets the delegation. Photo: VNA",
+                Reason::Caption,
+            ),
+            ("Lawmakers vote on the plan (Photo: VNA)", Reason::Caption),
+        ];
+        for (s, r) in cases {
+            let p = Paragraph {
+                text: s.into(),
+                line: 1,
+                indented: false,
+            };
+            assert_eq!(hard_rule(&p, &features(s, en), en, None), Some(r), "{s}");
+        }
+    }
+
+    #[test]
+    fn breadcrumbs_tags_headings() {
+        let en = Language::from_code("en");
+        let cases = [
+            ("Home / Hanoinews", Reason::Breadcrumb),
+            ("TAG: Vietnam news Hanoi news", Reason::TagList),
+            ("RELATED NEWS", Reason::RelatedHeading),
+            ("Most Viewed", Reason::RelatedHeading),
+            ("VNA", Reason::SignOff),
+        ];
+        for (s, r) in cases {
+            let p = Paragraph {
+                text: s.into(),
+                line: 1,
+                indented: false,
+            };
+            assert_eq!(hard_rule(&p, &features(s, en), en, None), Some(r), "{s}");
+        }
+    }
+
+    #[test]
+    fn menu_goes_article_stays() {
+        let page = format!("Home\nNews\nSport\nWeather\n\n{BODY}\n\n{BODY}\n\nContact\nJobs");
+        let r = run(&page);
+        assert_eq!(r[4].1, None);
+        assert_eq!(r[5].1, None);
+        for i in [0, 1, 2, 3, 6, 7] {
+            assert!(r[i].1.is_some(), "{:?}", r[i]);
+        }
+    }
+
+    #[test]
+    fn heading_inside_article_stays() {
+        let page = format!("{BODY}\n\nWhat happens next\n\n{BODY}");
+        let r = run(&page);
+        assert!(r.iter().all(|(_, reason)| reason.is_none()), "{r:?}");
+    }
+
+    #[test]
+    fn teasers_after_related_heading_go() {
+        let teaser = "Officials in the province said on Friday that the harvest had been the best in \
+            a decade, with farmers selling rice at record prices to buyers from abroad and at home.";
+        let page =
+            format!("{BODY}\n\n{BODY}\n\nRelated news\n\nRice harvest breaks records\n\n{teaser}");
+        let r = run(&page);
+        assert_eq!(r[2].1, Some(Reason::RelatedHeading));
+        assert_eq!(r[3].1, Some(Reason::Teaser));
+        assert_eq!(r[4].1, Some(Reason::Teaser));
+    }
+
+    #[test]
+    fn unrelated_prose_outside_main_block_goes() {
+        let other =
+            "Scientists in Norway have found that reindeer herds move their winter grazing \
+            grounds earlier when snowfall is heavy, according to a study published this week.";
+        let page = format!("{BODY}\n\n{BODY}\n\nLog in\nShare\nMenu\nHome\nJobs\n\n{other}");
+        let r = run(&page);
+        assert_eq!(r.last().unwrap().1, Some(Reason::Unrelated), "{r:?}");
+    }
+
+    #[test]
+    fn max_block_respects_walls() {
+        assert_eq!(
+            max_block(&[1.0, 1.0, 5.0], &[false, true, false]),
+            Some((2, 2))
+        );
+        assert_eq!(max_block(&[1.0, -0.5, 2.0], &[false; 3]), Some((0, 2)));
+        assert_eq!(max_block(&[-1.0, -2.0], &[false; 2]), None);
+    }
+}

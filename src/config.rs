@@ -1,0 +1,176 @@
+//! The configuration: built once with [`ConfigBuilder`], then immutable and shared.
+
+use crate::classify::ClassifierOptions;
+use crate::error::{Error, Result};
+use crate::language::Language;
+
+/// Where duplicates are looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DedupScope {
+    /// Across the whole run: a paragraph seen in any earlier document (or earlier in the same
+    /// one) is dropped.
+    #[default]
+    Corpus,
+    /// Within each document only.
+    Document,
+    /// No deduplication.
+    Off,
+}
+
+/// Immutable settings of a [`Cleaner`](crate::Cleaner) and [`Pipeline`](crate::Pipeline).
+///
+/// ```
+/// use gleaner::{Config, DedupScope};
+/// let config = Config::builder()
+///     .languages(["en", "de"])
+///     .shingle_size(5)
+///     .dedup_threshold(0.5)
+///     .dedup_scope(DedupScope::Corpus)
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.shingle_size(), 5);
+/// assert!(Config::builder().languages(["klingon?"]).build().is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    languages: Option<Vec<Language>>,
+    shingle_size: usize,
+    dedup_threshold: f32,
+    dedup_scope: DedupScope,
+    classifier: ClassifierOptions,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        ConfigBuilder::default()
+            .build()
+            .expect("default configuration is valid")
+    }
+}
+
+impl Config {
+    /// A builder starting from the defaults.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Languages to keep (`None`: all).
+    pub fn languages(&self) -> Option<&[Language]> {
+        self.languages.as_deref()
+    }
+
+    /// Shingle size in words.
+    pub fn shingle_size(&self) -> usize {
+        self.shingle_size
+    }
+
+    /// Share of seen shingles from which a paragraph is a duplicate.
+    pub fn dedup_threshold(&self) -> f32 {
+        self.dedup_threshold
+    }
+
+    /// Where duplicates are looked for.
+    pub fn dedup_scope(&self) -> DedupScope {
+        self.dedup_scope
+    }
+
+    /// The classifier's thresholds.
+    pub fn classifier(&self) -> &ClassifierOptions {
+        &self.classifier
+    }
+}
+
+/// Builds a [`Config`]; every setting has a default.
+#[derive(Debug, Clone)]
+pub struct ConfigBuilder {
+    languages: Option<Vec<String>>,
+    shingle_size: usize,
+    dedup_threshold: f32,
+    dedup_scope: DedupScope,
+    classifier: ClassifierOptions,
+}
+
+impl Default for ConfigBuilder {
+    fn default() -> Self {
+        ConfigBuilder {
+            languages: None,
+            // 5-word shingles with a 0.5 threshold, as onion: long enough that common phrases
+            // ("one of the most") do not collide, short enough that a paragraph with a few
+            // edited words still shares most of its shingles.
+            shingle_size: 5,
+            dedup_threshold: 0.5,
+            dedup_scope: DedupScope::Corpus,
+            classifier: ClassifierOptions::default(),
+        }
+    }
+}
+
+impl ConfigBuilder {
+    /// Keep only documents in these languages (ISO 639-1 or 639-3 codes).
+    pub fn languages<I, S>(mut self, codes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.languages = Some(codes.into_iter().map(|s| s.as_ref().to_string()).collect());
+        self
+    }
+
+    /// Shingle size in words (default 5).
+    pub fn shingle_size(mut self, n: usize) -> Self {
+        self.shingle_size = n;
+        self
+    }
+
+    /// Share of a paragraph's shingles that must have been seen for it to be a duplicate
+    /// (default 0.5).
+    pub fn dedup_threshold(mut self, t: f32) -> Self {
+        self.dedup_threshold = t;
+        self
+    }
+
+    /// Where duplicates are looked for (default: the whole corpus).
+    pub fn dedup_scope(mut self, scope: DedupScope) -> Self {
+        self.dedup_scope = scope;
+        self
+    }
+
+    /// The classifier's thresholds.
+    pub fn classifier(mut self, options: ClassifierOptions) -> Self {
+        self.classifier = options;
+        self
+    }
+
+    /// Checks the settings and freezes them.
+    pub fn build(self) -> Result<Config> {
+        let languages =
+            match self.languages {
+                None => None,
+                Some(codes) => {
+                    let mut langs = Vec::new();
+                    for code in codes.iter().filter(|c| !c.trim().is_empty()) {
+                        langs.push(Language::from_code(code).ok_or_else(|| {
+                            Error::Config(format!("unknown language code `{code}`"))
+                        })?);
+                    }
+                    Some(langs)
+                }
+            };
+        if self.shingle_size == 0 {
+            return Err(Error::Config("shingle size must be at least 1".into()));
+        }
+        if !(self.dedup_threshold > 0.0 && self.dedup_threshold <= 1.0) {
+            return Err(Error::Config(format!(
+                "dedup threshold must be in (0, 1], got {}",
+                self.dedup_threshold
+            )));
+        }
+        Ok(Config {
+            languages,
+            shingle_size: self.shingle_size,
+            dedup_threshold: self.dedup_threshold,
+            dedup_scope: self.dedup_scope,
+            classifier: self.classifier,
+        })
+    }
+}

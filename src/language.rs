@@ -1,0 +1,242 @@
+//! Stage 2: the language of a document and of its paragraphs.
+//!
+//! Identification is whatlang's trigram model, always on bounded samples: a document is judged
+//! from its longest paragraphs (likely content, not menus), a paragraph from its first few
+//! hundred bytes, and only when it is long enough to be told reliably.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::OnceLock;
+
+use crate::segment::Paragraph;
+
+/// A natural language, as identified by whatlang, named by its ISO 639-1 code where it has one
+/// (`en`, `de`, `vi`) and ISO 639-3 otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Language(whatlang::Lang);
+
+struct LangInfo {
+    code: &'static str,
+    stopwords: Option<HashSet<&'static str>>,
+}
+
+fn table() -> &'static HashMap<whatlang::Lang, LangInfo> {
+    static TABLE: OnceLock<HashMap<whatlang::Lang, LangInfo>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        whatlang::Lang::all()
+            .iter()
+            .map(|&lang| {
+                let code3 = lang.code();
+                // Mandarin is "cmn" to whatlang but "zh" to everyone else.
+                let code = if code3 == "cmn" {
+                    "zh"
+                } else {
+                    isolang::Language::from_639_3(code3)
+                        .and_then(|l| l.to_639_1())
+                        .unwrap_or(code3)
+                };
+                let stopwords = stop_words::lookup(code).map(|w| w.iter().copied().collect());
+                (lang, LangInfo { code, stopwords })
+            })
+            .collect()
+    })
+}
+
+impl Language {
+    /// The language's code: ISO 639-1 where one exists, else ISO 639-3.
+    pub fn code(self) -> &'static str {
+        table()[&self.0].code
+    }
+
+    /// The language for an ISO 639-1 or 639-3 code (`"en"`, `"eng"`), if whatlang knows it.
+    ///
+    /// ```
+    /// let de = gleaner::Language::from_code("de").unwrap();
+    /// assert_eq!(de.code(), "de");
+    /// assert_eq!(gleaner::Language::from_code("deu"), Some(de));
+    /// ```
+    pub fn from_code(code: &str) -> Option<Language> {
+        let code = code.trim().to_ascii_lowercase();
+        table()
+            .iter()
+            .find(|(lang, info)| info.code == code || lang.code() == code)
+            .map(|(&lang, _)| Language(lang))
+    }
+
+    /// The language's English name.
+    pub fn name(self) -> &'static str {
+        self.0.eng_name()
+    }
+
+    /// Whether a lower-cased word is a stopword of this language (lists from the `stop-words`
+    /// crate, i.e. stopwords-iso). Always false for a language without a list.
+    pub fn is_stopword(self, lowercase_word: &str) -> bool {
+        table()[&self.0]
+            .stopwords
+            .as_ref()
+            .is_some_and(|s| s.contains(lowercase_word))
+    }
+
+    /// Whether a stopword list exists for this language.
+    pub fn has_stopwords(self) -> bool {
+        table()[&self.0].stopwords.is_some()
+    }
+
+    /// The whatlang language behind this value.
+    pub fn whatlang(self) -> whatlang::Lang {
+        self.0
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl serde::Serialize for Language {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+/// Identifies the language of documents and paragraphs on bounded samples.
+///
+/// ```
+/// use gleaner::{LanguageDetector, Segmenter};
+/// let page = "Menu\n\nThe committee met on Tuesday and agreed that the new bridge would be \
+///             built over the river before the end of the next year.";
+/// let paras = Segmenter::default().segment(page);
+/// let lang = LanguageDetector::default().detect_document(&paras).unwrap();
+/// assert_eq!(lang.code(), "en");
+/// ```
+#[derive(Debug, Clone)]
+pub struct LanguageDetector {
+    document_sample_bytes: usize,
+    paragraph_sample_bytes: usize,
+    min_paragraph_chars: usize,
+}
+
+impl Default for LanguageDetector {
+    fn default() -> Self {
+        LanguageDetector {
+            document_sample_bytes: 2048,
+            paragraph_sample_bytes: 320,
+            min_paragraph_chars: 60,
+        }
+    }
+}
+
+impl LanguageDetector {
+    /// A detector judging documents from at most `document_sample_bytes` of their longest
+    /// paragraphs and paragraphs of at least `min_paragraph_chars` characters from their
+    /// first `paragraph_sample_bytes` bytes.
+    pub fn new(
+        document_sample_bytes: usize,
+        paragraph_sample_bytes: usize,
+        min_paragraph_chars: usize,
+    ) -> Self {
+        LanguageDetector {
+            document_sample_bytes,
+            paragraph_sample_bytes,
+            min_paragraph_chars,
+        }
+    }
+
+    /// The document's language, judged from its longest paragraphs: content is written in long
+    /// paragraphs, menus and sidebars in short ones.
+    pub fn detect_document(&self, paragraphs: &[Paragraph]) -> Option<Language> {
+        let mut order: Vec<usize> = (0..paragraphs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
+        let mut sample = String::with_capacity(self.document_sample_bytes + 8);
+        for i in order {
+            let room = self.document_sample_bytes.saturating_sub(sample.len());
+            if room < 32 {
+                break;
+            }
+            let text = &paragraphs[i].text;
+            sample.push_str(prefix(text, room.min(self.document_sample_bytes / 4)));
+            sample.push('\n');
+        }
+        whatlang::detect(&sample).map(|info| Language(info.lang()))
+    }
+
+    /// The paragraph's language when it can be told reliably, else `None` (too short, or
+    /// whatlang not confident).
+    pub fn detect_paragraph(&self, text: &str) -> Option<Language> {
+        if text.chars().count() < self.min_paragraph_chars {
+            return None;
+        }
+        whatlang::detect(prefix(text, self.paragraph_sample_bytes))
+            .filter(|info| info.is_reliable())
+            .map(|info| Language(info.lang()))
+    }
+
+    /// Minimum length in characters for a paragraph's own language to be judged.
+    pub fn min_paragraph_chars(&self) -> usize {
+        self.min_paragraph_chars
+    }
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a char boundary.
+fn prefix(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::Segmenter;
+
+    #[test]
+    fn codes_are_iso_639_1() {
+        assert_eq!(Language::from_code("en").unwrap().code(), "en");
+        assert_eq!(Language::from_code("vie").unwrap().code(), "vi");
+        assert_eq!(Language::from_code("zh").unwrap().code(), "zh");
+        assert!(Language::from_code("xx").is_none());
+    }
+
+    #[test]
+    fn stopwords_come_from_the_crate() {
+        let en = Language::from_code("en").unwrap();
+        assert!(en.has_stopwords());
+        assert!(en.is_stopword("the"));
+        assert!(!en.is_stopword("bridge"));
+    }
+
+    #[test]
+    fn document_language_ignores_short_foreign_menu() {
+        let page = "Trang chủ\nĐăng nhập\nTin mới\n\nThe committee met on Tuesday and agreed \
+                    that the new bridge would be built over the river before the end of next year, \
+                    despite the objections of several members.";
+        let paras = Segmenter::default().segment(page);
+        let lang = LanguageDetector::default().detect_document(&paras).unwrap();
+        assert_eq!(lang.code(), "en");
+    }
+
+    #[test]
+    fn paragraph_language_needs_length() {
+        let d = LanguageDetector::default();
+        assert_eq!(d.detect_paragraph("Tin mới"), None);
+        let vi = d
+            .detect_paragraph(
+                "Kinhtedothi - Thanh tra Sở GTVT Hà Nội cho biết, năm 2024 đã xử phạt hơn 748 \
+                 trường hợp vi phạm trông giữ xe, phạt tiền hàng tỷ đồng.",
+            )
+            .unwrap();
+        assert_eq!(vi.code(), "vi");
+    }
+
+    #[test]
+    fn prefix_respects_char_boundaries() {
+        assert_eq!(prefix("ảnh", 2), "");
+        assert_eq!(prefix("aảnh", 2), "a");
+    }
+}

@@ -1,0 +1,436 @@
+//! The `gleaner` command line: flags in, library objects out.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::json;
+
+use gleaner::eval::Scores;
+use gleaner::{
+    Cleaner, Config, DedupIndex, DedupScope, Event, InputFormat, Output, Pipeline, ReadOptions,
+    Reader, Stats, Writer,
+};
+
+/// Exit code when some input was skipped (unreadable file, malformed line).
+const EXIT_SKIPPED: u8 = 1;
+/// Exit code for a usage error or a failure that stopped the run.
+const EXIT_FATAL: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "gleaner",
+    version,
+    about = "Turn scraped web pages into clean, deduplicated text"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Clean scraped pages: files, folders (recursive) or `-` for stdin.
+    Clean(CleanArgs),
+    /// Score gleaner on a labelled dev set (WCXB layout: text/, gold.json, pages.json).
+    Eval(EvalArgs),
+}
+
+#[derive(clap::Args)]
+struct CleanArgs {
+    /// Input files or folders; `-` reads stdin.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Output: a folder (same relative paths), a `.jsonl[.gz|.zst]` file, or a text file.
+    /// Default: stdout.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Worker threads (default: all cores). Output is identical for any value.
+    #[arg(short = 'j', long, default_value_t = 0)]
+    threads: usize,
+    /// Keep only documents in these languages (ISO 639-1 codes, comma separated).
+    #[arg(long, value_delimiter = ',')]
+    lang: Option<Vec<String>>,
+    /// Write one JSONL record per paragraph with its verdict, reason and features.
+    #[arg(long, value_name = "FILE")]
+    explain: Option<PathBuf>,
+    /// How inputs are parsed.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    input_format: FormatArg,
+    /// JSONL field holding the page text.
+    #[arg(long, default_value = "text")]
+    text_field: String,
+    /// JSONL field holding the document id.
+    #[arg(long, default_value = "id")]
+    id_field: String,
+    /// Where duplicates are looked for.
+    #[arg(long, value_enum, default_value_t = ScopeArg::Corpus)]
+    dedup: ScopeArg,
+    /// Shingle size in words.
+    #[arg(long, default_value_t = 5)]
+    shingle_size: usize,
+    /// Share of a paragraph's shingles seen before that makes it a duplicate.
+    #[arg(long, default_value_t = 0.5)]
+    dedup_threshold: f32,
+    /// Write the run's counts as JSON.
+    #[arg(long, value_name = "FILE")]
+    stats: Option<PathBuf>,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct EvalArgs {
+    /// The dev set folder (holding text/, gold.json, pages.json).
+    dir: PathBuf,
+    /// Score only the first N pages.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Score the text unchanged (the baseline).
+    #[arg(long)]
+    passthrough: bool,
+    /// Write each page's output to this folder, for inspection.
+    #[arg(long, value_name = "DIR")]
+    dump: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Auto,
+    Text,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScopeArg {
+    Corpus,
+    Document,
+    Off,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Clean(args) => clean(args),
+        Command::Eval(args) => eval(args).map(|()| ExitCode::SUCCESS),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("gleaner: error: {e:#}");
+            ExitCode::from(EXIT_FATAL)
+        }
+    }
+}
+
+fn clean(args: CleanArgs) -> Result<ExitCode> {
+    let mut builder = Config::builder()
+        .shingle_size(args.shingle_size)
+        .dedup_threshold(args.dedup_threshold)
+        .dedup_scope(match args.dedup {
+            ScopeArg::Corpus => DedupScope::Corpus,
+            ScopeArg::Document => DedupScope::Document,
+            ScopeArg::Off => DedupScope::Off,
+        });
+    if let Some(langs) = &args.lang {
+        builder = builder.languages(langs);
+    }
+    let config = builder.build()?;
+    let read_options = ReadOptions {
+        format: match args.input_format {
+            FormatArg::Auto => InputFormat::Auto,
+            FormatArg::Text => InputFormat::Text,
+            FormatArg::Jsonl => InputFormat::Jsonl,
+        },
+        text_field: args.text_field.clone(),
+        id_field: args.id_field.clone(),
+    };
+    let reader = Reader::new(&args.inputs, read_options);
+    let output = choose_output(&args)?;
+    let mut writer = Writer::new(output, &args.text_field)?;
+    let mut explain = match &args.explain {
+        Some(path) => Some(BufWriter::new(
+            File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => None,
+    };
+
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let progress = if show_progress {
+        progress_bar(reader.total_bytes())
+    } else {
+        ProgressBar::hidden()
+    };
+    let bytes_read = reader.bytes_read();
+
+    let pipeline = Pipeline::new(config, args.threads)?;
+    let mut skipped_warned = 0u64;
+    let stats = pipeline.run(reader, |event| {
+        progress.set_position(bytes_read.load(Ordering::Relaxed));
+        match event {
+            Event::Document { doc, page } => {
+                if doc.lossy {
+                    progress.suspend(|| {
+                        eprintln!(
+                            "gleaner: warning: {}: invalid UTF-8 replaced with U+FFFD",
+                            location(&doc.source.path, doc.source.line)
+                        )
+                    });
+                }
+                writer.write(doc, page)?;
+                if let Some(out) = explain.as_mut() {
+                    write_explain(out, &doc.id, page).map_err(|e| gleaner::Error::Io {
+                        path: args.explain.clone().unwrap_or_default(),
+                        source: e,
+                    })?;
+                }
+                progress.inc_length(0);
+            }
+            Event::Rejected(err) => {
+                skipped_warned += 1;
+                progress.suspend(|| eprintln!("gleaner: skipped: {err}"));
+            }
+        }
+        Ok(())
+    })?;
+    writer.finish()?;
+    if let Some(mut out) = explain {
+        out.flush().context("writing the explain file")?;
+    }
+    progress.finish_and_clear();
+
+    if let Some(path) = &args.stats {
+        let f = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        serde_json::to_writer_pretty(f, &stats)?;
+    }
+    if !args.quiet {
+        eprint!("{}", summary(&stats, pipeline.index()));
+    }
+    Ok(if stats.rejected_total() > 0 {
+        ExitCode::from(EXIT_SKIPPED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `-o` decides the output: a JSONL name, a folder, or a single text file.
+fn choose_output(args: &CleanArgs) -> Result<Output> {
+    let jsonl_in = matches!(args.input_format, FormatArg::Jsonl)
+        || args.inputs.iter().any(|p| {
+            let name = gleaner::read::strip_compression(p);
+            matches!(
+                name.extension().and_then(|e| e.to_str()),
+                Some("jsonl" | "ndjson" | "json")
+            )
+        });
+    let Some(out) = &args.output else {
+        // stdin JSONL is sniffed by the reader; mirror it only when asked explicitly.
+        return Ok(Output::Stdout { jsonl: jsonl_in });
+    };
+    let name = gleaner::read::strip_compression(out);
+    let is_jsonl_name = matches!(
+        name.extension().and_then(|e| e.to_str()),
+        Some("jsonl" | "ndjson" | "json")
+    );
+    let several = args.inputs.len() > 1 || args.inputs.iter().any(|p| p.is_dir());
+    if is_jsonl_name {
+        Ok(Output::JsonlFile(out.clone()))
+    } else if out.is_dir() || out.to_string_lossy().ends_with('/') || several {
+        Ok(Output::Dir(out.clone()))
+    } else if jsonl_in {
+        bail!(
+            "{}: JSONL input needs a .jsonl output name or a folder",
+            out.display()
+        )
+    } else {
+        Ok(Output::TextFile(out.clone()))
+    }
+}
+
+fn location(path: &Path, line: Option<u64>) -> String {
+    match line {
+        Some(l) => format!("{}:{l}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
+fn progress_bar(total: Option<u64>) -> ProgressBar {
+    let bar = match total {
+        Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+    };
+    let style = match total {
+        Some(_) => ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+        ),
+        None => ProgressStyle::with_template("{spinner} {bytes} {binary_bytes_per_sec}"),
+    }
+    .expect("valid template");
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn write_explain(out: &mut impl Write, id: &str, page: &gleaner::Page) -> std::io::Result<()> {
+    for (i, p) in page.paragraphs.iter().enumerate() {
+        let rec = json!({
+            "doc": id,
+            "index": i,
+            "line": p.line,
+            "kept": p.is_kept(),
+            "reason": p.reason,
+            "lang": p.lang,
+            "doc_lang": page.lang,
+            "text": p.text,
+            "features": p.features,
+        });
+        serde_json::to_writer(&mut *out, &rec)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+fn summary(stats: &Stats, index: &DedupIndex) -> String {
+    let mut s = String::new();
+    let dropped_docs: u64 = stats.documents_dropped.values().sum();
+    s += &format!(
+        "documents: {} in, {} out, {} left empty, {} skipped\n",
+        stats.documents_in,
+        stats.documents_out,
+        dropped_docs,
+        stats.rejected_total()
+    );
+    for (reason, n) in &stats.documents_dropped {
+        s += &format!("  empty: {reason} {n}\n");
+    }
+    for (kind, n) in &stats.rejected {
+        s += &format!("  skipped: {kind} {n}\n");
+    }
+    let dropped: u64 = stats.paragraphs_dropped.values().sum();
+    s += &format!(
+        "paragraphs: {} kept, {} dropped\n",
+        stats.paragraphs_kept, dropped
+    );
+    let mut by_count: Vec<_> = stats.paragraphs_dropped.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    for (reason, n) in by_count {
+        s += &format!("  {reason}: {n}\n");
+    }
+    if stats.lossy_utf8 > 0 {
+        s += &format!(
+            "invalid UTF-8 (decoded lossily): {} documents\n",
+            stats.lossy_utf8
+        );
+    }
+    let mut langs: Vec<_> = stats.languages.iter().collect();
+    langs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let langs: Vec<String> = langs.iter().map(|(l, n)| format!("{l} {n}")).collect();
+    s += &format!("languages: {}\n", langs.join(", "));
+    let mb = stats.bytes_in as f64 / 1e6;
+    s += &format!(
+        "bytes: {} in, {} out ({:.1}%); dedup index: {} shingles\n",
+        stats.bytes_in,
+        stats.bytes_out,
+        if stats.bytes_in == 0 {
+            0.0
+        } else {
+            100.0 * stats.bytes_out as f64 / stats.bytes_in as f64
+        },
+        index.len()
+    );
+    s += &format!(
+        "elapsed: {:.2}s, {:.1} MB/s\n",
+        stats.elapsed_secs,
+        if stats.elapsed_secs > 0.0 {
+            mb / stats.elapsed_secs
+        } else {
+            0.0
+        }
+    );
+    s
+}
+
+/// Scores gleaner on a WCXB-style dev set: each page cleaned on its own (dedup within the
+/// page), word F1 and shingle F1 against gold, overall and by page type.
+fn eval(args: EvalArgs) -> Result<()> {
+    let gold: serde_json::Map<String, serde_json::Value> = serde_json::from_reader(
+        File::open(args.dir.join("gold.json")).context("opening gold.json")?,
+    )?;
+    let pages: serde_json::Map<String, serde_json::Value> = serde_json::from_reader(
+        File::open(args.dir.join("pages.json")).context("opening pages.json")?,
+    )?;
+    let config = Config::builder()
+        .dedup_scope(DedupScope::Document)
+        .build()?;
+    let cleaner = Cleaner::new(config.clone());
+    let mut ids: Vec<&String> = gold.keys().collect();
+    ids.sort();
+    if let Some(n) = args.limit {
+        ids.truncate(n);
+    }
+    if let Some(d) = &args.dump {
+        std::fs::create_dir_all(d)?;
+    }
+    use rayon::prelude::*;
+    let results: Vec<(String, String, String, String)> = ids
+        .par_iter()
+        .map(|id| -> Result<_> {
+            let path = args.dir.join("text").join(format!("{id}.txt"));
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let out = if args.passthrough {
+                text
+            } else {
+                let mut page = cleaner.clean(&text);
+                DedupIndex::new(config.shingle_size(), config.dedup_threshold())?.dedup(&mut page);
+                page.text()
+            };
+            let g = gold[id.as_str()].as_str().unwrap_or_default().to_string();
+            let ty = pages
+                .get(id.as_str())
+                .and_then(|p| p["page_type"].as_str())
+                .unwrap_or("unknown")
+                .to_string();
+            Ok((id.to_string(), ty, out, g))
+        })
+        .collect::<Result<_>>()?;
+    let mut all = Scores::default();
+    let mut by_type: std::collections::BTreeMap<String, Scores> = Default::default();
+    for (id, ty, out, g) in &results {
+        all.add(out, g);
+        by_type.entry(ty.clone()).or_default().add(out, g);
+        if let Some(d) = &args.dump {
+            std::fs::write(d.join(format!("{id}.txt")), out)?;
+        }
+    }
+    println!(
+        "{:<14} {:>6} {:>8} {:>8} {:>8} {:>10} {:>10} {:>10}",
+        "page type", "pages", "word P", "word R", "word F1", "shingle P", "shingle R", "shingle F1"
+    );
+    let row = |name: &str, s: &Scores| {
+        println!(
+            "{:<14} {:>6} {:>8.3} {:>8.3} {:>8.3} {:>10.3} {:>10.3} {:>10.3}",
+            name,
+            s.pages(),
+            s.word_precision(),
+            s.word_recall(),
+            s.word_f1(),
+            s.shingle_precision(),
+            s.shingle_recall(),
+            s.shingle_f1()
+        )
+    };
+    for (ty, s) in &by_type {
+        row(ty, s);
+    }
+    row("all", &all);
+    println!("WCXB dev split (CC-BY-4.0, Murrough Foley 2026)");
+    Ok(())
+}

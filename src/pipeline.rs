@@ -1,0 +1,230 @@
+//! Many documents through the stages in one parallel pass, in input order.
+//!
+//! A reader thread parses documents into batches; each batch is cleaned in parallel on a rayon
+//! pool (segment, language, classify, shingle hashing); then, on one thread and in input order,
+//! duplicates are looked up and recorded, and the documents are handed to the caller. Only the
+//! cheap ordered step is sequential, and it is what makes the output independent of the
+//! number of threads.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::classify::Reason;
+use crate::cleaner::{Cleaner, Page};
+use crate::config::{Config, DedupScope};
+use crate::dedup::DedupIndex;
+use crate::error::{Error, Result};
+use crate::read::Document;
+
+/// What the pipeline hands its caller, in input order.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A document, cleaned and deduplicated.
+    Document {
+        /// The input document.
+        doc: &'a Document,
+        /// Its verdicts.
+        page: &'a Page,
+    },
+    /// An input that could not be read (file, or JSONL line); it was skipped.
+    Rejected(&'a Error),
+}
+
+/// Counts of a run: documents, paragraphs and bytes, by outcome.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    /// Documents read.
+    pub documents_in: u64,
+    /// Documents written with content.
+    pub documents_out: u64,
+    /// Documents left without content, by reason (written as empty).
+    pub documents_dropped: BTreeMap<Reason, u64>,
+    /// Inputs skipped because they could not be read, by error kind.
+    pub rejected: BTreeMap<&'static str, u64>,
+    /// Documents with invalid UTF-8, decoded lossily.
+    pub lossy_utf8: u64,
+    /// Paragraphs kept.
+    pub paragraphs_kept: u64,
+    /// Paragraphs dropped, by reason.
+    pub paragraphs_dropped: BTreeMap<Reason, u64>,
+    /// Bytes of input text.
+    pub bytes_in: u64,
+    /// Bytes of clean text.
+    pub bytes_out: u64,
+    /// Documents by language code (`und` when unknown).
+    pub languages: BTreeMap<String, u64>,
+    /// Wall-clock seconds.
+    pub elapsed_secs: f64,
+}
+
+impl Stats {
+    /// Number of inputs skipped.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.values().sum()
+    }
+
+    fn record(&mut self, doc: &Document, page: &Page) {
+        self.documents_in += 1;
+        self.bytes_in += doc.text.len() as u64;
+        self.lossy_utf8 += u64::from(doc.lossy);
+        match page.dropped {
+            Some(r) => *self.documents_dropped.entry(r).or_default() += 1,
+            None => self.documents_out += 1,
+        }
+        let lang = page.lang.map_or("und", |l| l.code());
+        *self.languages.entry(lang.to_string()).or_default() += 1;
+        for p in &page.paragraphs {
+            match p.reason {
+                None => {
+                    self.paragraphs_kept += 1;
+                    self.bytes_out += p.text.len() as u64 + 2;
+                }
+                Some(r) => *self.paragraphs_dropped.entry(r).or_default() += 1,
+            }
+        }
+    }
+}
+
+/// Runs documents through the whole pipeline with a shared dedup index.
+///
+/// ```
+/// use gleaner::{Config, Event, Pipeline, Document, Source};
+/// let body = "The council approved the new budget on Monday after a long debate, and the \
+///     mayor said the money would go to schools, roads and the library across the city.";
+/// let docs = ["a", "b"].map(|id| Ok(Document {
+///     id: id.into(),
+///     text: format!("Home\nNews\n\n{body}\n"),
+///     source: Source { path: id.into(), relative: id.into(), line: None },
+///     record: None,
+///     lossy: false,
+/// }));
+/// let mut texts = Vec::new();
+/// let stats = Pipeline::new(Config::default(), 2).unwrap().run(docs, |event| {
+///     if let Event::Document { page, .. } = event {
+///         texts.push(page.text());
+///     }
+///     Ok(())
+/// }).unwrap();
+/// assert!(texts[0].starts_with("The council"));
+/// assert_eq!(texts[1], ""); // the same paragraph again: a duplicate
+/// assert_eq!(stats.documents_in, 2);
+/// ```
+pub struct Pipeline {
+    cleaner: Cleaner,
+    index: DedupIndex,
+    pool: rayon::ThreadPool,
+    batch_bytes: usize,
+    batch_docs: usize,
+}
+
+impl Pipeline {
+    /// A pipeline with `threads` workers (0: one per core).
+    pub fn new(config: Config, threads: usize) -> Result<Self> {
+        let index = DedupIndex::new(config.shingle_size(), config.dedup_threshold())?;
+        Self::with_index(config, threads, index)
+    }
+
+    /// A pipeline using an existing dedup index (e.g. one shared with a crawler).
+    pub fn with_index(config: Config, threads: usize, index: DedupIndex) -> Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("gleaner-{i}"))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start worker threads: {e}")))?;
+        Ok(Pipeline {
+            cleaner: Cleaner::new(config),
+            index,
+            pool,
+            batch_bytes: 8 << 20,
+            batch_docs: 4096,
+        })
+    }
+
+    /// The dedup index (to inspect or keep after a run).
+    pub fn index(&self) -> &DedupIndex {
+        &self.index
+    }
+
+    /// Cleans every document of `documents`, calling `on_event` for each document and each
+    /// rejected input, in input order. An error returned by `on_event` (e.g. an unwritable
+    /// output) stops the run and is returned.
+    pub fn run<I, F>(&self, documents: I, mut on_event: F) -> Result<Stats>
+    where
+        I: IntoIterator<Item = Result<Document, Error>>,
+        I::IntoIter: Send,
+        F: FnMut(Event<'_>) -> Result<()>,
+    {
+        let start = Instant::now();
+        let mut stats = Stats::default();
+        let (tx, rx) = crossbeam_channel::bounded::<Vec<Result<Document, Error>>>(2);
+        let documents = documents.into_iter();
+        let (batch_bytes, batch_docs) = (self.batch_bytes, self.batch_docs);
+        std::thread::scope(|scope| -> Result<()> {
+            scope.spawn(move || {
+                let mut batch = Vec::new();
+                let mut bytes = 0;
+                for item in documents {
+                    bytes += item.as_ref().map_or(0, |d| d.text.len());
+                    batch.push(item);
+                    if bytes >= batch_bytes || batch.len() >= batch_docs {
+                        if tx.send(std::mem::take(&mut batch)).is_err() {
+                            return;
+                        }
+                        bytes = 0;
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = tx.send(batch);
+                }
+            });
+            for batch in rx {
+                let cleaned: Vec<Option<(Page, Vec<Option<Vec<u64>>>)>> = self.pool.install(|| {
+                    batch
+                        .par_iter()
+                        .map(|item| item.as_ref().ok().map(|doc| self.clean_one(doc)))
+                        .collect()
+                });
+                for (item, cleaned) in batch.iter().zip(cleaned) {
+                    match (item, cleaned) {
+                        (Ok(doc), Some((mut page, shingles))) => {
+                            if self.cleaner.config().dedup_scope() == DedupScope::Corpus {
+                                self.index.apply(&mut page, &shingles);
+                            }
+                            stats.record(doc, &page);
+                            on_event(Event::Document { doc, page: &page })?;
+                        }
+                        (Err(e), _) => {
+                            *stats.rejected.entry(e.kind()).or_default() += 1;
+                            on_event(Event::Rejected(e))?;
+                        }
+                        (Ok(_), None) => unreachable!("every document is cleaned"),
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        stats.elapsed_secs = start.elapsed().as_secs_f64();
+        Ok(stats)
+    }
+
+    /// The parallel part for one document: clean, then shingle what is kept.
+    fn clean_one(&self, doc: &Document) -> (Page, Vec<Option<Vec<u64>>>) {
+        let mut page = self.cleaner.clean(&doc.text);
+        match self.cleaner.config().dedup_scope() {
+            DedupScope::Corpus => {
+                let shingles = self.index.prepare(&page);
+                (page, shingles)
+            }
+            DedupScope::Document => {
+                let local = DedupIndex::new(self.index.shingle_size(), self.index.threshold())
+                    .expect("parameters already validated");
+                local.dedup(&mut page);
+                (page, Vec::new())
+            }
+            DedupScope::Off => (page, Vec::new()),
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! Stage 0: read documents from files, folders and stdin.
+//!
+//! Plain-text pages are one document per file; JSONL holds one document per line. gzip and
+//! zstd are recognised by their magic bytes and decompressed on the fly. A file or line that
+//! cannot be used is reported as an error item naming it, and reading goes on.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use flate2::read::MultiGzDecoder;
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+
+/// How input files are parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InputFormat {
+    /// By file name (`.jsonl`, `.ndjson`, `.json`, with `.gz`/`.zst` after them, are JSONL;
+    /// anything else is a text page); stdin is sniffed (`{` first means JSONL).
+    #[default]
+    Auto,
+    /// Every input is one plain-text page.
+    Text,
+    /// Every input is JSONL.
+    Jsonl,
+}
+
+/// Where a document came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The input file as given or found (`-` for stdin).
+    pub path: PathBuf,
+    /// The path relative to the input root, used for output file names.
+    pub relative: PathBuf,
+    /// 1-based line, for JSONL documents.
+    pub line: Option<u64>,
+}
+
+/// One input document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The document's id: the JSONL id field if present, else `path` or `path:line`.
+    pub id: String,
+    /// The page text.
+    pub text: String,
+    /// Where it came from.
+    pub source: Source,
+    /// For JSONL input, the whole record (the text field is replaced on output, the rest
+    /// passed through).
+    pub record: Option<Map<String, Value>>,
+    /// Invalid UTF-8 was replaced with U+FFFD.
+    pub lossy: bool,
+}
+
+/// Options of the [`Reader`].
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// How inputs are parsed.
+    pub format: InputFormat,
+    /// The JSONL field holding the page text.
+    pub text_field: String,
+    /// The JSONL field holding the document id.
+    pub id_field: String,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            format: InputFormat::Auto,
+            text_field: "text".into(),
+            id_field: "id".into(),
+        }
+    }
+}
+
+/// Reads documents from a list of inputs (files, folders walked recursively in name order,
+/// `-` for stdin), as an iterator of documents and per-item errors.
+///
+/// ```no_run
+/// use gleaner::{Reader, ReadOptions};
+/// for item in Reader::new(["samples/pages"], ReadOptions::default()) {
+///     match item {
+///         Ok(doc) => println!("{}: {} bytes", doc.id, doc.text.len()),
+///         Err(e) => eprintln!("skipped: {e}"),
+///     }
+/// }
+/// ```
+pub struct Reader {
+    options: ReadOptions,
+    inputs: VecDeque<PathBuf>,
+    walk: Option<(PathBuf, walkdir::IntoIter)>,
+    jsonl: Option<JsonlState>,
+    bytes_read: Arc<AtomicU64>,
+}
+
+struct JsonlState {
+    reader: Box<dyn BufRead + Send>,
+    path: PathBuf,
+    relative: PathBuf,
+    line: u64,
+    buf: Vec<u8>,
+}
+
+impl Reader {
+    /// A reader over `inputs`.
+    pub fn new<I, P>(inputs: I, options: ReadOptions) -> Self
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<Path>,
+    {
+        Reader {
+            options,
+            inputs: inputs
+                .into_iter()
+                .map(|p| p.as_ref().to_path_buf())
+                .collect(),
+            walk: None,
+            jsonl: None,
+            bytes_read: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A counter of raw (possibly compressed) bytes read so far, for progress reporting.
+    pub fn bytes_read(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.bytes_read)
+    }
+
+    /// Total size of the input files (walking folders), or `None` when reading stdin.
+    pub fn total_bytes(&self) -> Option<u64> {
+        let mut total = 0;
+        for input in &self.inputs {
+            if input.as_os_str() == "-" {
+                return None;
+            }
+            if input.is_dir() {
+                for e in walkdir::WalkDir::new(input).into_iter().flatten() {
+                    if e.file_type().is_file() {
+                        total += e.metadata().map_or(0, |m| m.len());
+                    }
+                }
+            } else {
+                total += std::fs::metadata(input).map_or(0, |m| m.len());
+            }
+        }
+        Some(total)
+    }
+
+    fn is_jsonl_name(&self, path: &Path) -> bool {
+        match self.options.format {
+            InputFormat::Text => false,
+            InputFormat::Jsonl => true,
+            InputFormat::Auto => {
+                let name = strip_compression(path);
+                matches!(
+                    name.extension().and_then(|e| e.to_str()),
+                    Some("jsonl" | "ndjson" | "json")
+                )
+            }
+        }
+    }
+
+    /// Opens one file (or stdin) and yields its document, or starts its JSONL stream.
+    fn open(&mut self, path: PathBuf, relative: PathBuf) -> Option<Result<Document, Error>> {
+        let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+            Box::new(io::stdin())
+        } else {
+            match File::open(&path) {
+                Ok(f) => Box::new(f),
+                Err(e) => return Some(Err(Error::io(path, e))),
+            }
+        };
+        let counted = CountingReader {
+            inner: raw,
+            counter: Arc::clone(&self.bytes_read),
+        };
+        let mut reader = match decompress(counted) {
+            Ok(r) => r,
+            Err(e) => return Some(Err(Error::io(path, e))),
+        };
+        let jsonl = if path.as_os_str() == "-" && self.options.format == InputFormat::Auto {
+            match reader.fill_buf() {
+                Ok(buf) => buf
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_some_and(|&b| b == b'{'),
+                Err(e) => return Some(Err(Error::io(path, e))),
+            }
+        } else {
+            self.is_jsonl_name(&path)
+        };
+        if jsonl {
+            self.jsonl = Some(JsonlState {
+                reader,
+                path,
+                relative,
+                line: 0,
+                buf: Vec::new(),
+            });
+            return None;
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = reader.read_to_end(&mut bytes) {
+            return Some(Err(Error::io(path, e)));
+        }
+        let (text, lossy) = decode(bytes);
+        Some(Ok(Document {
+            id: relative.to_string_lossy().into_owned(),
+            text,
+            source: Source {
+                path,
+                relative,
+                line: None,
+            },
+            record: None,
+            lossy,
+        }))
+    }
+
+    /// The next JSONL line of the open stream, if any.
+    fn next_jsonl(&mut self) -> Option<Result<Document, Error>> {
+        let state = self.jsonl.as_mut()?;
+        loop {
+            state.buf.clear();
+            match state.reader.read_until(b'\n', &mut state.buf) {
+                Ok(0) => {
+                    self.jsonl = None;
+                    return None;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    let path = state.path.clone();
+                    self.jsonl = None;
+                    return Some(Err(Error::io(path, e)));
+                }
+            }
+            state.line += 1;
+            if state.buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let bytes = std::mem::take(&mut state.buf);
+            let (line_text, lossy) = decode(bytes);
+            let err = |message: String| Error::Json {
+                path: state.path.clone(),
+                line: state.line,
+                message,
+            };
+            let record: Map<String, Value> = match serde_json::from_str(&line_text) {
+                Ok(Value::Object(m)) => m,
+                Ok(_) => return Some(Err(err("not a JSON object".into()))),
+                Err(e) => return Some(Err(err(format!("malformed JSON: {e}")))),
+            };
+            let text = match record.get(&self.options.text_field) {
+                Some(Value::String(s)) => s.clone(),
+                Some(_) => {
+                    return Some(Err(err(format!(
+                        "field `{}` is not a string",
+                        self.options.text_field
+                    ))))
+                }
+                None => return Some(Err(err(format!("no `{}` field", self.options.text_field)))),
+            };
+            let id = match record.get(&self.options.id_field) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => format!("{}:{}", state.relative.display(), state.line),
+            };
+            return Some(Ok(Document {
+                id,
+                text,
+                source: Source {
+                    path: state.path.clone(),
+                    relative: state.relative.clone(),
+                    line: Some(state.line),
+                },
+                record: Some(record),
+                lossy,
+            }));
+        }
+    }
+}
+
+impl Iterator for Reader {
+    type Item = Result<Document, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.jsonl.is_some() {
+                if let Some(item) = self.next_jsonl() {
+                    return Some(item);
+                }
+                continue;
+            }
+            if let Some((root, walk)) = self.walk.as_mut() {
+                match walk.next() {
+                    Some(Ok(entry)) => {
+                        if !entry.file_type().is_file() {
+                            continue;
+                        }
+                        let relative = entry
+                            .path()
+                            .strip_prefix(&*root)
+                            .unwrap_or(entry.path())
+                            .to_path_buf();
+                        let path = entry.into_path();
+                        if let Some(item) = self.open(path, relative) {
+                            return Some(item);
+                        }
+                        continue;
+                    }
+                    Some(Err(e)) => {
+                        let path = e.path().map(Path::to_path_buf).unwrap_or(root.clone());
+                        let io = e
+                            .into_io_error()
+                            .unwrap_or_else(|| io::Error::other("file system loop"));
+                        return Some(Err(Error::io(path, io)));
+                    }
+                    None => {
+                        self.walk = None;
+                        continue;
+                    }
+                }
+            }
+            let input = self.inputs.pop_front()?;
+            if input.as_os_str() != "-" && input.is_dir() {
+                let walk = walkdir::WalkDir::new(&input)
+                    .follow_links(true)
+                    .sort_by_file_name()
+                    .into_iter();
+                self.walk = Some((input, walk));
+                continue;
+            }
+            let relative = if input.as_os_str() == "-" {
+                PathBuf::from("stdin")
+            } else {
+                input
+                    .file_name()
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| input.clone())
+            };
+            if let Some(item) = self.open(input, relative) {
+                return Some(item);
+            }
+        }
+    }
+}
+
+/// `name.txt.gz` → `name.txt`: the name a decompressed file has.
+pub fn strip_compression(path: &Path) -> PathBuf {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("gz" | "zst" | "zstd") => path.with_extension(""),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Wraps `raw` in a gzip or zstd decoder when its first bytes say so.
+fn decompress(raw: impl Read + Send + 'static) -> io::Result<Box<dyn BufRead + Send>> {
+    let mut buffered = BufReader::with_capacity(256 * 1024, raw);
+    let head = buffered.fill_buf()?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        // Many gzip members back to back (Common Crawl, pigz): read them all.
+        Ok(Box::new(BufReader::with_capacity(
+            256 * 1024,
+            MultiGzDecoder::new(buffered),
+        )))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Ok(Box::new(BufReader::with_capacity(
+            256 * 1024,
+            zstd::Decoder::with_buffer(buffered)?,
+        )))
+    } else {
+        Ok(Box::new(buffered))
+    }
+}
+
+/// UTF-8, replacing invalid sequences; reports whether any were.
+fn decode(bytes: Vec<u8>) -> (String, bool) {
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, false),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+    }
+}
+
+struct CountingReader<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn read_all(inputs: &[&Path]) -> Vec<Result<Document, Error>> {
+        Reader::new(inputs, ReadOptions::default()).collect()
+    }
+
+    #[test]
+    fn folder_walk_is_sorted_and_relative() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("b.txt"), "b").unwrap();
+        std::fs::write(dir.path().join("a.txt"), "a").unwrap();
+        std::fs::write(dir.path().join("sub/c.txt"), "c").unwrap();
+        let docs: Vec<_> = read_all(&[dir.path()])
+            .into_iter()
+            .map(|d| d.unwrap().source.relative)
+            .collect();
+        assert_eq!(
+            docs,
+            [PathBuf::from("a.txt"), "b.txt".into(), "sub/c.txt".into()]
+        );
+    }
+
+    #[test]
+    fn jsonl_gzip_with_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.jsonl.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            File::create(&path).unwrap(),
+            flate2::Compression::fast(),
+        );
+        writeln!(gz, r#"{{"id": 7, "text": "hello", "url": "u"}}"#).unwrap();
+        writeln!(gz, "not json").unwrap();
+        writeln!(gz).unwrap();
+        writeln!(gz, r#"{{"text": 3}}"#).unwrap();
+        writeln!(gz, r#"{{"text": "bye"}}"#).unwrap();
+        gz.finish().unwrap();
+        let items = read_all(&[&path]);
+        assert_eq!(items.len(), 4);
+        let first = items[0].as_ref().unwrap();
+        assert_eq!(first.id, "7");
+        assert_eq!(first.record.as_ref().unwrap()["url"], "u");
+        let e = items[1].as_ref().unwrap_err().to_string();
+        assert!(e.contains("d.jsonl.gz:2"), "{e}");
+        assert!(items[2].as_ref().unwrap_err().to_string().contains(":4"));
+        assert_eq!(items[3].as_ref().unwrap().id, "d.jsonl.gz:5");
+    }
+
+    #[test]
+    fn invalid_utf8_is_lossy_and_flagged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.txt");
+        std::fs::write(&path, b"caf\xe9 ok").unwrap();
+        let doc = read_all(&[&path]).pop().unwrap().unwrap();
+        assert!(doc.lossy);
+        assert_eq!(doc.text, "caf\u{fffd} ok");
+    }
+
+    #[test]
+    fn missing_file_is_an_error_naming_it() {
+        let items = read_all(&[Path::new("/nonexistent/x.txt")]);
+        assert!(items[0]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("/nonexistent/x.txt"));
+    }
+
+    #[test]
+    fn zstd_text_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.txt.zst");
+        std::fs::write(&path, zstd::encode_all(&b"page text"[..], 3).unwrap()).unwrap();
+        let doc = read_all(&[&path]).pop().unwrap().unwrap();
+        assert_eq!(doc.text, "page text");
+        assert_eq!(
+            strip_compression(&doc.source.relative),
+            PathBuf::from("p.txt")
+        );
+    }
+}

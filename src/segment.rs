@@ -1,0 +1,190 @@
+//! Stage 1: split a scraped page into paragraphs.
+//!
+//! Scrapers hand us two shapes: blank-line separated blocks (one block per line inside them)
+//! and one block per line with no blank lines at all. Both reduce to "every non-blank line is
+//! a paragraph", except hard-wrapped prose, whose lines are joined back together.
+
+/// One paragraph of a page, whitespace-normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paragraph {
+    /// The paragraph's text: NBSP and other space separators turned into spaces, zero-width
+    /// characters removed, runs of spaces collapsed, trimmed. Nothing else is changed.
+    pub text: String,
+    /// 1-based line of the input where the paragraph starts.
+    pub line: usize,
+    /// The raw line began with whitespace (often NBSP padding around an inline image: a
+    /// caption signal).
+    pub indented: bool,
+}
+
+/// Splits page text into [`Paragraph`]s.
+///
+/// ```
+/// use gleaner::Segmenter;
+/// let paras = Segmenter::default().segment("Title\n\nFirst\u{a0} paragraph.\nSecond one.\n \u{a0}\n");
+/// let texts: Vec<_> = paras.iter().map(|p| p.text.as_str()).collect();
+/// assert_eq!(texts, ["Title", "First paragraph.", "Second one."]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Segmenter {
+    join_wrapped: bool,
+}
+
+impl Default for Segmenter {
+    fn default() -> Self {
+        Segmenter { join_wrapped: true }
+    }
+}
+
+impl Segmenter {
+    /// A segmenter; `join_wrapped` re-joins hard-wrapped prose lines (on by default).
+    pub fn new(join_wrapped: bool) -> Self {
+        Segmenter { join_wrapped }
+    }
+
+    /// Splits `text` into paragraphs. Lines made only of whitespace (NBSP included) separate
+    /// paragraphs; every other line starts a new paragraph unless it continues wrapped prose.
+    pub fn segment(&self, text: &str) -> Vec<Paragraph> {
+        let mut out: Vec<Paragraph> = Vec::new();
+        // Whether the last paragraph may absorb the next line (same block, looks wrapped).
+        let mut open = false;
+        let mut last_line_chars = 0;
+        let mut buf = String::new();
+        for (i, raw) in text.lines().enumerate() {
+            buf.clear();
+            normalize_whitespace(raw, &mut buf);
+            if buf.is_empty() {
+                open = false;
+                continue;
+            }
+            if open && self.join_wrapped {
+                if let Some(last) = out.last_mut() {
+                    if continues_wrapped(last_line_chars, &last.text, &buf) {
+                        last.text.push(' ');
+                        last.text.push_str(&buf);
+                        last_line_chars = buf.chars().count();
+                        continue;
+                    }
+                }
+            }
+            out.push(Paragraph {
+                text: buf.clone(),
+                line: i + 1,
+                indented: raw.starts_with(|c: char| c.is_whitespace()),
+            });
+            last_line_chars = buf.chars().count();
+            open = true;
+        }
+        out
+    }
+}
+
+/// Hard-wrapped prose: the previous physical line is wrap-width long and ends mid-sentence,
+/// and the next line starts in lower case. Scrapes put one block per line, so this is rare
+/// there; the test is strict so that a menu never gets glued onto a sentence.
+fn continues_wrapped(prev_line_chars: usize, prev: &str, next: &str) -> bool {
+    if !(40..=100).contains(&prev_line_chars) {
+        return false;
+    }
+    let ends_open = prev
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_alphanumeric() || c == ',' || c == '-');
+    let starts_lower = next.chars().next().is_some_and(|c| c.is_lowercase());
+    ends_open && starts_lower
+}
+
+/// Appends `line` to `out` with whitespace normalised: every Unicode space separator and tab
+/// becomes one ASCII space, zero-width characters vanish, runs collapse, ends are trimmed.
+pub fn normalize_whitespace(line: &str, out: &mut String) {
+    let start = out.len();
+    let mut pending_space = false;
+    for c in line.chars() {
+        if is_zero_width(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && out.len() > start {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.push(c);
+    }
+}
+
+fn is_zero_width(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<String> {
+        Segmenter::default()
+            .segment(s)
+            .into_iter()
+            .map(|p| p.text)
+            .collect()
+    }
+
+    #[test]
+    fn blank_line_separated() {
+        assert_eq!(texts("a b\n\nc d\n\n\ne"), ["a b", "c d", "e"]);
+    }
+
+    #[test]
+    fn one_per_line() {
+        assert_eq!(
+            texts("Title\nBody one.\nBody two."),
+            ["Title", "Body one.", "Body two."]
+        );
+    }
+
+    #[test]
+    fn nbsp_only_lines_are_separators() {
+        let p = Segmenter::default().segment("one\n\u{a0} \u{a0}\ntwo");
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[1].line, 3);
+    }
+
+    #[test]
+    fn whitespace_normalised_not_rewritten() {
+        assert_eq!(
+            texts("\u{a0}“Quote”\u{200b} \t\u{2009} – end.\u{a0}"),
+            ["“Quote” – end."]
+        );
+    }
+
+    #[test]
+    fn crlf_lines() {
+        assert_eq!(texts("a\r\n\r\nb\r\n"), ["a", "b"]);
+    }
+
+    #[test]
+    fn hard_wrapped_prose_is_joined() {
+        let s = "This is a long line of prose that was wrapped by some tool at\n\
+                 seventy characters, and it goes on here.\nNew Heading";
+        assert_eq!(
+            texts(s),
+            [
+                "This is a long line of prose that was wrapped by some tool at seventy characters, and it goes on here.",
+                "New Heading"
+            ]
+        );
+    }
+
+    #[test]
+    fn menu_lines_are_not_joined() {
+        assert_eq!(
+            texts("Home\nabout us\ncontact"),
+            ["Home", "about us", "contact"]
+        );
+    }
+}
