@@ -188,6 +188,9 @@ pub struct ClassifierOptions {
     pub stopwords_high: f32,
     /// Minimum share of content words found in the main block for prose outside it to stay.
     pub min_similarity: f32,
+    /// Below this many characters of good prose in the main block, the page is a listing:
+    /// everything the hard rules let through is kept.
+    pub min_prose_chars: u32,
 }
 
 impl Default for ClassifierOptions {
@@ -197,7 +200,8 @@ impl Default for ClassifierOptions {
             length_high: 200,
             stopwords_low: 0.30,
             stopwords_high: 0.32,
-            min_similarity: 0.5,
+            min_similarity: 0.3,
+            min_prose_chars: 600,
         }
     }
 }
@@ -274,18 +278,50 @@ impl Classifier {
             feats[i].smoothed = Some(class[i]);
         }
 
-        // Step 4: the main content block, with "related" headings as walls.
+        // Step 4: the main content block, from the classes before smoothing (smoothing at the
+        // edge of an article would cut its lead), with "related" headings as walls.
         let walls: Vec<bool> = reasons
             .iter()
             .map(|r| *r == Some(Reason::RelatedHeading))
             .collect();
         let scores: Vec<f64> = (0..n)
-            .map(|i| block_score(class[i], reasons[i].is_some(), &feats[i]))
+            .map(|i| block_score(reasons[i], &feats[i]))
             .collect();
         let main = max_block(&scores, &walls);
 
         let vocab = main.map(|(s, e)| content_vocabulary(&paragraphs[s..=e], lang));
-        // Whether a "related" heading precedes position i (within its wall-delimited region).
+        // Articles broken by an ad or a form, forums and product pages have content in several
+        // blocks: a further block counts when it is substantial and on the main block's topic.
+        let mut in_block = vec![false; n];
+        if let Some((s, e)) = main {
+            in_block[s..=e].iter_mut().for_each(|b| *b = true);
+            let main_score: f64 = scores[s..=e].iter().sum();
+            let min_score = (0.15 * main_score).max(2.0);
+            let mut masked = scores.clone();
+            for _ in 0..8 {
+                for (i, m) in masked.iter_mut().enumerate() {
+                    if in_block[i] {
+                        *m = f64::NEG_INFINITY;
+                    }
+                }
+                let Some((bs, be)) = max_block(&masked, &walls) else { break };
+                let sum: f64 = scores[bs..=be].iter().sum();
+                if sum < min_score {
+                    break;
+                }
+                let text: String = paragraphs[bs..=be].iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(" ");
+                let sim = vocab.as_ref().map_or(0.0, |v| similarity(&text, lang, v));
+                in_block[bs..=be].iter_mut().for_each(|b| *b = true);
+                if sim < self.options.min_similarity {
+                    // Off-topic: mark it so that it is not found again, but keep it out.
+                    for i in bs..=be {
+                        masked[i] = f64::NEG_INFINITY;
+                    }
+                    in_block[bs..=be].iter_mut().for_each(|b| *b = false);
+                }
+            }
+        }
+        // Whether a "related" heading precedes position i.
         let mut after_wall = vec![false; n];
         let mut seen_wall = false;
         for i in 0..n {
@@ -296,14 +332,35 @@ impl Classifier {
         }
         let main_after_wall = main.is_some_and(|(s, _)| after_wall[s]);
 
+        // Pages without running prose (product grids, listings, link collections) have no
+        // article to find: there the content is everything the hard rules let through.
+        let prose_chars: u32 = (0..n)
+            .filter(|&i| in_block[i] && feats[i].initial == Some(Class::Good))
+            .map(|i| feats[i].chars)
+            .sum();
+        if prose_chars < self.options.min_prose_chars {
+            for i in 0..n {
+                feats[i].in_main_block = false;
+            }
+            mark_menu_runs(&feats, &mut reasons);
+            return feats
+                .into_iter()
+                .zip(reasons)
+                .map(|(features, reason)| Verdict { reason, features })
+                .collect();
+        }
+
         for i in 0..n {
-            let in_main = main.is_some_and(|(s, e)| (s..=e).contains(&i));
+            let in_main = in_block[i];
             feats[i].in_main_block = in_main;
             if reasons[i].is_some() {
                 continue;
             }
+            let initial = feats[i].initial.unwrap_or(Class::Bad);
             if in_main {
-                if class[i] == Class::Bad {
+                // Inside the article, prose and headings stay; only what is bad both alone
+                // and in context goes.
+                if initial == Class::Bad && class[i] == Class::Bad && feats[i].chars > 200 {
                     reasons[i] = Some(bad_reason(&feats, i));
                 }
                 continue;
@@ -311,18 +368,16 @@ impl Classifier {
             // Outside the main block.
             let past_related =
                 after_wall[i] && !(main_after_wall && before_next_wall(i, main, &walls));
-            if class[i] == Class::Good {
+            if past_related {
+                reasons[i] = Some(Reason::Teaser);
+            } else if class[i] == Class::Good && initial != Class::Short {
                 let sim = vocab
                     .as_ref()
                     .map_or(0.0, |v| similarity(&paragraphs[i].text, lang, v));
                 feats[i].similarity = Some(sim);
-                if past_related {
-                    reasons[i] = Some(Reason::Teaser);
-                } else if main.is_some() && sim < self.options.min_similarity {
+                if main.is_some() && sim < self.options.min_similarity {
                     reasons[i] = Some(Reason::Unrelated);
                 }
-            } else if past_related {
-                reasons[i] = Some(Reason::Teaser);
             } else {
                 reasons[i] = Some(bad_reason(&feats, i));
             }
@@ -842,6 +897,24 @@ fn is_separator_menu(text: &str, f: &Features) -> bool {
         || (text.trim() == "|" || text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty())
 }
 
+/// Menus: runs of three or more one-to-three-word items without digits or sentence ends.
+fn mark_menu_runs(feats: &[Features], reasons: &mut [Option<Reason>]) {
+    let item = |f: &Features| f.words <= 3 && f.digit_share == 0.0 && f.sentence_ends == 0;
+    let mut i = 0;
+    while i < feats.len() {
+        let mut j = i;
+        while j < feats.len() && item(&feats[j]) {
+            j += 1;
+        }
+        if j - i >= 3 {
+            for r in &mut reasons[i..j] {
+                r.get_or_insert(Reason::Navigation);
+            }
+        }
+        i = j.max(i + 1);
+    }
+}
+
 /// Teaser cards repeat their title (image alt + link text): a short line repeated on the next
 /// paragraph is a teaser title, and so is its repetition.
 fn mark_repeated_titles(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
@@ -922,15 +995,18 @@ fn smooth(class: &mut [Class]) {
     }
 }
 
-/// Contribution of a paragraph to the main-block sum.
-fn block_score(class: Class, hard_bad: bool, f: &Features) -> f64 {
-    if hard_bad {
-        return -1.0;
+/// Contribution of a paragraph to the main-block sum: prose pulls the block over itself,
+/// menus and boilerplate push it away, headings and captions inside an article cost little.
+fn block_score(reason: Option<Reason>, f: &Features) -> f64 {
+    match reason {
+        Some(Reason::Caption | Reason::Byline | Reason::Timestamp) => return -0.5,
+        Some(_) => return -1.0,
+        None => {}
     }
-    match class {
+    match f.initial.unwrap_or(Class::Bad) {
         Class::Good => 1.0 + (f.chars.min(1500) as f64) / 150.0,
-        Class::NearGood => 0.5,
-        Class::Short => 0.1,
+        Class::NearGood => 0.5 + (f.chars.min(300) as f64) / 300.0,
+        Class::Short => -0.2,
         Class::Bad => -0.5 - (f.chars.min(1000) as f64) / 400.0,
     }
 }

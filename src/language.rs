@@ -143,19 +143,40 @@ impl LanguageDetector {
         }
     }
 
-    /// The document's language, judged from its longest paragraphs: content is written in long
-    /// paragraphs, menus and sidebars in short ones.
+    /// The document's language: a vote of its longest paragraphs' languages, weighted by
+    /// length (content is written in long paragraphs, menus and sidebars in short ones), or
+    /// whatlang on a sample of them when none is long enough to be told alone.
     pub fn detect_document(&self, paragraphs: &[Paragraph]) -> Option<Language> {
         let mut order: Vec<usize> = (0..paragraphs.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
+        let mut votes: Vec<(Language, usize)> = Vec::new();
+        let mut budget = self.document_sample_bytes * 4;
+        for &i in order.iter().take(24) {
+            let text = &paragraphs[i].text;
+            if budget == 0 || text.chars().count() < self.min_paragraph_chars {
+                break;
+            }
+            let sample = prefix(text, self.paragraph_sample_bytes);
+            budget = budget.saturating_sub(sample.len());
+            if let Some(info) = whatlang::detect(sample) {
+                let lang = Language(info.lang());
+                let weight = sample.chars().count();
+                match votes.iter_mut().find(|(l, _)| *l == lang) {
+                    Some((_, w)) => *w += weight,
+                    None => votes.push((lang, weight)),
+                }
+            }
+        }
+        if let Some(&(lang, _)) = votes.iter().max_by_key(|(_, w)| *w) {
+            return Some(lang);
+        }
         let mut sample = String::with_capacity(self.document_sample_bytes + 8);
         for i in order {
             let room = self.document_sample_bytes.saturating_sub(sample.len());
             if room < 32 {
                 break;
             }
-            let text = &paragraphs[i].text;
-            sample.push_str(prefix(text, room.min(self.document_sample_bytes / 4)));
+            sample.push_str(prefix(&paragraphs[i].text, room));
             sample.push('\n');
         }
         whatlang::detect(&sample).map(|info| Language(info.lang()))
