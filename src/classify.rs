@@ -198,8 +198,8 @@ impl Default for ClassifierOptions {
         ClassifierOptions {
             length_low: 70,
             length_high: 200,
-            stopwords_low: 0.30,
-            stopwords_high: 0.32,
+            stopwords_low: 0.22,
+            stopwords_high: 0.28,
             min_similarity: 0.3,
             min_prose_chars: 600,
         }
@@ -257,6 +257,7 @@ impl Classifier {
             })
             .collect();
         mark_repeated_titles(paragraphs, &mut reasons);
+        mark_footer(paragraphs, &mut reasons);
 
         // Step 2: jusText classes.
         let mut class: Vec<Class> = (0..n)
@@ -504,7 +505,8 @@ fn hard_rule(
     if RELATED_HEADINGS.contains(key.as_str()) || RELATED_PREFIX.is_match(&key) {
         return Some(Reason::RelatedHeading);
     }
-    if UI_STRINGS.contains(key.as_str()) || UI_PATTERN.is_match(text) {
+    if UI_STRINGS.contains(key.as_str()) || UI_PATTERN.is_match(text) || is_ui_words(text, f)
+    {
         return Some(Reason::UiString);
     }
     if TAGS.is_match(text) {
@@ -774,10 +776,44 @@ static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
         r"you must be logged in|log ?in to|sign in to|already have an account|",
         r"don't have an account|forgot (your )?password|click here|",
         r"follow us on|join our|get the latest|download (the|our) app|",
-        r"share (this|on)|posted in |filed under)",
+        r"share (this|on)|posted in |filed under|we may earn (a )?commission|",
+        r"this (article|post|page) (contains|may contain) affiliate|\d+ (thoughts|comments|responses|replies) (on|to) |",
+        r"leave a (reply|comment)|about the author)",
     ))
     .unwrap()
 });
+
+/// Words that only ever label buttons and counters.
+static UI_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    [
+        "share", "save", "like", "likes", "reply", "replies", "quote", "print", "email", "tweet",
+        "pin", "follow", "comment", "comments", "report", "previous", "next", "prev", "view",
+        "views", "options", "more", "less", "menu", "close", "open", "login", "logout", "search",
+        "facebook", "twitter", "x", "linkedin", "pinterest", "reddit", "whatsapp", "instagram",
+        "youtube", "tiktok", "telegram", "copy", "link", "embed", "download", "upvote",
+        "downvote", "votes", "vote", "flag", "edit", "delete", "bookmark", "subscribe", "rss",
+    ]
+    .into_iter()
+    .collect()
+});
+
+/// A paragraph made only of button labels (`Save Share`, `Reply Quote Like`), only of a
+/// counter (`12`), or an icon name (`heart_outlined`).
+fn is_ui_words(text: &str, f: &Features) -> bool {
+    if f.words == 0 {
+        return false;
+    }
+    if f.words == 1 && text.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.') {
+        return true;
+    }
+    if f.words == 1 && text.contains('_') && text.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        return true;
+    }
+    f.words <= 6
+        && text
+            .unicode_words()
+            .all(|w| UI_WORDS.contains(w.to_lowercase().as_str()))
+}
 
 static TAGS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(tags?|topics?|keywords?|categories|category|filed under|tagged( with)?|từ khóa|schlagwörter|étiquettes)\s*[:：]").unwrap()
@@ -895,6 +931,25 @@ fn is_separator_menu(text: &str, f: &Features) -> bool {
         + text.matches('|').count() as u32 / 2;
     (seps >= 2 && f.sentence_ends == 0 && seps * 4 >= f.words.saturating_sub(seps))
         || (text.trim() == "|" || text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty())
+}
+
+static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(©|\(c\) \d{4}|copyright \d{4}|copyright ©|all rights reserved)").unwrap()
+});
+
+/// The copyright line in the last part of a page starts its footer: nothing after it is
+/// content.
+fn mark_footer(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
+    let n = paragraphs.len();
+    let from = n * 6 / 10;
+    if let Some(start) = (from..n).find(|&i| {
+        paragraphs[i].text.len() < 300 && COPYRIGHT.is_match(&paragraphs[i].text)
+    }) {
+        reasons[start].get_or_insert(Reason::UiString);
+        for r in &mut reasons[start + 1..] {
+            r.get_or_insert(Reason::Navigation);
+        }
+    }
 }
 
 /// Menus: runs of three or more one-to-three-word items without digits or sentence ends.

@@ -289,7 +289,11 @@ fn gzip_and_zstd_inputs_are_read_transparently() {
 
     // A folder: compressed pages are written under their decompressed names.
     write(d, "tree/page.txt.gz", gzip(page(&ORCHARD).as_bytes()));
-    write(d, "tree/sub/docs.jsonl.gz", gzip(jsonl(&records).as_bytes()));
+    write(
+        d,
+        "tree/sub/docs.jsonl.gz",
+        gzip(jsonl(&records).as_bytes()),
+    );
     run(d, &["tree", "-o", "tree_out", "-q", "--dedup", "off"], 0);
     assert_eq!(
         files_under(&d.join("tree_out")),
@@ -305,6 +309,16 @@ fn gzip_and_zstd_inputs_are_read_transparently() {
     assert_eq!(stdout, clean_text(&FLOOD));
     let (stdout, _) = run(d, &["other.txt.zst", "-q"], 0);
     assert_eq!(stdout, clean_text(&LIBRARY));
+
+    // Several gzip members back to back (pigz, Common Crawl) are one stream.
+    let mut members = gzip(jsonl(&records[..2]).as_bytes());
+    members.extend(gzip(jsonl(&records[2..]).as_bytes()));
+    write(d, "members.jsonl.gz", members);
+    run(d, &["members.jsonl.gz", "-o", "members.jsonl", "-q"], 0);
+    let out = parse_jsonl(&read(d.join("members.jsonl")));
+    assert_eq!(out.len(), records.len());
+    assert_eq!(out[3]["id"], "a-last");
+    assert_eq!(out[3]["text"].as_str().unwrap(), clean_text(&LIBRARY));
 
     // Compressed JSONL to plain JSONL.
     run(d, &["docs.jsonl.gz", "-o", "plain.jsonl", "-q"], 0);
@@ -565,10 +579,13 @@ fn explain_has_one_record_per_paragraph() {
                     kept.push(r["text"].as_str().unwrap());
                 }
                 false => {
-                    let reason = r["reason"].as_str().unwrap_or_else(|| {
-                        panic!("{doc}#{i}: dropped without a reason: {r:?}")
-                    });
-                    assert!(names.contains(&reason), "{doc}#{i}: unknown reason {reason}");
+                    let reason = r["reason"]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{doc}#{i}: dropped without a reason: {r:?}"));
+                    assert!(
+                        names.contains(&reason),
+                        "{doc}#{i}: unknown reason {reason}"
+                    );
                 }
             }
         }
@@ -593,6 +610,10 @@ fn explain_has_one_record_per_paragraph() {
     assert_eq!(flood[1]["text"], "Log in");
     assert_eq!(flood[1]["kept"], false);
     assert_eq!(flood[2]["lang"], "en");
+    // `line` is the 1-based input line where the paragraph starts.
+    assert_eq!(flood[0]["line"], 1);
+    assert_eq!(flood[2]["line"], 4);
+    assert_eq!(flood[3]["line"], 6);
     assert!(flood[2]["features"]["words"].as_u64().unwrap() > 30);
 }
 
@@ -658,6 +679,31 @@ fn stats_balance_and_count_rejections() {
     assert_eq!(s["languages"]["en"], 5);
 }
 
+/// `bytes_out` is documented as the bytes of clean text: it must match what was written.
+#[test]
+fn stats_bytes_out_counts_the_clean_text_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "in/a.txt", page(&FLOOD));
+    write(d, "in/b.txt", BOILERPLATE_ONLY);
+    write(d, "in/c.txt", page(&ORCHARD));
+    run(d, &["in", "-o", "out", "--stats", "stats.json", "-q"], 0);
+    let written: u64 = files_under(&d.join("out"))
+        .iter()
+        .map(|f| std::fs::metadata(d.join("out").join(f)).unwrap().len())
+        .sum();
+    assert_eq!(
+        written,
+        (clean_text(&FLOOD).len() + clean_text(&ORCHARD).len()) as u64
+    );
+    let stats = stats_json(&d.join("stats.json"));
+    assert_eq!(
+        stats["bytes_out"].as_u64().unwrap(),
+        written,
+        "stats.bytes_out vs bytes of clean text written"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dedup scopes
 
@@ -714,8 +760,16 @@ fn dedup_off_and_document_keep_both_copies() {
     for scope in ["off", "document"] {
         let out = format!("out_{scope}");
         run(d, &["in", "-o", &out, "--dedup", scope, "-q"], 0);
-        assert_eq!(read(d.join(&out).join("1.txt")), clean_text(&FLOOD), "{scope}");
-        assert_eq!(read(d.join(&out).join("2.txt")), clean_text(&FLOOD), "{scope}");
+        assert_eq!(
+            read(d.join(&out).join("1.txt")),
+            clean_text(&FLOOD),
+            "{scope}"
+        );
+        assert_eq!(
+            read(d.join(&out).join("2.txt")),
+            clean_text(&FLOOD),
+            "{scope}"
+        );
     }
 }
 
@@ -724,8 +778,9 @@ fn document_dedup_still_drops_repeats_within_a_page() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // The article's first paragraph is repeated at the end of the same page.
-    write(d, "in/1.txt", page(&[FLOOD[0], FLOOD[1], FLOOD[0]]));
-    write(d, "in/2.txt", page(&[FLOOD[0], FLOOD[1], FLOOD[0]]));
+    let repeated = [FLOOD[0], FLOOD[1], FLOOD[2], FLOOD[3], FLOOD[0]];
+    write(d, "in/1.txt", page(&repeated));
+    write(d, "in/2.txt", page(&repeated));
 
     run(
         d,
@@ -752,10 +807,7 @@ fn document_dedup_still_drops_repeats_within_a_page() {
     assert_eq!(repeat["reason"], "duplicate");
 
     run(d, &["in", "-o", "off", "--dedup", "off", "-q"], 0);
-    assert_eq!(
-        read(d.join("off/1.txt")),
-        clean_text(&[FLOOD[0], FLOOD[1], FLOOD[0]])
-    );
+    assert_eq!(read(d.join("off/1.txt")), clean_text(&repeated));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -21,23 +21,33 @@ pub fn clean_in(dir: &Path) -> Command {
     cmd
 }
 
-/// Three articles, each of two or three long prose paragraphs.
-pub const FLOOD: [&str; 2] = [
+/// Three articles, each of several long prose paragraphs (well over 600 characters in all, so
+/// that a page holding one reads as an article, not as a listing).
+pub const FLOOD: [&str; 4] = [
     "Flood defences along the river were raised by half a metre this spring, and the town \
      council says that the new walls held back the water during last week's storm, when the \
      river rose higher than it had at any time in the past twenty years.",
     "Residents who had been evacuated in previous winters were able to stay in their homes \
      this time, and the mayor thanked the engineers who had worked through the night to close \
      the last gaps in the barrier before the heavy rain arrived from the west.",
+    "The walls were paid for by the regional government and by the town itself, which had \
+     to borrow part of the money, and the council now wants to know whether the same kind of \
+     barrier could also protect the villages that lie further down the valley.",
+    "Engineers will spend the summer measuring how much water passed through the fields behind \
+     the walls, and they expect to publish their findings before the end of the year, when the \
+     council will decide how the next stage of the work should be carried out.",
 ];
 
-pub const LIBRARY: [&str; 2] = [
+pub const LIBRARY: [&str; 3] = [
     "The old library on the market square will reopen in September after a renovation that \
      took almost three years, and the librarians say that they are looking forward to \
      welcoming back the readers who have been waiting for it since the doors were closed.",
     "Most of the money for the work came from a fund that was set up by local families, who \
      wanted the building to remain a place where children can read, study and meet their \
      friends after school, even when the weather is too cold to play outside.",
+    "The new reading room on the first floor has large windows that look out over the square, \
+     and there will be a small café next to it where visitors can sit with a book or a \
+     newspaper for as long as they like, without having to buy anything at all.",
 ];
 
 pub const ORCHARD: [&str; 3] = [
