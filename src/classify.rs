@@ -310,10 +310,21 @@ impl Classifier {
                 if sum < min_score {
                     break;
                 }
-                let text: String = paragraphs[bs..=be].iter().map(|p| p.text.as_str()).collect::<Vec<_>>().join(" ");
+                let text: String = paragraphs[bs..=be]
+                    .iter()
+                    .map(|p| p.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let sim = vocab.as_ref().map_or(0.0, |v| similarity(&text, lang, v));
+                // A block behind another "related" heading, or one stamped with several
+                // dates (a list of other stories), is not more of this article.
+                let other_region = walls[s.min(bs)..=e.max(be)].iter().any(|&w| w);
+                let stamps = reasons[bs..=be]
+                    .iter()
+                    .filter(|r| **r == Some(Reason::Timestamp))
+                    .count();
                 in_block[bs..=be].iter_mut().for_each(|b| *b = true);
-                if sim < self.options.min_similarity {
+                if sim < self.options.min_similarity || other_region || stamps >= 2 {
                     // Off-topic: mark it so that it is not found again, but keep it out.
                     for i in bs..=be {
                         masked[i] = f64::NEG_INFINITY;
@@ -1054,7 +1065,9 @@ fn smooth(class: &mut [Class]) {
 /// menus and boilerplate push it away, headings and captions inside an article cost little.
 fn block_score(reason: Option<Reason>, f: &Features) -> f64 {
     match reason {
-        Some(Reason::Caption | Reason::Byline | Reason::Timestamp) => return -0.5,
+        Some(Reason::Caption | Reason::Byline) => return -0.5,
+        // Dates punctuate lists of other stories, rarely an article.
+        Some(Reason::Timestamp) => return -1.5,
         Some(_) => return -1.0,
         None => {}
     }

@@ -122,8 +122,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// Share of a paragraph's shingles that must have been seen for it to be a duplicate
-    /// (default 0.5).
+    /// A paragraph with more than this share of its shingles seen before is a duplicate
+    /// (default 0.5: mostly seen).
     pub fn dedup_threshold(mut self, t: f32) -> Self {
         self.dedup_threshold = t;
         self
@@ -159,9 +159,9 @@ impl ConfigBuilder {
         if self.shingle_size == 0 {
             return Err(Error::Config("shingle size must be at least 1".into()));
         }
-        if !(self.dedup_threshold > 0.0 && self.dedup_threshold <= 1.0) {
+        if !(0.0..1.0).contains(&self.dedup_threshold) {
             return Err(Error::Config(format!(
-                "dedup threshold must be in (0, 1], got {}",
+                "dedup threshold must be in [0, 1), got {}",
                 self.dedup_threshold
             )));
         }

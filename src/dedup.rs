@@ -1,7 +1,7 @@
 //! Stage 4: drop paragraphs seen before, in this page or earlier in the corpus.
 //!
 //! A paragraph is cut into word n-gram shingles (words from Unicode segmentation, lower-cased,
-//! hashed with xxh3); when at least `threshold` of its shingles are already in the index it is a
+//! hashed with xxh3); when more than `threshold` of its shingles are already in the index it is a
 //! duplicate, otherwise its shingles are added. Paragraphs shorter than `n` words have no
 //! shingle and are never duplicates: too short to be evidence of copying.
 
@@ -40,15 +40,15 @@ pub struct DedupIndex {
 }
 
 impl DedupIndex {
-    /// An empty index with shingles of `shingle_size` words; a paragraph with at least
-    /// `threshold` (0–1] of its shingles already seen is a duplicate.
+    /// An empty index with shingles of `shingle_size` words; a paragraph with more than
+    /// `threshold` (in [0, 1)) of its shingles already seen is a duplicate.
     pub fn new(shingle_size: usize, threshold: f32) -> Result<Self> {
         if shingle_size == 0 {
             return Err(Error::Config("shingle size must be at least 1".into()));
         }
-        if !(threshold > 0.0 && threshold <= 1.0) {
+        if !(0.0..1.0).contains(&threshold) {
             return Err(Error::Config(format!(
-                "dedup threshold must be in (0, 1], got {threshold}"
+                "dedup threshold must be in [0, 1), got {threshold}"
             )));
         }
         Ok(DedupIndex {
@@ -90,7 +90,7 @@ impl DedupIndex {
                     .contains(&h)
             })
             .count();
-        if seen as f32 >= self.threshold * shingles.len() as f32 {
+        if seen as f32 > self.threshold * shingles.len() as f32 {
             return true;
         }
         for &h in shingles {
@@ -229,7 +229,8 @@ mod tests {
     #[test]
     fn bad_options_refused() {
         assert!(DedupIndex::new(0, 0.5).is_err());
-        assert!(DedupIndex::new(5, 0.0).is_err());
+        assert!(DedupIndex::new(5, -0.1).is_err());
+        assert!(DedupIndex::new(5, 1.0).is_err());
         assert!(DedupIndex::new(5, 1.5).is_err());
     }
 }
