@@ -285,9 +285,7 @@ impl Classifier {
             .iter()
             .map(|r| *r == Some(Reason::RelatedHeading))
             .collect();
-        let scores: Vec<f64> = (0..n)
-            .map(|i| block_score(reasons[i], &feats[i]))
-            .collect();
+        let scores: Vec<f64> = (0..n).map(|i| block_score(reasons[i], &feats[i])).collect();
         let main = max_block(&scores, &walls);
 
         let vocab = main.map(|(s, e)| content_vocabulary(&paragraphs[s..=e], lang));
@@ -305,7 +303,9 @@ impl Classifier {
                         *m = f64::NEG_INFINITY;
                     }
                 }
-                let Some((bs, be)) = max_block(&masked, &walls) else { break };
+                let Some((bs, be)) = max_block(&masked, &walls) else {
+                    break;
+                };
                 let sum: f64 = scores[bs..=be].iter().sum();
                 if sum < min_score {
                     break;
@@ -326,9 +326,7 @@ impl Classifier {
                 in_block[bs..=be].iter_mut().for_each(|b| *b = true);
                 if sim < self.options.min_similarity || other_region || stamps >= 2 {
                     // Off-topic: mark it so that it is not found again, but keep it out.
-                    for i in bs..=be {
-                        masked[i] = f64::NEG_INFINITY;
-                    }
+                    masked[bs..=be].fill(f64::NEG_INFINITY);
                     in_block[bs..=be].iter_mut().for_each(|b| *b = false);
                 }
             }
@@ -351,8 +349,8 @@ impl Classifier {
             .map(|i| feats[i].chars)
             .sum();
         if prose_chars < self.options.min_prose_chars {
-            for i in 0..n {
-                feats[i].in_main_block = false;
+            for f in feats.iter_mut() {
+                f.in_main_block = false;
             }
             mark_menu_runs(&feats, &mut reasons);
             return feats
@@ -478,7 +476,7 @@ fn features(text: &str, lang: Option<Language>) -> Features {
         f.sentence_ends += 1;
     }
     f.ends_with_punct = text
-        .trim_end_matches(|c: char| matches!(c, '"' | '\'' | '”' | '’' | ')' | '»'))
+        .trim_end_matches(|c: char| ['"', '\'', '”', '’', ')', '»'].contains(&c))
         .chars()
         .last()
         .is_some_and(is_terminal);
@@ -516,8 +514,7 @@ fn hard_rule(
     if RELATED_HEADINGS.contains(key.as_str()) || RELATED_PREFIX.is_match(&key) {
         return Some(Reason::RelatedHeading);
     }
-    if UI_STRINGS.contains(key.as_str()) || UI_PATTERN.is_match(text) || is_ui_words(text, f)
-    {
+    if UI_STRINGS.contains(key.as_str()) || UI_PATTERN.is_match(text) || is_ui_words(text, f) {
         return Some(Reason::UiString);
     }
     if TAGS.is_match(text) {
@@ -797,12 +794,60 @@ static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that only ever label buttons and counters.
 static UI_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     [
-        "share", "save", "like", "likes", "reply", "replies", "quote", "print", "email", "tweet",
-        "pin", "follow", "comment", "comments", "report", "previous", "next", "prev", "view",
-        "views", "options", "more", "less", "menu", "close", "open", "login", "logout", "search",
-        "facebook", "twitter", "x", "linkedin", "pinterest", "reddit", "whatsapp", "instagram",
-        "youtube", "tiktok", "telegram", "copy", "link", "embed", "download", "upvote",
-        "downvote", "votes", "vote", "flag", "edit", "delete", "bookmark", "subscribe", "rss",
+        "share",
+        "save",
+        "like",
+        "likes",
+        "reply",
+        "replies",
+        "quote",
+        "print",
+        "email",
+        "tweet",
+        "pin",
+        "follow",
+        "comment",
+        "comments",
+        "report",
+        "previous",
+        "next",
+        "prev",
+        "view",
+        "views",
+        "options",
+        "more",
+        "less",
+        "menu",
+        "close",
+        "open",
+        "login",
+        "logout",
+        "search",
+        "facebook",
+        "twitter",
+        "x",
+        "linkedin",
+        "pinterest",
+        "reddit",
+        "whatsapp",
+        "instagram",
+        "youtube",
+        "tiktok",
+        "telegram",
+        "copy",
+        "link",
+        "embed",
+        "download",
+        "upvote",
+        "downvote",
+        "votes",
+        "vote",
+        "flag",
+        "edit",
+        "delete",
+        "bookmark",
+        "subscribe",
+        "rss",
     ]
     .into_iter()
     .collect()
@@ -814,10 +859,17 @@ fn is_ui_words(text: &str, f: &Features) -> bool {
     if f.words == 0 {
         return false;
     }
-    if f.words == 1 && text.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.') {
+    if f.words == 1
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    {
         return true;
     }
-    if f.words == 1 && text.contains('_') && text.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+    if f.words == 1
+        && text.contains('_')
+        && text.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+    {
         return true;
     }
     f.words <= 6
@@ -953,9 +1005,9 @@ static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
 fn mark_footer(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
     let n = paragraphs.len();
     let from = n * 6 / 10;
-    if let Some(start) = (from..n).find(|&i| {
-        paragraphs[i].text.len() < 300 && COPYRIGHT.is_match(&paragraphs[i].text)
-    }) {
+    if let Some(start) = (from..n)
+        .find(|&i| paragraphs[i].text.len() < 300 && COPYRIGHT.is_match(&paragraphs[i].text))
+    {
         reasons[start].get_or_insert(Reason::UiString);
         for r in &mut reasons[start + 1..] {
             r.get_or_insert(Reason::Navigation);
@@ -1029,9 +1081,7 @@ fn smooth(class: &mut [Class]) {
             };
         }
     }
-    for i in 0..n {
-        class[i] = after_near[i];
-    }
+    class.copy_from_slice(&after_near);
     for i in 0..n {
         if orig[i] != Class::Short {
             continue;
@@ -1042,15 +1092,14 @@ fn smooth(class: &mut [Class]) {
             (Class::Good, Class::Good) => Class::Good,
             (Class::Bad, Class::Bad) => Class::Bad,
             _ => {
-                // Mixed: good if the bad side is softened by a near-good paragraph.
+                // Mixed: good if the bad side is softened by a near-good paragraph, or the
+                // good side is not walled in by boilerplate.
                 let pn = neighbour(i, false, false);
                 let qn = neighbour(i, true, false);
                 if (p == Class::Bad && pn == Class::NearGood)
                     || (q == Class::Bad && qn == Class::NearGood)
-                {
-                    Class::Good
-                } else if p == Class::Good && qn != Class::Bad
-                    || q == Class::Good && pn != Class::Bad
+                    || (p == Class::Good && qn != Class::Bad)
+                    || (q == Class::Good && pn != Class::Bad)
                 {
                     Class::Good
                 } else {
@@ -1218,7 +1267,9 @@ mod tests {
     const BODY: &str =
         "The council approved the new budget on Monday after a long debate, and the \
         mayor said that the money would go to schools, roads and the public library that has been \
-        closed for more than two years because of a leaking roof.";
+        closed for more than two years because of a leaking roof. Several members of the \
+        opposition said that the plan was too expensive, but in the end they voted for it as well, \
+        after the mayor promised that the city would publish every contract online.";
 
     #[test]
     fn ui_strings_are_named() {
@@ -1226,7 +1277,9 @@ mod tests {
             "Log in",
             "Share:",
             "Reactions:",
-            "Read more",
+            "Load more",
+            "Save Share",
+            "0",
             "Comments (12)",
         ] {
             let p = Paragraph {
@@ -1331,7 +1384,8 @@ mod tests {
     fn unrelated_prose_outside_main_block_goes() {
         let other =
             "Scientists in Norway have found that reindeer herds move their winter grazing \
-            grounds earlier when snowfall is heavy, according to a study published this week.";
+            grounds earlier when snowfall is heavy, according to a study published this week \
+            by biologists who followed the animals with satellite collars for eleven winters.";
         let page = format!("{BODY}\n\n{BODY}\n\nLog in\nShare\nMenu\nHome\nJobs\n\n{other}");
         let r = run(&page);
         assert_eq!(r.last().unwrap().1, Some(Reason::Unrelated), "{r:?}");

@@ -18,6 +18,9 @@ use crate::error::{Error, Result};
 
 const SHARD_BITS: u32 = 4;
 
+/// One lock-protected slice of the hash space; the keys are hashes already, so no rehashing.
+type Shard = Mutex<HashSet<u64, BuildNoHashHasher<u64>>>;
+
 /// A shareable index of seen shingles.
 ///
 /// Lookups and inserts lock one of 16 shards at a time (chosen by the hash's top bits), so
@@ -34,7 +37,7 @@ const SHARD_BITS: u32 = 4;
 /// ```
 #[derive(Debug)]
 pub struct DedupIndex {
-    shards: Box<[Mutex<HashSet<u64, BuildNoHashHasher<u64>>>]>,
+    shards: Box<[Shard]>,
     shingle_size: usize,
     threshold: f32,
 }
@@ -151,7 +154,7 @@ impl DedupIndex {
         }
     }
 
-    fn shard(&self, h: u64) -> &Mutex<HashSet<u64, BuildNoHashHasher<u64>>> {
+    fn shard(&self, h: u64) -> &Shard {
         &self.shards[(h >> (64 - SHARD_BITS)) as usize]
     }
 }
