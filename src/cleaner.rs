@@ -133,7 +133,7 @@ impl Cleaner {
         let langs: Vec<Option<Language>> = match lang {
             Some(_) => paragraphs
                 .iter()
-                .map(|p| self.detector.detect_paragraph(&p.text))
+                .map(|p| self.detector.paragraph_language(&p.text, lang))
                 .collect(),
             None => vec![None; paragraphs.len()],
         };

@@ -8,6 +8,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::OnceLock;
 
+use unicode_segmentation::UnicodeSegmentation;
+
 use crate::segment::Paragraph;
 
 /// A natural language, as identified by whatlang, named by its ISO 639-1 code where it has one
@@ -191,6 +193,32 @@ impl LanguageDetector {
         whatlang::detect(prefix(text, self.paragraph_sample_bytes))
             .filter(|info| info.is_reliable())
             .map(|info| Language(info.lang()))
+    }
+
+    /// A paragraph's language in a document in `doc`: like [`detect_paragraph`], but a
+    /// paragraph that uses the document language's function words (a stopword share of 15% or
+    /// more) is taken to be in it without running the trigram model, which is most of the cost
+    /// of language identification.
+    ///
+    /// [`detect_paragraph`]: Self::detect_paragraph
+    pub fn paragraph_language(&self, text: &str, doc: Option<Language>) -> Option<Language> {
+        if text.chars().count() < self.min_paragraph_chars {
+            return None;
+        }
+        if let Some(doc) = doc.filter(|d| d.has_stopwords()) {
+            let mut lower = String::new();
+            let (mut words, mut stop) = (0u32, 0u32);
+            for w in text.unicode_words() {
+                words += 1;
+                lower.clear();
+                lower.extend(w.chars().flat_map(char::to_lowercase));
+                stop += u32::from(doc.is_stopword(&lower));
+            }
+            if stop as f32 >= 0.15 * words as f32 {
+                return Some(doc);
+            }
+        }
+        self.detect_paragraph(text)
     }
 
     /// Minimum length in characters for a paragraph's own language to be judged.
