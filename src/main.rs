@@ -1,7 +1,7 @@
 //! The `gleaner` command line: flags in, library objects out.
 
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
@@ -123,11 +123,35 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of our output has gone (`| head`): nothing is wrong, stop quietly.
+        Err(e) if stdout_closed(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gleaner: error: {e:#}");
             ExitCode::from(EXIT_FATAL)
         }
     }
+}
+
+/// Whether `e` is a write to stdout failing because the pipe was closed.
+fn stdout_closed(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<gleaner::Error>(),
+            Some(gleaner::Error::Io { path, source })
+                if path.as_os_str() == "-" && source.kind() == io::ErrorKind::BrokenPipe
+        )
+    })
+}
+
+/// An error and its causes, `: `-separated (an I/O error's path, then what went wrong).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s += &format!(": {c}");
+        cause = c.source();
+    }
+    s
 }
 
 fn clean(args: CleanArgs) -> Result<ExitCode> {
@@ -171,8 +195,7 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
     let bytes_read = reader.bytes_read();
 
     let pipeline = Pipeline::new(config, args.threads)?;
-    let mut skipped_warned = 0u64;
-    let stats = pipeline.run(reader, |event| {
+    let run = pipeline.run(reader, |event| {
         progress.set_position(bytes_read.load(Ordering::Relaxed));
         match event {
             Event::Document { doc, page } => {
@@ -184,7 +207,13 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
                         )
                     });
                 }
-                writer.write(doc, page)?;
+                if let Err(e) = writer.write(doc, page) {
+                    if e.skips_document() {
+                        // The pipeline counts it as rejected and goes on.
+                        progress.suspend(|| eprintln!("gleaner: skipped: {}", with_causes(&e)));
+                    }
+                    return Err(e);
+                }
                 if let Some(out) = explain.as_mut() {
                     write_explain(out, &doc.id, page).map_err(|e| gleaner::Error::Io {
                         path: args.explain.clone().unwrap_or_default(),
@@ -194,13 +223,18 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
                 progress.inc_length(0);
             }
             Event::Rejected(err) => {
-                skipped_warned += 1;
-                progress.suspend(|| eprintln!("gleaner: skipped: {err}"));
+                progress.suspend(|| eprintln!("gleaner: skipped: {}", with_causes(err)));
             }
         }
         Ok(())
-    })?;
-    writer.finish()?;
+    });
+    let stats = match run.and_then(|stats| writer.finish().map(|()| stats)) {
+        Ok(stats) => stats,
+        Err(e) => {
+            progress.finish_and_clear();
+            return Err(e.into());
+        }
+    };
     if let Some(mut out) = explain {
         out.flush().context("writing the explain file")?;
     }
@@ -231,7 +265,8 @@ fn choose_output(args: &CleanArgs) -> Result<Output> {
             )
         });
     let Some(out) = &args.output else {
-        // stdin JSONL is sniffed by the reader; mirror it only when asked explicitly.
+        // Documents from JSONL (named, or sniffed on stdin) come out as records anyway;
+        // JSONL known up front makes text pages records too, so the stream stays JSONL.
         return Ok(Output::Stdout { jsonl: jsonl_in });
     };
     let name = gleaner::read::strip_compression(out);

@@ -19,6 +19,10 @@ use crate::dedup::DedupIndex;
 use crate::error::{Error, Result};
 use crate::read::Document;
 
+/// A cleaned page and, for corpus dedup, the shingles of each paragraph (`None` when dropped),
+/// to look up in input order.
+type Cleaned = (Page, Vec<Option<Vec<u64>>>);
+
 /// What the pipeline hands its caller, in input order.
 #[derive(Debug)]
 pub enum Event<'a> {
@@ -36,13 +40,15 @@ pub enum Event<'a> {
 /// Counts of a run: documents, paragraphs and bytes, by outcome.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
-    /// Documents read.
+    /// Documents read and handed on (a document the caller rejected counts in `rejected`
+    /// instead).
     pub documents_in: u64,
     /// Documents written with content.
     pub documents_out: u64,
     /// Documents left without content, by reason (written as empty).
     pub documents_dropped: BTreeMap<Reason, u64>,
-    /// Inputs skipped because they could not be read, by error kind.
+    /// Inputs skipped because they could not be read, or documents the caller rejected (e.g.
+    /// an output file already written), by error kind.
     pub rejected: BTreeMap<&'static str, u64>,
     /// Documents with invalid UTF-8, decoded lossily.
     pub lossy_utf8: u64,
@@ -52,7 +58,8 @@ pub struct Stats {
     pub paragraphs_dropped: BTreeMap<Reason, u64>,
     /// Bytes of input text.
     pub bytes_in: u64,
-    /// Bytes of clean text.
+    /// Bytes of clean text, exactly as [`Page::text`] gives it: kept paragraphs separated by
+    /// a blank line, with a final newline.
     pub bytes_out: u64,
     /// Documents by language code (`und` when unknown).
     pub languages: BTreeMap<String, u64>,
@@ -76,14 +83,21 @@ impl Stats {
         }
         let lang = page.lang.map_or("und", |l| l.code());
         *self.languages.entry(lang.to_string()).or_default() += 1;
+        let mut kept = 0u64;
         for p in &page.paragraphs {
             match p.reason {
                 None => {
-                    self.paragraphs_kept += 1;
-                    self.bytes_out += p.text.len() as u64 + 2;
+                    kept += 1;
+                    self.bytes_out += p.text.len() as u64;
                 }
                 Some(r) => *self.paragraphs_dropped.entry(r).or_default() += 1,
             }
+        }
+        self.paragraphs_kept += kept;
+        // `Page::text` without building it: a newline after each kept paragraph, a blank
+        // line (one more newline) between two.
+        if kept > 0 {
+            self.bytes_out += 2 * kept - 1;
         }
     }
 }
@@ -93,10 +107,13 @@ impl Stats {
 /// ```
 /// use gleaner::{Config, Event, Pipeline, Document, Source};
 /// let body = "The council approved the new budget on Monday after a long debate, and the \
-///     mayor said the money would go to schools, roads and the library across the city.";
+///     mayor said the money would go to schools, roads and the library across the city. \
+///     Several members of the opposition said the plan was too expensive, but in the end \
+///     they voted for it as well, after the mayor promised to publish every contract online, \
+///     and the first works on the library roof are to start in the spring.";
 /// let docs = ["a", "b"].map(|id| Ok(Document {
 ///     id: id.into(),
-///     text: format!("Home\nNews\n\n{body}\n"),
+///     text: format!("Home\nNews\nSport\n\n{body}\n"),
 ///     source: Source { path: id.into(), relative: id.into(), line: None },
 ///     record: None,
 ///     lossy: false,
@@ -150,7 +167,9 @@ impl Pipeline {
 
     /// Cleans every document of `documents`, calling `on_event` for each document and each
     /// rejected input, in input order. An error returned by `on_event` (e.g. an unwritable
-    /// output) stops the run and is returned.
+    /// output) stops the run and is returned, except one that
+    /// [skips the document](Error::skips_document) (an output file already written): that
+    /// document is counted as rejected and the run goes on.
     pub fn run<I, F>(&self, documents: I, mut on_event: F) -> Result<Stats>
     where
         I: IntoIterator<Item = Result<Document, Error>>,
@@ -181,7 +200,7 @@ impl Pipeline {
                 }
             });
             for batch in rx {
-                let cleaned: Vec<Option<(Page, Vec<Option<Vec<u64>>>)>> = self.pool.install(|| {
+                let cleaned: Vec<Option<Cleaned>> = self.pool.install(|| {
                     batch
                         .par_iter()
                         .map(|item| item.as_ref().ok().map(|doc| self.clean_one(doc)))
@@ -193,8 +212,13 @@ impl Pipeline {
                             if self.cleaner.config().dedup_scope() == DedupScope::Corpus {
                                 self.index.apply(&mut page, &shingles);
                             }
-                            stats.record(doc, &page);
-                            on_event(Event::Document { doc, page: &page })?;
+                            match on_event(Event::Document { doc, page: &page }) {
+                                Ok(()) => stats.record(doc, &page),
+                                Err(e) if e.skips_document() => {
+                                    *stats.rejected.entry(e.kind()).or_default() += 1;
+                                }
+                                Err(e) => return Err(e),
+                            }
                         }
                         (Err(e), _) => {
                             *stats.rejected.entry(e.kind()).or_default() += 1;
@@ -211,7 +235,7 @@ impl Pipeline {
     }
 
     /// The parallel part for one document: clean, then shingle what is kept.
-    fn clean_one(&self, doc: &Document) -> (Page, Vec<Option<Vec<u64>>>) {
+    fn clean_one(&self, doc: &Document) -> Cleaned {
         let mut page = self.cleaner.clean(&doc.text);
         match self.cleaner.config().dedup_scope() {
             DedupScope::Corpus => {
@@ -225,6 +249,63 @@ impl Pipeline {
                 (page, Vec::new())
             }
             DedupScope::Off => (page, Vec::new()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cleaner::CleanParagraph;
+    use crate::read::Source;
+
+    fn paragraph(text: &str, reason: Option<Reason>) -> CleanParagraph {
+        CleanParagraph {
+            text: text.into(),
+            line: 1,
+            lang: None,
+            reason,
+            features: Default::default(),
+        }
+    }
+
+    #[test]
+    fn bytes_out_is_the_length_of_the_clean_text() {
+        let doc = Document {
+            id: "d".into(),
+            text: String::new(),
+            source: Source {
+                path: "d".into(),
+                relative: "d".into(),
+                line: None,
+            },
+            record: None,
+            lossy: false,
+        };
+        let pages = [
+            vec![],
+            vec![paragraph("Menu", Some(Reason::ALL[0]))],
+            vec![paragraph("One.", None)],
+            vec![
+                paragraph("One.", None),
+                paragraph("Menu", Some(Reason::ALL[0])),
+                paragraph("Two, longer.", None),
+                paragraph("Three.", None),
+            ],
+        ];
+        for paragraphs in pages {
+            let page = Page {
+                paragraphs,
+                ..Page::default()
+            };
+            let mut stats = Stats::default();
+            stats.record(&doc, &page);
+            assert_eq!(
+                stats.bytes_out,
+                page.text().len() as u64,
+                "{:?}",
+                page.text()
+            );
         }
     }
 }

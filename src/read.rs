@@ -2,12 +2,13 @@
 //!
 //! Plain-text pages are one document per file; JSONL holds one document per line. gzip and
 //! zstd are recognised by their magic bytes and decompressed on the fly. A file or line that
-//! cannot be used is reported as an error item naming it, and reading goes on.
+//! cannot be used is reported as an error item naming it, and reading goes on. A UTF-8 byte
+//! order mark at the start of a page or a JSONL stream is dropped.
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -20,7 +21,8 @@ use crate::error::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum InputFormat {
     /// By file name (`.jsonl`, `.ndjson`, `.json`, with `.gz`/`.zst` after them, are JSONL;
-    /// anything else is a text page); stdin is sniffed (`{` first means JSONL).
+    /// anything else is a text page); stdin is sniffed (`{` first, after a byte order mark
+    /// and whitespace, means JSONL).
     #[default]
     Auto,
     /// Every input is one plain-text page.
@@ -34,7 +36,11 @@ pub enum InputFormat {
 pub struct Source {
     /// The input file as given or found (`-` for stdin).
     pub path: PathBuf,
-    /// The path relative to the input root, used for output file names.
+    /// The path used for output file names and default ids: for a file found in a folder,
+    /// its path relative to that folder; for a file given by itself, its path as given made
+    /// relative (root, `.` and `..` removed: `x/page.txt` stays `x/page.txt`, `/data/a.txt`
+    /// becomes `data/a.txt`, `../a.txt` becomes `a.txt`), so that same-named files given
+    /// side by side keep apart; `stdin` for stdin.
     pub relative: PathBuf,
     /// 1-based line, for JSONL documents.
     pub line: Option<u64>,
@@ -43,7 +49,8 @@ pub struct Source {
 /// One input document.
 #[derive(Debug, Clone)]
 pub struct Document {
-    /// The document's id: the JSONL id field if present, else `path` or `path:line`.
+    /// The document's id: the JSONL id field if present, else the [`Source::relative`] path,
+    /// with `:line` for a JSONL document.
     pub id: String,
     /// The page text.
     pub text: String,
@@ -85,7 +92,11 @@ impl Default for ReadOptions {
 /// for item in Reader::new(["samples/pages"], ReadOptions::default()) {
 ///     match item {
 ///         Ok(doc) => println!("{}: {} bytes", doc.id, doc.text.len()),
-///         Err(e) => eprintln!("skipped: {e}"),
+///         Err(e) => {
+///             // An I/O error displays its path; the cause is its source.
+///             let cause = std::error::Error::source(&e).map(|c| format!(": {c}"));
+///             eprintln!("skipped: {e}{}", cause.unwrap_or_default());
+///         }
 ///     }
 /// }
 /// ```
@@ -182,11 +193,11 @@ impl Reader {
             Err(e) => return Some(Err(Error::io(path, e))),
         };
         let jsonl = if path.as_os_str() == "-" && self.options.format == InputFormat::Auto {
-            match reader.fill_buf() {
-                Ok(buf) => buf
-                    .iter()
-                    .find(|b| !b.is_ascii_whitespace())
-                    .is_some_and(|&b| b == b'{'),
+            match sniff_jsonl(reader) {
+                Ok((jsonl, r)) => {
+                    reader = r;
+                    jsonl
+                }
                 Err(e) => return Some(Err(Error::io(path, e))),
             }
         } else {
@@ -205,6 +216,9 @@ impl Reader {
         let mut bytes = Vec::new();
         if let Err(e) = reader.read_to_end(&mut bytes) {
             return Some(Err(Error::io(path, e)));
+        }
+        if bytes.starts_with(BOM) {
+            bytes.drain(..BOM.len());
         }
         let (text, lossy) = decode(bytes);
         Some(Ok(Document {
@@ -238,8 +252,19 @@ impl Reader {
                 }
             }
             state.line += 1;
+            if state.line == 1 && state.buf.starts_with(BOM) {
+                state.buf.drain(..BOM.len());
+            }
             if state.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
+            }
+            // Without the line end, a truncated line is an EOF at its last column rather
+            // than at "line 2 column 0".
+            if state.buf.ends_with(b"\n") {
+                state.buf.pop();
+                if state.buf.ends_with(b"\r") {
+                    state.buf.pop();
+                }
             }
             let bytes = std::mem::take(&mut state.buf);
             let (line_text, lossy) = decode(bytes);
@@ -251,7 +276,7 @@ impl Reader {
             let record: Map<String, Value> = match serde_json::from_str(&line_text) {
                 Ok(Value::Object(m)) => m,
                 Ok(_) => return Some(Err(err("not a JSON object".into()))),
-                Err(e) => return Some(Err(err(format!("malformed JSON: {e}")))),
+                Err(e) => return Some(Err(err(json_message(&e)))),
             };
             let text = match record.get(&self.options.text_field) {
                 Some(Value::String(s)) => s.clone(),
@@ -336,16 +361,75 @@ impl Iterator for Reader {
             let relative = if input.as_os_str() == "-" {
                 PathBuf::from("stdin")
             } else {
-                input
-                    .file_name()
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| input.clone())
+                relative_as_given(&input)
             };
             if let Some(item) = self.open(input, relative) {
                 return Some(item);
             }
         }
     }
+}
+
+/// The UTF-8 byte order mark some editors put at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A file given by itself: its path made relative, so that it can name an output file inside
+/// a folder without escaping it. `..` undoes the component before it, or goes when there is
+/// none.
+fn relative_as_given(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(name) => out.push(name),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::RootDir | Component::Prefix(_) | Component::CurDir => {}
+        }
+    }
+    if out.as_os_str().is_empty() {
+        // Only for odd names like `a/..`; a file always ends in a name.
+        return path
+            .file_name()
+            .map_or_else(|| "input".into(), PathBuf::from);
+    }
+    out
+}
+
+/// Whether a stream holds JSONL: `{` is its first byte after a byte order mark and
+/// whitespace. The bytes looked at are put back in front of the stream, and reading goes on
+/// until that first byte is seen (a pipe may deliver a few bytes at a time).
+fn sniff_jsonl(mut reader: Box<dyn BufRead + Send>) -> io::Result<(bool, Box<dyn BufRead + Send>)> {
+    let mut head = Vec::new();
+    let jsonl = loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break false;
+        }
+        let n = buf.len();
+        head.extend_from_slice(buf);
+        reader.consume(n);
+        if head.len() < BOM.len() && BOM.starts_with(&head) {
+            continue;
+        }
+        let rest = head.strip_prefix(BOM).unwrap_or(&head);
+        if let Some(&b) = rest.iter().find(|b| !b.is_ascii_whitespace()) {
+            break b == b'{';
+        }
+    };
+    Ok((jsonl, Box::new(io::Cursor::new(head).chain(reader))))
+}
+
+/// serde_json's message without its "at line 1 column N" (a JSONL line is always line 1),
+/// keeping the column, which helps in a long line.
+fn json_message(e: &serde_json::Error) -> String {
+    if e.line() == 0 {
+        return format!("malformed JSON: {e}");
+    }
+    let full = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let what = full.strip_suffix(&position).unwrap_or(&full);
+    format!("malformed JSON: {what} (column {})", e.column())
 }
 
 /// `name.txt.gz` → `name.txt`: the name a decompressed file has.
@@ -445,7 +529,108 @@ mod tests {
         let e = items[1].as_ref().unwrap_err().to_string();
         assert!(e.contains("d.jsonl.gz:2"), "{e}");
         assert!(items[2].as_ref().unwrap_err().to_string().contains(":4"));
-        assert_eq!(items[3].as_ref().unwrap().id, "d.jsonl.gz:5");
+        // No id field: the path as given (made relative) and the line.
+        let id = &items[3].as_ref().unwrap().id;
+        assert!(
+            id.ends_with("/d.jsonl.gz:5") && !id.starts_with('/'),
+            "{id}"
+        );
+    }
+
+    #[test]
+    fn explicit_files_keep_their_path_made_relative() {
+        for (given, relative) in [
+            ("x/page.txt", "x/page.txt"),
+            ("./x/page.txt", "x/page.txt"),
+            ("/data/crawl/a.txt", "data/crawl/a.txt"),
+            ("../../a.txt", "a.txt"),
+            ("x/../../y/a.txt", "y/a.txt"),
+            ("page.txt", "page.txt"),
+        ] {
+            assert_eq!(
+                relative_as_given(Path::new(given)),
+                PathBuf::from(relative),
+                "{given}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("x")).unwrap();
+        std::fs::create_dir(dir.path().join("y")).unwrap();
+        let x = dir.path().join("x/page.txt");
+        let y = dir.path().join("y/page.txt");
+        std::fs::write(&x, "x").unwrap();
+        std::fs::write(&y, "y").unwrap();
+        let rel: Vec<PathBuf> = read_all(&[&x, &y])
+            .into_iter()
+            .map(|d| d.unwrap().source.relative)
+            .collect();
+        assert!(rel[0].ends_with("x/page.txt"), "{rel:?}");
+        assert!(rel[1].ends_with("y/page.txt"), "{rel:?}");
+        assert!(rel.iter().all(|r| r.is_relative()), "{rel:?}");
+    }
+
+    #[test]
+    fn byte_order_mark_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let jsonl = dir.path().join("bom.jsonl");
+        std::fs::write(&jsonl, b"\xEF\xBB\xBF{\"id\": \"a\", \"text\": \"x\"}\r\n").unwrap();
+        let page = dir.path().join("bom.txt");
+        std::fs::write(&page, b"\xEF\xBB\xBFpage text").unwrap();
+        let items = read_all(&[&jsonl, &page]);
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert_eq!(items[0].as_ref().unwrap().id, "a");
+        let page = items[1].as_ref().unwrap();
+        assert_eq!(page.text, "page text");
+        assert!(!page.lossy);
+    }
+
+    /// Reads one byte per call, as a slow pipe might.
+    struct Trickle(Vec<u8>, usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.get(self.1) {
+                Some(&b) if !buf.is_empty() => {
+                    buf[0] = b;
+                    self.1 += 1;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn sniffing_sees_past_a_bom_and_whitespace_and_loses_nothing() {
+        for (input, jsonl) in [
+            (&b"\xEF\xBB\xBF \n {\"text\": \"a\"}\n"[..], true),
+            (b"\n\n  {}", true),
+            (b"\xEF\xBB\xBFHome\n", false),
+            (b"\xEF\xBB", false),
+            (b"", false),
+        ] {
+            let reader: Box<dyn BufRead + Send> =
+                Box::new(BufReader::with_capacity(1, Trickle(input.to_vec(), 0)));
+            let (found, mut rest) = sniff_jsonl(reader).unwrap();
+            assert_eq!(found, jsonl, "{input:?}");
+            let mut all = Vec::new();
+            rest.read_to_end(&mut all).unwrap();
+            assert_eq!(all, input);
+        }
+    }
+
+    #[test]
+    fn truncated_json_line_names_its_line_not_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        std::fs::write(&path, "{\"text\": \"a\"}\n{\"text\": \"unterminated\n").unwrap();
+        let items = read_all(&[&path]);
+        let e = items[1].as_ref().unwrap_err().to_string();
+        assert!(
+            e.ends_with("t.jsonl:2: malformed JSON: EOF while parsing a string (column 22)"),
+            "{e}"
+        );
+        assert!(!e.contains("line 2 column 0"), "{e}");
     }
 
     #[test]
@@ -475,9 +660,7 @@ mod tests {
         std::fs::write(&path, zstd::encode_all(&b"page text"[..], 3).unwrap()).unwrap();
         let doc = read_all(&[&path]).pop().unwrap().unwrap();
         assert_eq!(doc.text, "page text");
-        assert_eq!(
-            strip_compression(&doc.source.relative),
-            PathBuf::from("p.txt")
-        );
+        assert!(strip_compression(&doc.source.relative).ends_with("p.txt"));
+        assert_eq!(doc.source.relative.file_name().unwrap(), "p.txt.zst");
     }
 }

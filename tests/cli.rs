@@ -476,7 +476,7 @@ fn fatal_errors_exit_2() {
     write(d, "a.txt", page(&FLOOD));
     let (_, stderr) = run(d, &["a.txt", "--lang", "xx-not-a-language"], 2);
     assert!(stderr.contains("xx-not-a-language"), "{stderr}");
-    run(d, &["a.txt", "--dedup-threshold", "0"], 2);
+    run(d, &["a.txt", "--dedup-threshold", "1"], 2);
     run(d, &["a.txt", "--shingle-size", "0"], 2);
     // Unknown flags are usage errors too.
     gleaner()
@@ -850,4 +850,252 @@ fn summary_on_stderr_unless_quiet() {
     let (stdout, stderr) = run(d, &["in/a.txt"], 0);
     assert_eq!(stdout, clean_text(&FLOOD));
     assert!(stderr.contains("documents"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output naming, separators, encodings and output failures
+
+#[test]
+fn stdin_jsonl_with_a_byte_order_mark_is_sniffed() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = passthrough_records();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(jsonl(&input).into_bytes());
+    let (stdout, stderr) = {
+        let out = clean_in(dir.path())
+            .args(["-", "-q"])
+            .write_stdin(bytes)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    assert_eq!(stderr, "");
+    let out = parse_jsonl(&stdout);
+    assert_eq!(out.len(), input.len());
+    assert_eq!(out[0]["id"], "z-first");
+    assert_eq!(out[0]["text"].as_str().unwrap(), clean_text(&FLOOD));
+}
+
+#[test]
+fn byte_order_marks_are_dropped_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut records = b"\xEF\xBB\xBF".to_vec();
+    records.extend(jsonl(&passthrough_records()).into_bytes());
+    write(d, "bom.jsonl", records);
+    let mut text = b"\xEF\xBB\xBF".to_vec();
+    text.extend(page(&FLOOD).into_bytes());
+    write(d, "bom.txt", text);
+
+    // Line 1 is a record like any other, not a malformed line.
+    run(d, &["bom.jsonl", "-o", "out.jsonl", "-q"], 0);
+    let out = parse_jsonl(&read(d.join("out.jsonl")));
+    assert_eq!(out.len(), 4);
+    assert_eq!(out[0]["id"], "z-first");
+
+    let (stdout, _) = run(d, &["bom.txt", "-q"], 0);
+    assert_eq!(stdout, clean_text(&FLOOD));
+}
+
+#[test]
+fn truncated_jsonl_line_message_names_its_own_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut input = jsonl(&[json!({"id": "ok", "text": page(&FLOOD)})]);
+    input += "{\"id\": \"broken\", \"text\": \"unterminated\r\n";
+    write(d, "t.jsonl", input);
+    let (_, stderr) = run(d, &["t.jsonl", "-o", "out.jsonl", "-q"], 1);
+    assert!(
+        stderr.contains("gleaner: skipped: t.jsonl:2: malformed JSON: EOF while parsing a string"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("line 2 column 0"), "{stderr}");
+    assert!(!stderr.contains(" at line "), "{stderr}");
+}
+
+#[test]
+fn pages_on_one_text_stream_are_two_blank_lines_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "a.txt", page(&FLOOD));
+    write(d, "b.txt", page(&LIBRARY));
+    let (stdout, _) = run(d, &["a.txt", "b.txt", "-q"], 0);
+    assert_eq!(
+        stdout,
+        format!("{}\n\n{}", clean_text(&FLOOD), clean_text(&LIBRARY))
+    );
+    // Paragraphs are one blank line apart, pages two: they can be told apart.
+    let pages: Vec<&str> = stdout.split("\n\n\n").collect();
+    assert_eq!(pages.len(), 2);
+}
+
+#[test]
+fn same_named_inputs_keep_their_paths_in_a_folder_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "x/page.txt", page(&FLOOD));
+    write(d, "y/page.txt", page(&LIBRARY));
+    write(d, "z/docs.jsonl", jsonl(&passthrough_records()[..1]));
+
+    run(
+        d,
+        &[
+            "x/page.txt",
+            "./y/page.txt",
+            "z/docs.jsonl",
+            "-o",
+            "out",
+            "-q",
+        ],
+        0,
+    );
+    assert_eq!(
+        files_under(&d.join("out")),
+        ["x/page.txt", "y/page.txt", "z/docs.jsonl"]
+    );
+    assert_eq!(read(d.join("out/x/page.txt")), clean_text(&FLOOD));
+    assert_eq!(read(d.join("out/y/page.txt")), clean_text(&LIBRARY));
+
+    // `..` cannot climb out of the output folder.
+    write(d, "sub/keep.txt", "");
+    clean_in(&d.join("sub"))
+        .args(["../x/page.txt", "-o", "out2/", "-q", "--dedup", "off"])
+        .assert()
+        .success();
+    assert_eq!(files_under(&d.join("sub/out2")), ["x/page.txt"]);
+}
+
+#[test]
+fn two_inputs_for_one_output_file_reject_the_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "in/a.txt", page(&FLOOD));
+    write(d, "in/a.txt.gz", gzip(page(&LIBRARY).as_bytes()));
+    write(d, "in/b.txt", page(&ORCHARD));
+
+    let (_, stderr) = run(d, &["in", "-o", "out", "--stats", "stats.json"], 1);
+    let skipped: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("gleaner: skipped: "))
+        .collect();
+    assert_eq!(skipped.len(), 1, "{stderr}");
+    let line = skipped[0];
+    assert!(
+        line.contains("in/a.txt.gz")
+            && line.contains("out/a.txt")
+            && line.contains("from in/a.txt"),
+        "{line}"
+    );
+    // The first input's output stands; the run went on.
+    assert_eq!(files_under(&d.join("out")), ["a.txt", "b.txt"]);
+    assert_eq!(read(d.join("out/a.txt")), clean_text(&FLOOD));
+    assert_eq!(read(d.join("out/b.txt")), clean_text(&ORCHARD));
+    let s = stats_json(&d.join("stats.json"));
+    assert_eq!(s["rejected"]["output_collision"], 1);
+    assert_eq!(s["documents_in"], 2);
+    assert_eq!(s["documents_out"], 2);
+
+    // The same JSONL file twice: its records are refused the second time.
+    write(d, "docs.jsonl", jsonl(&passthrough_records()));
+    let (_, stderr) = run(d, &["docs.jsonl", "docs.jsonl", "-o", "out3", "-q"], 1);
+    assert_eq!(
+        stderr.matches("gleaner: skipped: docs.jsonl:").count(),
+        4,
+        "{stderr}"
+    );
+    assert_eq!(parse_jsonl(&read(d.join("out3/docs.jsonl"))).len(), 4);
+}
+
+#[test]
+fn fatal_output_error_names_its_cause_once() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "p.txt", page(&FLOOD));
+    let (_, stderr) = run(d, &["p.txt", "-o", "/dev/full", "-q"], 2);
+    assert_eq!(
+        stderr.matches("No space left on device").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.starts_with("gleaner: error: /dev/full: "),
+        "{stderr}"
+    );
+
+    // Per-item messages still say what went wrong.
+    let (_, stderr) = run(d, &["p.txt", "missing.txt", "-o", "out", "-q"], 1);
+    assert!(
+        stderr.contains("gleaner: skipped: missing.txt: No such file or directory"),
+        "{stderr}"
+    );
+}
+
+/// A compressed output's last bytes are written when it is finished: a failure then must be
+/// reported, not lost when the encoder is dropped.
+#[cfg(unix)]
+#[test]
+fn compressed_output_failure_is_reported() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "docs.jsonl", jsonl(&passthrough_records()));
+    for name in ["out.jsonl.gz", "out.jsonl.zst"] {
+        std::os::unix::fs::symlink("/dev/full", d.join(name)).unwrap();
+        let (_, stderr) = run(d, &["docs.jsonl", "-o", name, "-q"], 2);
+        assert!(
+            stderr.contains(&format!("gleaner: error: {name}: ")),
+            "{stderr}"
+        );
+        assert_eq!(
+            stderr.matches("No space left on device").count(),
+            1,
+            "{stderr}"
+        );
+    }
+}
+
+/// `gleaner clean big.jsonl | head -1`: the reader goes away early, gleaner stops quietly.
+#[test]
+fn closed_stdout_ends_the_run_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let records: Vec<Value> = (0..3000)
+        .map(|i| json!({"id": i, "text": page(&FLOOD)}))
+        .collect();
+    let input = write(d, "big.jsonl", jsonl(&records));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gleaner"))
+        .current_dir(d)
+        .args(["clean", "--dedup", "off", "-"])
+        .stdin(std::fs::File::open(&input).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // Dropping the reader closes the pipe, long before ~3 MB of output are written.
+    let out = child.wait_with_output().unwrap();
+    assert!(first.starts_with("{\"id\":0,"), "{first}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
