@@ -53,6 +53,8 @@ pub enum Reason {
     RelatedHeading,
     /// An item of a teaser block: another story's title, time or summary.
     Teaser,
+    /// The heading of a comment section (`12 comments`, `Leave a reply`).
+    CommentsHeading,
     /// A short fragment in a boilerplate neighbourhood.
     ShortFragment,
     /// Text without the function words of running prose (keyword lists, product grids).
@@ -71,7 +73,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in a stable order (for summaries).
-    pub const ALL: [Reason; 17] = [
+    pub const ALL: [Reason; 18] = [
         Reason::Navigation,
         Reason::UiString,
         Reason::Breadcrumb,
@@ -82,6 +84,7 @@ impl Reason {
         Reason::SignOff,
         Reason::RelatedHeading,
         Reason::Teaser,
+        Reason::CommentsHeading,
         Reason::ShortFragment,
         Reason::NotProse,
         Reason::ForeignLanguage,
@@ -104,6 +107,7 @@ impl Reason {
             Reason::SignOff => "sign_off",
             Reason::RelatedHeading => "related_heading",
             Reason::Teaser => "teaser",
+            Reason::CommentsHeading => "comments_heading",
             Reason::ShortFragment => "short_fragment",
             Reason::NotProse => "not_prose",
             Reason::ForeignLanguage => "foreign_language",
@@ -514,6 +518,9 @@ fn hard_rule(
     if RELATED_HEADINGS.contains(key.as_str()) || RELATED_PREFIX.is_match(&key) {
         return Some(Reason::RelatedHeading);
     }
+    if key.len() <= 80 && COMMENTS_HEADING.is_match(&key) {
+        return Some(Reason::CommentsHeading);
+    }
     if UI_STRINGS.contains(key.as_str()) || UI_PATTERN.is_match(text) || is_ui_words(text, f) {
         return Some(Reason::UiString);
     }
@@ -634,7 +641,27 @@ static RELATED_HEADINGS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 static RELATED_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(more (from|in|on|stories from|news from)|related (to|news|articles)|other (stories|articles) (from|in)|also (on|in)|latest (from|in)) [\p{L}\p{N} '&-]{1,40}$").unwrap()
+    Regex::new(concat!(
+        r"^((more (from|in|on|stories from|news from|like this)|related (to|news|articles)|",
+        r"other (stories|articles) (from|in)|also (on|in)|latest (from|in)) [\p{L}\p{N} '&-]{1,40}|",
+        r"you (may|might|will) (also )?(like|love|enjoy|be interested in)( to read| reading)?|",
+        r"recommended (for you|reading|stories|articles|posts|videos)|",
+        r"(more|most) (popular|read|viewed|shared|commented)( (stories|articles|posts|news))?|",
+        r"(read|watch) (next|more|also)|more to (read|explore|watch))$",
+    ))
+    .unwrap()
+});
+
+/// Comment-section headings. Not walls like "related" headings: on a forum the replies are
+/// the content.
+static COMMENTS_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^((\d+ )?(comments?|responses?|replies|reader comments|discussion)|",
+        r"join the (discussion|conversation)|leave a (comment|reply)|add a comment|",
+        r"post a comment|write a comment|\d+ (thoughts|comments|responses|replies) (on|to) .*|",
+        r"what do you think|comments are closed)$",
+    ))
+    .unwrap()
 });
 
 static UI_STRINGS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
@@ -1280,7 +1307,7 @@ mod tests {
             "Load more",
             "Save Share",
             "0",
-            "Comments (12)",
+            "Print",
         ] {
             let p = Paragraph {
                 text: s.into(),
@@ -1339,6 +1366,11 @@ mod tests {
             ("RELATED NEWS", Reason::RelatedHeading),
             ("Most Viewed", Reason::RelatedHeading),
             ("VNA", Reason::SignOff),
+            ("You may also like", Reason::RelatedHeading),
+            ("More from Reuters", Reason::RelatedHeading),
+            ("12 Comments", Reason::CommentsHeading),
+            ("Comments (12)", Reason::CommentsHeading),
+            ("6 thoughts on “Top 10 apps”", Reason::CommentsHeading),
         ];
         for (s, r) in cases {
             let p = Paragraph {
