@@ -201,7 +201,7 @@ impl Default for ClassifierOptions {
     fn default() -> Self {
         ClassifierOptions {
             length_low: 70,
-            length_high: 200,
+            length_high: 150,
             stopwords_low: 0.22,
             stopwords_high: 0.28,
             min_similarity: 0.3,
@@ -400,6 +400,7 @@ impl Classifier {
         if let Some((s, _)) = main {
             keep_title(paragraphs, &feats, &mut reasons, s);
         }
+        trim_tail(paragraphs, &feats, &mut reasons);
 
         feats
             .into_iter()
@@ -813,7 +814,8 @@ static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
         r"follow us on|join our|get the latest|download (the|our) app|",
         r"share (this|on)|posted in |filed under|we may earn (a )?commission|",
         r"this (article|post|page) (contains|may contain) affiliate|\d+ (thoughts|comments|responses|replies) (on|to) |",
-        r"leave a (reply|comment)|about the author)",
+        r"leave a (reply|comment)|about the author|this site is protected by recaptcha|",
+        r".{0,40}\baffiliate links?\b|terms of submitting this form)",
     ))
     .unwrap()
 });
@@ -1241,6 +1243,58 @@ fn similarity(text: &str, lang: Option<Language>, vocab: &HashSet<String>) -> f3
         0.0
     } else {
         hit as f32 / all as f32
+    }
+}
+
+static AUTHOR_BIO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^(about the author[:.]?\s*)?(\p{Lu}[\p{L}'’.-]+\s){1,3}(\([^)]{1,40}\)\s)?",
+        r"(is|was|has been|cofounded|co-founded|founded|leads|writes|covers) ",
+    ))
+    .unwrap()
+});
+
+static BIO_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)\b(writer|editor|reporter|journalist|author|contributor|columnist|correspondent|",
+        r"freelance|blogger|founder|cofounder|co-founder|ceo|specialist|expert|based in|lives in|",
+        r"living in|years of experience|holds a|graduated|degree in|covers)\b",
+    ))
+    .unwrap()
+});
+
+static CALL_TO_ACTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^(ready to|want to|looking for|need (help|more)|interested in|got a (minute|question)|",
+        r"start (building|your|now)|get started|sign up|subscribe|join (us|our|the)|explore|discover|",
+        r"learn more|contact us|call us|book (a|your)|try (it|our)|don't miss|have questions|",
+        r"or purchase|we rely on|please consider|support (us|our)|become a (member|patron|subscriber)|",
+        r"save the guesswork|renovate|shop )",
+    ))
+    .unwrap()
+});
+
+/// The end of an article is where sites put the author's bio, calls to action and
+/// disclaimers: walk back from the last kept paragraph while it is one of them.
+fn trim_tail(paragraphs: &[Paragraph], feats: &[Features], reasons: &mut [Option<Reason>]) {
+    let mut trimmed = 0;
+    for i in (0..paragraphs.len()).rev() {
+        if reasons[i].is_some() {
+            continue;
+        }
+        let (text, f) = (&paragraphs[i].text, &feats[i]);
+        let reason = if f.chars <= 800 && AUTHOR_BIO.is_match(text) && BIO_WORDS.is_match(text) {
+            Reason::Byline
+        } else if f.chars <= 300 && CALL_TO_ACTION.is_match(text) {
+            Reason::UiString
+        } else {
+            return;
+        };
+        reasons[i] = Some(reason);
+        trimmed += 1;
+        if trimmed == 3 {
+            return;
+        }
     }
 }
 

@@ -99,6 +99,10 @@ struct EvalArgs {
     /// Write each page's output to this folder, for inspection.
     #[arg(long, value_name = "DIR")]
     dump: Option<PathBuf>,
+    /// Skip in-page dedup (the gold keeps repeated paragraphs; this scores classification
+    /// alone).
+    #[arg(long)]
+    no_dedup: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -424,7 +428,10 @@ fn eval(args: EvalArgs) -> Result<()> {
                 text
             } else {
                 let mut page = cleaner.clean(&text);
-                DedupIndex::new(config.shingle_size(), config.dedup_threshold())?.dedup(&mut page);
+                if !args.no_dedup {
+                    DedupIndex::new(config.shingle_size(), config.dedup_threshold())?
+                        .dedup(&mut page);
+                }
                 page.text()
             };
             let g = gold[id.as_str()].as_str().unwrap_or_default().to_string();
