@@ -15,14 +15,13 @@
 //!    stays only when it shares the main block's vocabulary, which is how teasers about other
 //!    stories go even when they are well-formed prose.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::Serialize;
-use unicode_segmentation::UnicodeSegmentation;
 
-use crate::language::Language;
+use crate::language::{lowercase_into, Language};
 use crate::segment::Paragraph;
 
 /// Why a paragraph or a document was dropped.
@@ -247,9 +246,29 @@ impl Classifier {
         lang: Option<Language>,
         paragraph_langs: &[Option<Language>],
     ) -> Vec<Verdict> {
+        let feats = self.measure(paragraphs, lang);
+        self.classify_measured(paragraphs, lang, paragraph_langs, feats)
+    }
+
+    /// The per-paragraph measurements [`classify`](Self::classify) starts from (length, stopword
+    /// density in `lang`, punctuation, case, digits). Exposed so that a caller that needs the
+    /// stopword density first (the [`Cleaner`](crate::Cleaner), to skip language
+    /// identification) does not tokenise twice.
+    pub fn measure(&self, paragraphs: &[Paragraph], lang: Option<Language>) -> Vec<Features> {
+        let lang = lang.filter(|l| l.has_stopwords());
+        paragraphs.iter().map(|p| features(&p.text, lang)).collect()
+    }
+
+    /// [`classify`](Self::classify) from measurements made by [`measure`](Self::measure).
+    pub fn classify_measured(
+        &self,
+        paragraphs: &[Paragraph],
+        lang: Option<Language>,
+        paragraph_langs: &[Option<Language>],
+        mut feats: Vec<Features>,
+    ) -> Vec<Verdict> {
         let n = paragraphs.len();
         let lang = lang.filter(|l| l.has_stopwords());
-        let mut feats: Vec<Features> = paragraphs.iter().map(|p| features(&p.text, lang)).collect();
         let mut reasons: Vec<Option<Reason>> = (0..n)
             .map(|i| {
                 hard_rule(
@@ -445,14 +464,13 @@ fn features(text: &str, lang: Option<Language>) -> Features {
     let mut stop = 0u32;
     let mut title = 0u32;
     let mut lower = String::new();
-    for w in text.unicode_words() {
+    for w in crate::segment::words(text) {
         f.words += 1;
         if w.chars().next().is_some_and(char::is_uppercase) {
             title += 1;
         }
         if let Some(l) = lang {
-            lower.clear();
-            lower.extend(w.chars().flat_map(char::to_lowercase));
+            lowercase_into(w, &mut lower);
             if l.is_stopword(&lower) {
                 stop += 1;
             }
@@ -562,7 +580,7 @@ fn normalize_key(text: &str) -> String {
     s.trim().to_string()
 }
 
-static RELATED_HEADINGS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+static RELATED_HEADINGS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "related",
         "related news",
@@ -665,7 +683,7 @@ static COMMENTS_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-static UI_STRINGS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+static UI_STRINGS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "log in",
         "login",
@@ -815,13 +833,13 @@ static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
         r"share (this|on)|posted in |filed under|we may earn (a )?commission|",
         r"this (article|post|page) (contains|may contain) affiliate|\d+ (thoughts|comments|responses|replies) (on|to) |",
         r"leave a (reply|comment)|about the author|this site is protected by recaptcha|",
-        r".{0,40}\baffiliate links?\b|terms of submitting this form)",
+        r".{0,40}(?-u:\b)affiliate links?(?-u:\b)|terms of submitting this form)",
     ))
     .unwrap()
 });
 
 /// Words that only ever label buttons and counters.
-static UI_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+static UI_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "share",
         "save",
@@ -902,9 +920,11 @@ fn is_ui_words(text: &str, f: &Features) -> bool {
         return true;
     }
     f.words <= 6
-        && text
-            .unicode_words()
-            .all(|w| UI_WORDS.contains(w.to_lowercase().as_str()))
+        && crate::segment::words(text).all(|w| {
+            let mut lower = String::new();
+            lowercase_into(w, &mut lower);
+            UI_WORDS.contains(lower.as_str())
+        })
 }
 
 static TAGS: LazyLock<Regex> = LazyLock::new(|| {
@@ -924,10 +944,10 @@ static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)(\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b|\b\d{1,2}:\d{2}(:\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?|",
-        r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}\b|",
-        r"\b\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+\d{4}\b|",
-        r"\b\d+\s+(second|minute|hour|day|week|month|year)s?\s+ago\b|\b(yesterday|today)\b)",
+        r"(?i)((?-u:\b)\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?-u:\b)|(?-u:\b)\d{1,2}:\d{2}(:\d{2})?\s*(am|pm|a\.m\.|p\.m\.)?|",
+        r"(?-u:\b)(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}(?-u:\b)|",
+        r"(?-u:\b)\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+\d{4}(?-u:\b)|",
+        r"(?-u:\b)\d+\s+(second|minute|hour|day|week|month|year)s?\s+ago(?-u:\b)|(?-u:\b)(yesterday|today)(?-u:\b))",
     ))
     .unwrap()
 });
@@ -939,8 +959,7 @@ fn is_timestamp(text: &str) -> bool {
         return false;
     }
     let rest = DATE.replace_all(text, " ");
-    let words = rest
-        .unicode_words()
+    let words = crate::segment::words(&rest)
         .filter(|w| {
             let l = w.to_lowercase();
             !matches!(
@@ -982,10 +1001,10 @@ fn is_name_and_date(text: &str, f: &Features) -> bool {
 
 static CAPTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)(\b(photos?|pictures?|images?|video|illustration|graphic|credit|source|ảnh)\s*(:|by\b|courtesy\b)|",
+        r"(?i)((?-u:\b)(photos?|pictures?|images?|video|illustration|graphic|credit|source|ảnh)\s*(:|by(?-u:\b)|courtesy(?-u:\b))|",
         r"\((photo|image|file photo|illustrative photo|photo courtesy)[^)]{0,60}\)\s*$|",
-        r"\b(getty images|shutterstock|istock|afp photo|reuters/|ap photo|epa)\b|",
-        r"\bảnh \d|\b(illustrative|file) (image|photo)\b)",
+        r"(?-u:\b)(getty images|shutterstock|istock|afp photo|reuters/|ap photo|epa)(?-u:\b)|",
+        r"(?:^|\s)ảnh \d|(?-u:\b)(illustrative|file) (image|photo)(?-u:\b))",
     ))
     .unwrap()
 });
@@ -1206,39 +1225,46 @@ fn bad_reason(feats: &[Features], i: usize) -> Reason {
     }
 }
 
-/// Lower-cased content words (not stopwords, at least 3 letters) of the main block.
-fn content_vocabulary(paragraphs: &[Paragraph], lang: Option<Language>) -> HashSet<String> {
-    let mut v = HashSet::new();
+/// Hashes of the lower-cased content words (not stopwords, at least 3 letters) of the main
+/// block.
+fn content_vocabulary(paragraphs: &[Paragraph], lang: Option<Language>) -> FxHashSet<u64> {
+    let mut v = FxHashSet::default();
+    let mut lower = String::new();
     for p in paragraphs {
-        for w in content_words(&p.text, lang) {
-            v.insert(w);
-        }
+        for_content_words(&p.text, lang, &mut lower, |h| {
+            v.insert(h);
+        });
     }
     v
 }
 
-fn content_words(text: &str, lang: Option<Language>) -> impl Iterator<Item = String> + '_ {
-    text.unicode_words().filter_map(move |w| {
-        if w.chars().count() < 3 {
-            return None;
+/// Calls `f` with the hash of every content word of `text`.
+fn for_content_words(
+    text: &str,
+    lang: Option<Language>,
+    lower: &mut String,
+    mut f: impl FnMut(u64),
+) {
+    for w in crate::segment::words(text) {
+        if w.len() < 3 || w.chars().count() < 3 {
+            continue;
         }
-        let l = w.to_lowercase();
-        if lang.is_some_and(|l2| l2.is_stopword(&l)) {
-            return None;
+        lowercase_into(w, lower);
+        if lang.is_some_and(|l| l.is_stopword(lower)) {
+            continue;
         }
-        Some(l)
-    })
+        f(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
+    }
 }
 
 /// Share of a paragraph's content words present in the main block's vocabulary.
-fn similarity(text: &str, lang: Option<Language>, vocab: &HashSet<String>) -> f32 {
+fn similarity(text: &str, lang: Option<Language>, vocab: &FxHashSet<u64>) -> f32 {
     let (mut hit, mut all) = (0u32, 0u32);
-    for w in content_words(text, lang) {
+    let mut lower = String::new();
+    for_content_words(text, lang, &mut lower, |h| {
         all += 1;
-        if vocab.contains(&w) {
-            hit += 1;
-        }
-    }
+        hit += u32::from(vocab.contains(&h));
+    });
     if all == 0 {
         0.0
     } else {
@@ -1256,9 +1282,9 @@ static AUTHOR_BIO: LazyLock<Regex> = LazyLock::new(|| {
 
 static BIO_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)\b(writer|editor|reporter|journalist|author|contributor|columnist|correspondent|",
+        r"(?i)(?-u:\b)(writer|editor|reporter|journalist|author|contributor|columnist|correspondent|",
         r"freelance|blogger|founder|cofounder|co-founder|ceo|specialist|expert|based in|lives in|",
-        r"living in|years of experience|holds a|graduated|degree in|covers)\b",
+        r"living in|years of experience|holds a|graduated|degree in|covers)(?-u:\b)",
     ))
     .unwrap()
 });

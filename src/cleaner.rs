@@ -130,14 +130,22 @@ impl Cleaner {
                 };
             }
         }
+        let feats = self.classifier.measure(&paragraphs, lang);
+        let has_stopwords = lang.is_some_and(|l| l.has_stopwords());
         let langs: Vec<Option<Language>> = match lang {
             Some(_) => paragraphs
                 .iter()
-                .map(|p| self.detector.paragraph_language(&p.text, lang))
+                .zip(&feats)
+                .map(|(p, f)| {
+                    let share = has_stopwords.then_some(f.stopword_density);
+                    self.detector.paragraph_language_given(&p.text, lang, share)
+                })
                 .collect(),
             None => vec![None; paragraphs.len()],
         };
-        let verdicts = self.classifier.classify(&paragraphs, lang, &langs);
+        let verdicts = self
+            .classifier
+            .classify_measured(&paragraphs, lang, &langs, feats);
         let mut page = Page {
             lang,
             dropped: None,

@@ -9,12 +9,12 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use nohash_hasher::BuildNoHashHasher;
-use unicode_segmentation::UnicodeSegmentation;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::classify::Reason;
 use crate::cleaner::Page;
 use crate::error::{Error, Result};
+use crate::language::lowercase_into;
 
 const SHARD_BITS: u32 = 4;
 
@@ -164,11 +164,9 @@ impl DedupIndex {
 /// paragraph is never a duplicate.
 pub fn shingles(text: &str, n: usize) -> Vec<u64> {
     let mut lower = String::new();
-    let words: Vec<u64> = text
-        .unicode_words()
+    let words: Vec<u64> = crate::segment::words(text)
         .map(|w| {
-            lower.clear();
-            lower.extend(w.chars().flat_map(char::to_lowercase));
+            lowercase_into(w, &mut lower);
             xxh3_64(lower.as_bytes())
         })
         .collect();

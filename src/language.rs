@@ -4,11 +4,11 @@
 //! from its longest paragraphs (likely content, not menus), a paragraph from its first few
 //! hundred bytes, and only when it is long enough to be told reliably.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use unicode_segmentation::UnicodeSegmentation;
+use rustc_hash::FxHashSet;
 
 use crate::segment::Paragraph;
 
@@ -19,7 +19,8 @@ pub struct Language(whatlang::Lang);
 
 struct LangInfo {
     code: &'static str,
-    stopwords: Option<HashSet<&'static str>>,
+    // FxHash: lookups of short words are the hot path of classification.
+    stopwords: Option<FxHashSet<&'static str>>,
 }
 
 fn table() -> &'static HashMap<whatlang::Lang, LangInfo> {
@@ -145,21 +146,38 @@ impl LanguageDetector {
         }
     }
 
-    /// The document's language: a vote of its longest paragraphs' languages, weighted by
-    /// length (content is written in long paragraphs, menus and sidebars in short ones), or
-    /// whatlang on a sample of them when none is long enough to be told alone.
+    /// The document's language, judged from its longest paragraphs (content is written in
+    /// long paragraphs, menus and sidebars in short ones).
+    ///
+    /// whatlang costs thousands of instructions per byte, so it runs on as little as
+    /// possible: first on the longest paragraph alone, accepted when the function words of
+    /// that language make up a good share of all the sampled paragraphs; otherwise a
+    /// length-weighted vote of the sampled paragraphs' languages decides (a page whose longest
+    /// paragraphs are a foreign sidebar).
     pub fn detect_document(&self, paragraphs: &[Paragraph]) -> Option<Language> {
         let mut order: Vec<usize> = (0..paragraphs.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
-        let mut votes: Vec<(Language, usize)> = Vec::new();
-        let mut budget = self.document_sample_bytes * 4;
-        for &i in order.iter().take(24) {
+        let mut samples: Vec<&str> = Vec::new();
+        let mut budget = self.document_sample_bytes * 2;
+        for &i in order.iter().take(16) {
             let text = &paragraphs[i].text;
             if budget == 0 || text.chars().count() < self.min_paragraph_chars {
                 break;
             }
-            let sample = prefix(text, self.paragraph_sample_bytes);
+            let sample = prefix(text, 200);
             budget = budget.saturating_sub(sample.len());
+            samples.push(sample);
+        }
+        if let Some(&longest) = samples.first() {
+            if let Some(info) = whatlang::detect(longest) {
+                let lang = Language(info.lang());
+                if lang.has_stopwords() && stopword_share(&samples, lang) >= 0.25 {
+                    return Some(lang);
+                }
+            }
+        }
+        let mut votes: Vec<(Language, usize)> = Vec::new();
+        for sample in &samples {
             if let Some(info) = whatlang::detect(sample) {
                 let lang = Language(info.lang());
                 let weight = sample.chars().count();
@@ -202,19 +220,37 @@ impl LanguageDetector {
     ///
     /// [`detect_paragraph`]: Self::detect_paragraph
     pub fn paragraph_language(&self, text: &str, doc: Option<Language>) -> Option<Language> {
-        if text.chars().count() < self.min_paragraph_chars {
-            return None;
-        }
-        if let Some(doc) = doc.filter(|d| d.has_stopwords()) {
+        let share = doc.filter(|d| d.has_stopwords()).map(|d| {
             let mut lower = String::new();
             let (mut words, mut stop) = (0u32, 0u32);
-            for w in text.unicode_words() {
+            for w in crate::segment::words(text) {
                 words += 1;
-                lower.clear();
-                lower.extend(w.chars().flat_map(char::to_lowercase));
-                stop += u32::from(doc.is_stopword(&lower));
+                lowercase_into(w, &mut lower);
+                stop += u32::from(d.is_stopword(&lower));
             }
-            if stop as f32 >= 0.15 * words as f32 {
+            if words == 0 {
+                0.0
+            } else {
+                stop as f32 / words as f32
+            }
+        });
+        self.paragraph_language_given(text, doc, share)
+    }
+
+    /// [`paragraph_language`](Self::paragraph_language) when the share of the paragraph's
+    /// words that are stopwords of `doc` is already known.
+    pub fn paragraph_language_given(
+        &self,
+        text: &str,
+        doc: Option<Language>,
+        doc_stopword_share: Option<f32>,
+    ) -> Option<Language> {
+        if text.len() < self.min_paragraph_chars || text.chars().count() < self.min_paragraph_chars
+        {
+            return None;
+        }
+        if let (Some(doc), Some(share)) = (doc, doc_stopword_share) {
+            if doc.has_stopwords() && share >= 0.15 {
                 return Some(doc);
             }
         }
@@ -224,6 +260,35 @@ impl LanguageDetector {
     /// Minimum length in characters for a paragraph's own language to be judged.
     pub fn min_paragraph_chars(&self) -> usize {
         self.min_paragraph_chars
+    }
+}
+
+/// Share of the words of `samples` that are stopwords of `lang`.
+fn stopword_share(samples: &[&str], lang: Language) -> f32 {
+    let (mut words, mut stop) = (0u32, 0u32);
+    let mut lower = String::new();
+    for sample in samples {
+        for w in crate::segment::words(sample) {
+            words += 1;
+            lowercase_into(w, &mut lower);
+            stop += u32::from(lang.is_stopword(&lower));
+        }
+    }
+    if words == 0 {
+        0.0
+    } else {
+        stop as f32 / words as f32
+    }
+}
+
+/// Lower-cases `word` into `out`, without going through Unicode tables for ASCII.
+pub(crate) fn lowercase_into(word: &str, out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(word.chars().flat_map(char::to_lowercase));
     }
 }
 

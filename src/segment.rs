@@ -188,3 +188,155 @@ mod tests {
         );
     }
 }
+
+/// The words of `text`, as Unicode word segmentation (UAX #29, the `unicode-segmentation`
+/// crate's `unicode_words`) defines them: runs of letters and digits, joined across `'`, `.`
+/// and `:` inside words and `.`, `,`, `;` and `'` inside numbers.
+///
+/// A space is always a word boundary, so the text is cut at spaces and each ASCII piece (the
+/// bulk of any crawl, even in pages with curly quotes elsewhere) takes a byte-level fast path
+/// applying the same rules; other pieces go through the crate.
+///
+/// ```
+/// let w: Vec<_> = gleaner::segment::words("Don’t pay $1,000.50 for e.g. foo_bar!").collect();
+/// assert_eq!(w, ["Don’t", "pay", "1,000.50", "for", "e.g", "foo_bar"]);
+/// ```
+pub fn words(text: &str) -> Words<'_> {
+    Words {
+        rest: text,
+        current: Piece::Ascii(AsciiWords { text: "", pos: 0 }),
+    }
+}
+
+/// Iterator returned by [`words`].
+pub struct Words<'a> {
+    rest: &'a str,
+    current: Piece<'a>,
+}
+
+enum Piece<'a> {
+    Ascii(AsciiWords<'a>),
+    Unicode(unicode_segmentation::UnicodeWords<'a>),
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            let word = match &mut self.current {
+                Piece::Ascii(w) => w.next(),
+                Piece::Unicode(w) => w.next(),
+            };
+            if word.is_some() {
+                return word;
+            }
+            if self.rest.is_empty() {
+                return None;
+            }
+            let end = memchr::memchr(b' ', self.rest.as_bytes()).unwrap_or(self.rest.len());
+            let piece = &self.rest[..end];
+            self.rest = self.rest.get(end + 1..).unwrap_or("");
+            self.current = if piece.is_ascii() {
+                Piece::Ascii(AsciiWords {
+                    text: piece,
+                    pos: 0,
+                })
+            } else {
+                Piece::Unicode(unicode_segmentation::UnicodeSegmentation::unicode_words(
+                    piece,
+                ))
+            };
+        }
+    }
+}
+
+/// UAX #29 word boundaries restricted to ASCII (rules WB5–WB13b with ALetter = letters,
+/// Numeric = digits, MidLetter = `:`, MidNumLet = `.`, Single_Quote = `'`, MidNum = `,` `;`,
+/// ExtendNumLet = `_`), keeping only words with a letter or digit.
+struct AsciiWords<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for AsciiWords<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let b = self.text.as_bytes();
+        let n = b.len();
+        let word_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        loop {
+            // Skip to the next word character.
+            while self.pos < n && !word_byte(b[self.pos]) {
+                self.pos += 1;
+            }
+            if self.pos >= n {
+                return None;
+            }
+            let start = self.pos;
+            let mut i = start + 1;
+            loop {
+                if i < n && word_byte(b[i]) {
+                    i += 1;
+                    continue;
+                }
+                // A single joiner between two word characters of the right kinds.
+                if i + 1 < n && word_byte(b[i + 1]) && i > start {
+                    let (prev, mid, next) = (b[i - 1], b[i], b[i + 1]);
+                    let letters = prev.is_ascii_alphabetic()
+                        && next.is_ascii_alphabetic()
+                        && matches!(mid, b'\'' | b'.' | b':');
+                    let digits = prev.is_ascii_digit()
+                        && next.is_ascii_digit()
+                        && matches!(mid, b'\'' | b'.' | b',' | b';');
+                    if letters || digits {
+                        i += 2;
+                        continue;
+                    }
+                }
+                break;
+            }
+            self.pos = i;
+            let word = &self.text[start..i];
+            if word.bytes().any(|c| c.is_ascii_alphanumeric()) {
+                return Some(word);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod word_tests {
+    use super::*;
+    use unicode_segmentation::UnicodeSegmentation;
+
+    /// The fast path must agree with the crate, on ASCII and mixed input.
+    #[test]
+    fn ascii_words_match_uax29() {
+        let alphabet = [
+            "a", "Z", "0", "9", "_", ".", ",", ";", ":", "'", "\"", " ", " ", "-", "!", "\n", "\t",
+            "é", "’", "中", "\u{301}", "\u{a0}", "ả", "😀", "\u{200d}",
+        ];
+        let mut state = 0x2545F4914F6CDD1Du64;
+        for len in 0..5000 {
+            let mut s = String::new();
+            for _ in 0..(len % 24) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push_str(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            let fast: Vec<&str> = words(&s).collect();
+            let crate_words: Vec<&str> = s.unicode_words().collect();
+            assert_eq!(fast, crate_words, "input {s:?}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_goes_through_the_crate() {
+        let w: Vec<_> = words("Hà Nội, 2024").collect();
+        assert_eq!(w, ["Hà", "Nội", "2024"]);
+    }
+}
