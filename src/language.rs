@@ -45,6 +45,65 @@ fn table() -> &'static HashMap<whatlang::Lang, LangInfo> {
     })
 }
 
+/// Every stopword of every language, with the set of languages (bits indexed as in
+/// `languages_with_stopwords`) that list it: one lookup per word tells which languages' function
+/// words a paragraph uses.
+struct StopwordIndex {
+    languages: Vec<Language>,
+    words: rustc_hash::FxHashMap<&'static str, u128>,
+}
+
+fn stopword_index() -> &'static StopwordIndex {
+    static INDEX: OnceLock<StopwordIndex> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut languages: Vec<Language> = table()
+            .iter()
+            .filter(|(_, info)| info.stopwords.is_some())
+            .map(|(&l, _)| Language(l))
+            .collect();
+        languages.sort_by_key(|l| l.code());
+        languages.truncate(128);
+        let mut words = rustc_hash::FxHashMap::default();
+        for (bit, lang) in languages.iter().enumerate() {
+            for &w in table()[&lang.0].stopwords.as_ref().expect("filtered") {
+                *words.entry(w).or_insert(0u128) |= 1u128 << bit;
+            }
+        }
+        StopwordIndex { languages, words }
+    })
+}
+
+/// The language other than `doc` whose stopwords make up the largest share of `text`'s
+/// words, with that share.
+fn best_other_stopword_language(text: &str, doc: Language) -> Option<(Language, f32)> {
+    let index = stopword_index();
+    let mut counts = [0u32; 128];
+    let mut total = 0u32;
+    let mut lower = String::new();
+    for w in crate::segment::words(text) {
+        total += 1;
+        lowercase_into(w, &mut lower);
+        if let Some(&bits) = index.words.get(lower.as_str()) {
+            let mut b = bits;
+            while b != 0 {
+                let i = b.trailing_zeros() as usize;
+                counts[i] += 1;
+                b &= b - 1;
+            }
+        }
+    }
+    if total == 0 {
+        return None;
+    }
+    index
+        .languages
+        .iter()
+        .zip(counts)
+        .filter(|(l, _)| **l != doc)
+        .max_by_key(|(_, c)| *c)
+        .map(|(&l, c)| (l, c as f32 / total as f32))
+}
+
 impl Language {
     /// The language's code: ISO 639-1 where one exists, else ISO 639-3.
     pub fn code(self) -> &'static str {
@@ -250,8 +309,17 @@ impl LanguageDetector {
             return None;
         }
         if let (Some(doc), Some(share)) = (doc, doc_stopword_share) {
-            if doc.has_stopwords() && share >= 0.15 {
-                return Some(doc);
+            if doc.has_stopwords() {
+                if share >= 0.15 {
+                    return Some(doc);
+                }
+                // Few of the document language's function words: another language, or no
+                // running text at all (names, prices, menus). Only the first is worth a
+                // trigram model's time, and another language shows its own function words.
+                match best_other_stopword_language(text, doc) {
+                    Some((_, other)) if other >= 0.2 => {}
+                    _ => return None,
+                }
             }
         }
         self.detect_paragraph(text)
@@ -346,6 +414,20 @@ mod tests {
             )
             .unwrap();
         assert_eq!(vi.code(), "vi");
+    }
+
+    #[test]
+    fn paragraph_language_spends_whatlang_only_on_other_languages() {
+        let d = LanguageDetector::default();
+        let en = Language::from_code("en");
+        let vi = "Kinhtedothi - Thanh tra Sở GTVT Hà Nội cho biết, năm 2024 đã xử phạt hơn 748 \
+                  trường hợp vi phạm trông giữ xe, phạt tiền hàng tỷ đồng.";
+        assert_eq!(d.paragraph_language(vi, en).unwrap().code(), "vi");
+        let prose = "The committee met on Tuesday and agreed that the bridge would be built.";
+        assert_eq!(d.paragraph_language(prose, en), en);
+        // No function words of any language: not worth identifying.
+        let specs = "Echelon Row-S Indoor Rowing Machine HD Touchscreen 32 lbs 2025 Model XL";
+        assert_eq!(d.paragraph_language(specs, en), None);
     }
 
     #[test]
