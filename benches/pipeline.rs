@@ -194,11 +194,11 @@ fn benches(corpus: &Corpus) -> Vec<Bench<'_>> {
             timed(|| {
                 let mut found = 0usize;
                 for paras in &corpus.paragraphs {
-                    if detector.detect_document(paras).is_some() {
+                    if let Some(doc) = detector.detect_document(paras) {
                         found += 1;
                         found += paras
                             .iter()
-                            .filter_map(|p| detector.detect_paragraph(&p.text))
+                            .filter_map(|p| detector.paragraph_language(&p.text, Some(doc)))
                             .count();
                     }
                 }
