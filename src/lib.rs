@@ -54,12 +54,14 @@ pub mod language;
 pub mod pipeline;
 pub mod read;
 pub mod segment;
+pub mod templates;
 pub mod write;
 
 pub use classify::{Classifier, ClassifierOptions, Features, Reason};
 pub use cleaner::{CleanParagraph, Cleaner, Page};
 pub use config::{Config, ConfigBuilder, DedupScope};
-pub use dedup::DedupIndex;
+pub use dedup::{DedupIndex, DedupMode, DedupOptions, IndexStats};
+pub use templates::{TemplateCounts, TemplateOptions};
 pub use error::{Error, Result};
 pub use language::{Language, LanguageDetector};
 pub use pipeline::{Event, Pipeline, Stats};
