@@ -419,10 +419,9 @@ impl DedupIndex {
     pub fn save(&self, path: &Path) -> Result<()> {
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
         let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let tmp = dir.unwrap_or(Path::new(".")).join(format!(
-            ".{name}.tmp{}",
-            std::process::id()
-        ));
+        let tmp = dir
+            .unwrap_or(Path::new("."))
+            .join(format!(".{name}.tmp{}", std::process::id()));
         let io = |e| Error::io(&tmp, e);
         let file = File::create(&tmp).map_err(io)?;
         let mut out = BufWriter::new(file);
@@ -1036,7 +1035,9 @@ mod tests {
             idx.insert(&keys);
             assert!(keys.iter().all(|&k| idx.contains(k)), "no false negatives");
             let probes = 1_000_000;
-            let fp = (0..probes).filter(|_| idx.contains(splitmix(&mut s))).count();
+            let fp = (0..probes)
+                .filter(|_| idx.contains(splitmix(&mut s)))
+                .count();
             let rate = fp as f64 / probes as f64;
             assert!(rate > p * 0.7 && rate < p * 1.3, "p={p}: measured {rate}");
             let est = idx.stats().estimated_fp_rate;

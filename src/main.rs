@@ -14,9 +14,8 @@ use serde_json::json;
 
 use gleaner::eval::Scores;
 use gleaner::{
-    Cleaner, Config, DedupIndex, DedupMode, DedupOptions, DedupScope, Reason, TemplateCounts,
-    TemplateOptions, Event, InputFormat, Output, Pipeline, ReadOptions,
-    Reader, Stats, Writer,
+    Cleaner, Config, DedupIndex, DedupMode, DedupOptions, DedupScope, Event, InputFormat, Output,
+    Pipeline, ReadOptions, Reader, Reason, Stats, TemplateCounts, TemplateOptions, Writer,
 };
 
 /// Exit code when some input was skipped (unreadable file, malformed line).
@@ -38,7 +37,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Clean scraped pages: files, folders (recursive) or `-` for stdin.
-    Clean(CleanArgs),
+    Clean(Box<CleanArgs>),
     /// Score gleaner on a labelled dev set (WCXB layout: text/, gold.json, pages.json).
     Eval(EvalArgs),
 }
@@ -161,7 +160,10 @@ enum ModeArg {
 /// `2G`, `512M`, `64K` (powers of 1024, optional trailing `B` or `iB`) or plain bytes.
 fn parse_size(s: &str) -> std::result::Result<u64, String> {
     let t = s.trim().to_ascii_uppercase();
-    let t = t.strip_suffix("IB").or_else(|| t.strip_suffix('B')).unwrap_or(&t);
+    let t = t
+        .strip_suffix("IB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(&t);
     let (num, shift) = match t.chars().last() {
         Some('K') => (&t[..t.len() - 1], 10),
         Some('M') => (&t[..t.len() - 1], 20),
@@ -173,7 +175,7 @@ fn parse_size(s: &str) -> std::result::Result<u64, String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{s}` is not a size (e.g. 512M, 2G)"))?;
-    if !(n > 0.0) {
+    if n.is_nan() || n <= 0.0 {
         return Err(format!("`{s}`: the size must be positive"));
     }
     Ok((n * (1u64 << shift) as f64) as u64)
@@ -189,7 +191,7 @@ enum ScopeArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Clean(args) => clean(args),
+        Command::Clean(args) => clean(*args),
         Command::Eval(args) => eval(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
@@ -499,7 +501,11 @@ fn summary(stats: &Stats, index: &DedupIndex) -> String {
             100.0 * stats.bytes_out as f64 / stats.bytes_in as f64
         }
     );
-    for r in [Reason::Duplicate, Reason::DuplicateDocument, Reason::Template] {
+    for r in [
+        Reason::Duplicate,
+        Reason::DuplicateDocument,
+        Reason::Template,
+    ] {
         if let Some(n) = stats.paragraphs_dropped.get(&r) {
             let bytes = stats.bytes_dropped.get(&r).copied().unwrap_or(0);
             s += &format!("dedup: {r} removed {n} paragraphs, {bytes} bytes\n");
@@ -510,9 +516,9 @@ fn summary(stats: &Stats, index: &DedupIndex) -> String {
             DedupMode::Exact => "exact",
             DedupMode::Bloom => "bloom",
         };
-        let budget = i
-            .budget_bytes
-            .map_or("unbounded".to_string(), |b| format!("budget {:.1} MB", b as f64 / 1e6));
+        let budget = i.budget_bytes.map_or("unbounded".to_string(), |b| {
+            format!("budget {:.1} MB", b as f64 / 1e6)
+        });
         s += &format!(
             "dedup index: {mode}, {} shingles{}, {:.1} MB ({budget}), fill {:.2}",
             i.entries,
@@ -525,7 +531,10 @@ fn summary(stats: &Stats, index: &DedupIndex) -> String {
             i.fill
         );
         if i.mode == DedupMode::Bloom {
-            s += &format!(", estimated false-positive rate {:.2e}", i.estimated_fp_rate);
+            s += &format!(
+                ", estimated false-positive rate {:.2e}",
+                i.estimated_fp_rate
+            );
         }
         s += "\n";
         if i.full {

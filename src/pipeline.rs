@@ -16,9 +16,9 @@ use crate::classify::Reason;
 use crate::cleaner::{Cleaner, Page};
 use crate::config::{Config, DedupScope};
 use crate::dedup::{DedupIndex, IndexStats};
-use crate::templates::TemplateCounts;
 use crate::error::{Error, Result};
 use crate::read::Document;
+use crate::templates::TemplateCounts;
 
 /// A cleaned page and, for corpus dedup, the shingles of each paragraph (`None` when dropped),
 /// to look up in input order.

@@ -205,7 +205,10 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(host("https://www.Example.com:80/x?y").unwrap(), "www.example.com");
+        assert_eq!(
+            host("https://www.Example.com:80/x?y").unwrap(),
+            "www.example.com"
+        );
         assert_eq!(host("http://u@a.org").unwrap(), "a.org");
         assert_eq!(host("a.org/path").unwrap(), "a.org");
         assert!(host("").is_none());
@@ -220,7 +223,10 @@ mod tests {
         })
         .unwrap();
         for i in 0..3 {
-            counts.add_text(&format!("All rights reserved by Example News\n\nStory {i}."), Some("a.org"));
+            counts.add_text(
+                &format!("All rights reserved by Example News\n\nStory {i}."),
+                Some("a.org"),
+            );
         }
         counts.add_text("All rights reserved by Example News", Some("b.org"));
         assert!(counts.is_template("All rights reserved by Example News", Some("a.org")));
@@ -235,7 +241,10 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        counts.add_text("Menu item one two\n\nMenu item one two\n\nmenu item, ONE two", None);
+        counts.add_text(
+            "Menu item one two\n\nMenu item one two\n\nmenu item, ONE two",
+            None,
+        );
         assert!(!counts.is_template("Menu item one two", None));
         counts.add_text("Menu item one two", None);
         assert!(counts.is_template("Menu item one two", None));

@@ -303,7 +303,9 @@ fn cli_output_is_identical_for_any_thread_count() {
     // Pages left empty, or dropped whole as near-duplicates of earlier pages.
     assert!(
         s["documents_dropped"]["no_content"].as_u64().unwrap()
-            + s["documents_dropped"]["duplicate_document"].as_u64().unwrap()
+            + s["documents_dropped"]["duplicate_document"]
+                .as_u64()
+                .unwrap()
             > 20,
         "{s}"
     );
@@ -436,7 +438,10 @@ fn dedup_modes_are_identical_for_any_thread_count() {
     build_corpus(d);
     let modes: [(&str, &[&str]); 4] = [
         ("bloom", &["--dedup-mode", "bloom", "--dedup-memory", "64K"]),
-        ("sampled", &["--dedup-sample", "3", "--dedup-memory", "256K"]),
+        (
+            "sampled",
+            &["--dedup-sample", "3", "--dedup-memory", "256K"],
+        ),
         ("tight", &["--dedup-memory", "40K"]),
         ("templates", &["--templates", "--template-min-docs", "5"]),
     ];
@@ -457,8 +462,14 @@ fn dedup_modes_are_identical_for_any_thread_count() {
         };
         let one = run(1);
         let many = run(3);
-        assert!(one.0 == many.0, "{name}: output differs between 1 and 3 threads");
-        assert_eq!(one.1, many.1, "{name}: stats differ between 1 and 3 threads");
+        assert!(
+            one.0 == many.0,
+            "{name}: output differs between 1 and 3 threads"
+        );
+        assert_eq!(
+            one.1, many.1,
+            "{name}: stats differ between 1 and 3 threads"
+        );
         if name == "templates" {
             assert!(one.1["paragraphs_dropped"]["template"].as_u64().unwrap() > 0);
         }
