@@ -264,7 +264,18 @@ impl DedupIndex {
 
     /// How many of these shingles were seen.
     pub fn seen_count(&self, shingles: &[u64]) -> usize {
-        shingles.iter().filter(|&&h| self.contains(h)).count()
+        self.contains_many(shingles)
+            .into_iter()
+            .filter(|&f| f)
+            .count()
+    }
+
+    /// Whether each of these shingles was seen.
+    pub fn contains_many(&self, shingles: &[u64]) -> Vec<bool> {
+        match &self.store {
+            Store::Exact(e) => shingles.iter().map(|&h| e.contains(h)).collect(),
+            Store::Bloom(b) => shingles.iter().map(|&h| b.contains(h)).collect(),
+        }
     }
 
     /// Remembers these shingles (unless the index is read-only).
@@ -272,11 +283,9 @@ impl DedupIndex {
         if self.options.read_only {
             return;
         }
-        for &h in shingles {
-            match &self.store {
-                Store::Exact(e) => e.insert(h),
-                Store::Bloom(b) => b.insert(h),
-            }
+        match &self.store {
+            Store::Exact(e) => shingles.iter().for_each(|&h| e.insert(h)),
+            Store::Bloom(b) => shingles.iter().for_each(|&h| b.insert(h)),
         }
     }
 
@@ -316,12 +325,19 @@ impl DedupIndex {
         // One lookup per shingle, against what came before this page: the document rule
         // needs exactly that, and the paragraph rule adds this page's own shingles from a
         // small local set instead of asking the index again.
+        let mut all = Vec::new();
+        for (p, sh) in page.paragraphs.iter().zip(prepared) {
+            if let (true, Some(sh)) = (p.is_kept(), sh) {
+                all.extend_from_slice(sh);
+            }
+        }
+        let mut flags = self.contains_many(&all).into_iter();
         let before: Vec<Option<Vec<bool>>> = page
             .paragraphs
             .iter()
             .zip(prepared)
             .map(|(p, sh)| match sh {
-                Some(sh) if p.is_kept() => Some(sh.iter().map(|&h| self.contains(h)).collect()),
+                Some(sh) if p.is_kept() => Some(flags.by_ref().take(sh.len()).collect()),
                 _ => None,
             })
             .collect();
@@ -906,50 +922,90 @@ impl Bloom {
     }
 }
 
-/// Word hashes of ASCII text without Unicode segmentation (several times faster): a word is
-/// a run of letters and digits, joined across an apostrophe or a period between two of them
-/// (`don't`, `3.5`), as UAX #29 has it.
-fn ascii_word_hashes(b: &[u8]) -> Vec<u64> {
-    let mut out = Vec::with_capacity(b.len() / 5);
-    let mut word = Vec::with_capacity(32);
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_alphanumeric() || c == b'_' {
-            word.push(c.to_ascii_lowercase());
-        } else if !word.is_empty() && i > 0 && joins(b[i - 1], c, b.get(i + 1).copied()) {
-            word.push(c);
-        } else if !word.is_empty() {
-            if word.iter().any(u8::is_ascii_alphanumeric) {
-                out.push(xxh3_64(&word));
-            }
-            word.clear();
-        }
-        i += 1;
+/// Word hashes without Unicode segmentation (several times faster), for text that is ASCII
+/// apart from typographic quotes, dashes and the like: a word is a run of letters, digits and
+/// `_`, joined across `'` `’` `‘` `.` `:` between two letters, or `'` `’` `‘` `.` `,` `;`
+/// between two digits, as UAX #29 has it. `None` for other text.
+fn fast_word_hashes(text: &str) -> Option<Vec<u64>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum C {
+        Alpha,
+        Digit,
+        Under,
+        /// Joins letters and digits: `'` `’` `‘` `.`.
+        MidNumLet,
+        /// Joins letters: `:`.
+        MidLetter,
+        /// Joins digits: `,` `;`.
+        MidNum,
+        Other,
     }
-    if word.iter().any(u8::is_ascii_alphanumeric) {
-        out.push(xxh3_64(&word));
-    }
-    out
-}
-
-/// UAX #29's WB6/7 and WB11/12: `:` `.` `'` join two letters, `,` `;` `.` `'` two digits.
-fn joins(prev: u8, mid: u8, next: Option<u8>) -> bool {
-    let Some(next) = next else {
-        return false;
+    let class = |c: char| -> Option<C> {
+        Some(match c {
+            'a'..='z' | 'A'..='Z' => C::Alpha,
+            '0'..='9' => C::Digit,
+            '_' => C::Under,
+            '\'' | '.' | '\u{2018}' | '\u{2019}' => C::MidNumLet,
+            ':' => C::MidLetter,
+            ',' | ';' => C::MidNum,
+            c if c.is_ascii() => C::Other,
+            // Quotes, dashes, ellipsis, guillemets, bullet, no-break space: never in a word.
+            '\u{201C}' | '\u{201D}' | '\u{2013}' | '\u{2014}' | '\u{2026}' | '\u{00AB}'
+            | '\u{00BB}' | '\u{2022}' | '\u{00A0}' => C::Other,
+            _ => return None,
+        })
     };
-    (prev.is_ascii_alphabetic() && next.is_ascii_alphabetic() && matches!(mid, b':' | b'.' | b'\''))
-        || (prev.is_ascii_digit()
-            && next.is_ascii_digit()
-            && matches!(mid, b',' | b';' | b'.' | b'\''))
+    let chars: Vec<(char, C)> = text
+        .chars()
+        .map(|c| class(c).map(|k| (c, k)))
+        .collect::<Option<_>>()?;
+    let mut out = Vec::with_capacity(text.len() / 5);
+    let mut word: Vec<u8> = Vec::with_capacity(32);
+    let mut has_alnum = false;
+    let mut flush = |word: &mut Vec<u8>, has_alnum: &mut bool| {
+        if *has_alnum {
+            out.push(xxh3_64(word));
+        }
+        word.clear();
+        *has_alnum = false;
+    };
+    for (i, &(c, k)) in chars.iter().enumerate() {
+        let joined = match k {
+            C::Alpha | C::Digit => {
+                has_alnum = true;
+                true
+            }
+            C::Under => true,
+            C::MidNumLet | C::MidLetter | C::MidNum if !word.is_empty() && i > 0 => {
+                let prev = chars[i - 1].1;
+                let next = chars.get(i + 1).map(|x| x.1);
+                let letters = prev == C::Alpha && next == Some(C::Alpha);
+                let digits = prev == C::Digit && next == Some(C::Digit);
+                match k {
+                    C::MidNumLet => letters || digits,
+                    C::MidLetter => letters,
+                    _ => digits,
+                }
+            }
+            _ => false,
+        };
+        if joined {
+            let mut buf = [0u8; 4];
+            word.extend_from_slice(c.to_ascii_lowercase().encode_utf8(&mut buf).as_bytes());
+        } else {
+            flush(&mut word, &mut has_alnum);
+        }
+    }
+    flush(&mut word, &mut has_alnum);
+    Some(out)
 }
 
 /// Word `n`-gram shingles of `text`, hashed: each lower-cased word is hashed with xxh3, each
 /// window of `n` word hashes is hashed again. Fewer than `n` words give no shingle: such a
 /// paragraph is never a duplicate.
 pub fn shingles(text: &str, n: usize) -> Vec<u64> {
-    let words = if text.is_ascii() {
-        ascii_word_hashes(text.as_bytes())
+    let words = if let Some(words) = fast_word_hashes(text) {
+        words
     } else {
         let mut lower = String::new();
         text.unicode_words()
@@ -1005,35 +1061,39 @@ mod tests {
     }
 
     #[test]
-    fn ascii_fast_path_matches_unicode_words() {
+    fn fast_path_matches_unicode_words() {
         for text in [
             "Don't stop: 3.5 million people, e.g. in the U.S., said \"no\" (twice)!",
             "a-b c_d  e'f g.h. 'quoted' end.",
             "Plain words only here and there",
             "a:b 10:30 x__y _ __ a. b.c. 1,000 1,5 http://x.org/a?b=c#d mail@x.org",
             "It's 5 o'clock, '90s rock & roll; ###; -- A.B.C.; x_",
+            "It\u{2019}s \u{201C}quoted\u{201D} \u{2014} 3\u{2019}5 \u{2018}x\u{2019} a\u{2026}b \u{00AB}c\u{00BB} d\u{00A0}e",
         ] {
             let unicode: Vec<u64> = text
                 .unicode_words()
                 .map(|w| xxh3_64(w.to_lowercase().as_bytes()))
                 .collect();
-            assert_eq!(ascii_word_hashes(text.as_bytes()), unicode, "{text}");
+            assert_eq!(fast_word_hashes(text).unwrap(), unicode, "{text}");
         }
     }
 
     #[test]
-    fn ascii_fast_path_matches_unicode_words_on_real_pages() {
+    fn fast_path_matches_unicode_words_on_real_pages() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/pages");
         let dir = std::env::var_os("GLEANER_BENCH_CORPUS").map_or(dir, Into::into);
         let mut lines = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
-            for line in text.lines().filter(|l| l.is_ascii()) {
+            for line in text.lines() {
+                let Some(fast) = fast_word_hashes(line) else {
+                    continue;
+                };
                 let unicode: Vec<u64> = line
                     .unicode_words()
                     .map(|w| xxh3_64(w.to_lowercase().as_bytes()))
                     .collect();
-                assert_eq!(ascii_word_hashes(line.as_bytes()), unicode, "{line}");
+                assert_eq!(fast, unicode, "{line}");
                 lines += 1;
             }
         }
