@@ -199,6 +199,10 @@ fn options(mode: &str, distinct: u64) -> DedupOptions {
     let base = DedupOptions::default();
     match mode {
         "exact" => base,
+        "exact-nodoc" => DedupOptions {
+            document_threshold: None,
+            ..base
+        },
         "exact-t0.3" => DedupOptions {
             threshold: 0.3,
             ..base
