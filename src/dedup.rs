@@ -555,8 +555,11 @@ impl DedupIndex {
             DedupMode::Exact => h.count,
             DedupMode::Bloom => h.bloom_bits / 64,
         };
-        let expected_len = Header::LEN as u64 + words * 8;
-        if file_len != expected_len {
+        let expected_len = words
+            .checked_mul(8)
+            .and_then(|b| b.checked_add(Header::LEN as u64));
+        if expected_len != Some(file_len) {
+            let expected_len = expected_len.map_or("more than 2^64".into(), |l| l.to_string());
             return Err(bad(format!(
                 "truncated or corrupt: {file_len} bytes, the header promises {expected_len}"
             )));
@@ -1098,6 +1101,12 @@ mod tests {
             }
         }
         assert!(lines > 100);
+    }
+
+    #[test]
+    fn index_is_shareable_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<DedupIndex>();
     }
 
     #[test]

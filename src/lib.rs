@@ -16,6 +16,10 @@
 //! | dedup | [`dedup`] | [`DedupIndex`] |
 //! | write | [`write`] | [`Writer`] |
 //!
+//! The dedup index has an exact and a Bloom mode under a memory budget, can be saved and
+//! loaded across runs ([`DedupOptions`], [`DedupIndex::save`], [`DedupIndex::load`]), and
+//! [`templates`] adds a two-pass mode that drops passages recurring across many documents.
+//!
 //! [`Cleaner`] runs segment → language → classify on one page (pure, `Sync`: a crawler calls it
 //! from its threads); [`Pipeline`] runs all stages over a stream of documents, in parallel and
 //! in input order.
