@@ -369,3 +369,39 @@ fn bloom_and_size_flags() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn templates_count_pages_per_host_from_the_url_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let prose = prose();
+    let footer = "Example Gazette is published by the Example Media Group and printed \
+                  in the city every morning except on public holidays.";
+    let mut records = Vec::new();
+    for i in 0..4 {
+        let text = format!("{}\n\n{footer}", prose[i]);
+        records.push(serde_json::json!({"id": i, "url": format!("https://news.example.com/a/{i}"), "text": text}));
+    }
+    // The same line once on another host: below its host's threshold, and kept there.
+    let text = format!("{}\n\n{footer}", prose[10]);
+    records.push(serde_json::json!({"id": 9, "url": "https://other.org/x", "text": text}));
+    write(d, "in.jsonl", jsonl(&records));
+    clean_in(d)
+        .args([
+            "in.jsonl",
+            "-o",
+            "out.jsonl",
+            "--templates",
+            "--no-doc-dedup",
+            "-q",
+        ])
+        .assert()
+        .success();
+    let out = parse_jsonl(&read(d.join("out.jsonl")));
+    for r in &out[..4] {
+        let text = r["text"].as_str().unwrap();
+        assert!(!text.contains(footer), "{text}");
+    }
+    // On other.org it is not a template, and no copy of it was written before: kept.
+    assert!(out[4]["text"].as_str().unwrap().contains(footer));
+}
