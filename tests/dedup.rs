@@ -378,8 +378,8 @@ fn templates_count_pages_per_host_from_the_url_field() {
     let footer = "Example Gazette is published by the Example Media Group and printed \
                   in the city every morning except on public holidays.";
     let mut records = Vec::new();
-    for i in 0..4 {
-        let text = format!("{}\n\n{footer}", prose[i]);
+    for (i, p) in prose.iter().take(4).enumerate() {
+        let text = format!("{p}\n\n{footer}");
         records.push(serde_json::json!({"id": i, "url": format!("https://news.example.com/a/{i}"), "text": text}));
     }
     // The same line once on another host: below its host's threshold, and kept there.
