@@ -111,6 +111,9 @@ struct CleanArgs {
     /// is a template.
     #[arg(long, value_name = "N", default_value_t = 4)]
     template_min_host_pages: u32,
+    /// Templates: memory of the paragraph counter (a count-min sketch), e.g. 64M, 1G.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64M")]
+    template_memory: u64,
     /// Load the dedup index from this file if it exists, and save it there at the end.
     #[arg(long, value_name = "PATH")]
     index: Option<PathBuf>,
@@ -298,9 +301,16 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
         let counts = TemplateCounts::new(TemplateOptions {
             min_documents: args.template_min_docs,
             min_host_pages: args.template_min_host_pages,
+            memory: args.template_memory,
             ..TemplateOptions::default()
         })?;
-        pipeline.count_templates(counts, Reader::new(&args.inputs, read_options));
+        if !args.quiet {
+            eprintln!("gleaner: --templates: first pass, counting paragraphs");
+        }
+        let n = pipeline.count_templates(counts, Reader::new(&args.inputs, read_options));
+        if !args.quiet {
+            eprintln!("gleaner: --templates: {n} documents counted; second pass, cleaning");
+        }
     }
     let mut warned_full = false;
     let run = pipeline.run(reader, |event| {
