@@ -64,6 +64,11 @@ pub enum Reason {
     Unrelated,
     /// A paragraph whose shingles were mostly seen before, in this page or earlier in the corpus.
     Duplicate,
+    /// A passage that recurs in many documents (a site's menu, footer or teaser list): every
+    /// copy goes, the first included (two-pass template mode).
+    Template,
+    /// A paragraph of a document whose text was mostly seen before: the whole document goes.
+    DuplicateDocument,
     /// A document whose language was not selected with `--lang`.
     LanguageNotSelected,
     /// A document left with no content at all.
@@ -72,7 +77,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in a stable order (for summaries).
-    pub const ALL: [Reason; 18] = [
+    pub const ALL: [Reason; 20] = [
         Reason::Navigation,
         Reason::UiString,
         Reason::Breadcrumb,
@@ -89,6 +94,8 @@ impl Reason {
         Reason::ForeignLanguage,
         Reason::Unrelated,
         Reason::Duplicate,
+        Reason::Template,
+        Reason::DuplicateDocument,
         Reason::LanguageNotSelected,
         Reason::NoContent,
     ];
@@ -112,6 +119,8 @@ impl Reason {
             Reason::ForeignLanguage => "foreign_language",
             Reason::Unrelated => "unrelated",
             Reason::Duplicate => "duplicate",
+            Reason::Template => "template",
+            Reason::DuplicateDocument => "duplicate_document",
             Reason::LanguageNotSelected => "language_not_selected",
             Reason::NoContent => "no_content",
         }

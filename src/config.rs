@@ -1,6 +1,7 @@
 //! The configuration: built once with [`ConfigBuilder`], then immutable and shared.
 
 use crate::classify::ClassifierOptions;
+use crate::dedup::DedupOptions;
 use crate::error::{Error, Result};
 use crate::language::Language;
 
@@ -34,8 +35,7 @@ pub enum DedupScope {
 #[derive(Debug, Clone)]
 pub struct Config {
     languages: Option<Vec<Language>>,
-    shingle_size: usize,
-    dedup_threshold: f32,
+    dedup: DedupOptions,
     dedup_scope: DedupScope,
     classifier: ClassifierOptions,
 }
@@ -61,12 +61,17 @@ impl Config {
 
     /// Shingle size in words.
     pub fn shingle_size(&self) -> usize {
-        self.shingle_size
+        self.dedup.shingle_size
     }
 
     /// Share of seen shingles from which a paragraph is a duplicate.
     pub fn dedup_threshold(&self) -> f32 {
-        self.dedup_threshold
+        self.dedup.threshold
+    }
+
+    /// All dedup settings (store, budget, sampling, document threshold).
+    pub fn dedup(&self) -> &DedupOptions {
+        &self.dedup
     }
 
     /// Where duplicates are looked for.
@@ -84,8 +89,7 @@ impl Config {
 #[derive(Debug, Clone)]
 pub struct ConfigBuilder {
     languages: Option<Vec<String>>,
-    shingle_size: usize,
-    dedup_threshold: f32,
+    dedup: DedupOptions,
     dedup_scope: DedupScope,
     classifier: ClassifierOptions,
 }
@@ -94,11 +98,7 @@ impl Default for ConfigBuilder {
     fn default() -> Self {
         ConfigBuilder {
             languages: None,
-            // 5-word shingles with a 0.5 threshold, as onion: long enough that common phrases
-            // ("one of the most") do not collide, short enough that a paragraph with a few
-            // edited words still shares most of its shingles.
-            shingle_size: 5,
-            dedup_threshold: 0.5,
+            dedup: DedupOptions::default(),
             dedup_scope: DedupScope::Corpus,
             classifier: ClassifierOptions::default(),
         }
@@ -118,14 +118,20 @@ impl ConfigBuilder {
 
     /// Shingle size in words (default 5).
     pub fn shingle_size(mut self, n: usize) -> Self {
-        self.shingle_size = n;
+        self.dedup.shingle_size = n;
         self
     }
 
     /// A paragraph with more than this share of its shingles seen before is a duplicate
     /// (default 0.5: mostly seen).
     pub fn dedup_threshold(mut self, t: f32) -> Self {
-        self.dedup_threshold = t;
+        self.dedup.threshold = t;
+        self
+    }
+
+    /// All dedup settings at once (replaces the shingle size and threshold set before).
+    pub fn dedup(mut self, options: DedupOptions) -> Self {
+        self.dedup = options;
         self
     }
 
@@ -156,19 +162,10 @@ impl ConfigBuilder {
                     Some(langs)
                 }
             };
-        if self.shingle_size == 0 {
-            return Err(Error::Config("shingle size must be at least 1".into()));
-        }
-        if !(0.0..1.0).contains(&self.dedup_threshold) {
-            return Err(Error::Config(format!(
-                "dedup threshold must be in [0, 1), got {}",
-                self.dedup_threshold
-            )));
-        }
+        self.dedup.validate()?;
         Ok(Config {
             languages,
-            shingle_size: self.shingle_size,
-            dedup_threshold: self.dedup_threshold,
+            dedup: self.dedup,
             dedup_scope: self.dedup_scope,
             classifier: self.classifier,
         })

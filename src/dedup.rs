@@ -4,28 +4,169 @@
 //! hashed with xxh3); when more than `threshold` of its shingles are already in the index it is a
 //! duplicate, otherwise its shingles are added. Paragraphs shorter than `n` words have no
 //! shingle and are never duplicates: too short to be evidence of copying.
+//!
+//! The index has two stores, both deterministic when applied in input order:
+//! - [`DedupMode::Exact`]: 64-bit hashes in sharded open-addressing tables (8 bytes a slot,
+//!   at most 7/8 full: 9.1–18 bytes per stored hash), optionally holding only a deterministic
+//!   sample of the shingles (`hash % sample == 0`);
+//! - [`DedupMode::Bloom`]: a Bloom filter sized from a memory budget or from the expected
+//!   number of shingles and a false-positive rate.
+//!
+//! It can be saved to a file and loaded by the next run ([`DedupIndex::save`],
+//! [`DedupIndex::load`]).
 
 use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use nohash_hasher::BuildNoHashHasher;
-use xxhash_rust::xxh3::xxh3_64;
+use serde::Serialize;
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::classify::Reason;
 use crate::cleaner::Page;
 use crate::error::{Error, Result};
 use crate::language::lowercase_into;
 
-const SHARD_BITS: u32 = 4;
+/// 64 shards: threads rarely meet on one lock, and a budgeted table grows one shard at a time,
+/// so a rehash briefly needs only one shard's old table on top of the rest.
+const SHARD_BITS: u32 = 6;
+const SHARDS: usize = 1 << SHARD_BITS;
+const MIN_SLOTS: usize = 16;
 
-/// One lock-protected slice of the hash space; the keys are hashes already, so no rehashing.
-type Shard = Mutex<HashSet<u64, BuildNoHashHasher<u64>>>;
+/// How seen shingles are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DedupMode {
+    /// A set of 64-bit hashes: no false positives (beyond 64-bit collisions).
+    #[default]
+    Exact,
+    /// A Bloom filter: a fixed size, and a small, known rate of false positives.
+    Bloom,
+}
+
+/// Settings of a [`DedupIndex`]; every field has a documented default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DedupOptions {
+    /// Shingle size in words (default 5).
+    pub shingle_size: usize,
+    /// A paragraph with more than this share of its shingles seen is a duplicate (default 0.5).
+    pub threshold: f32,
+    /// A document with at least this share of its kept shingles seen before is dropped whole
+    /// ([`Reason::DuplicateDocument`]); `None` turns this off (default `Some(0.8)`).
+    pub document_threshold: Option<f32>,
+    /// Exact set or Bloom filter (default exact).
+    pub mode: DedupMode,
+    /// Memory budget in bytes (default `None`: unbounded in exact mode). An exact index stops
+    /// growing at the budget (counting the table being rehashed) and refuses further inserts;
+    /// a Bloom filter takes the whole budget.
+    pub memory: Option<u64>,
+    /// Keep only shingles whose hash is divisible by this (default 1: all). Divides memory by
+    /// about `sample`, at a recall cost on short paragraphs (see the README).
+    pub sample: u32,
+    /// Bloom mode: the target false-positive rate (default 0.01).
+    pub bloom_fp_rate: f64,
+    /// Bloom mode: the expected number of distinct shingles; with `bloom_fp_rate` it sizes the
+    /// filter when no budget is given (or a smaller one than the budget).
+    pub bloom_items: Option<u64>,
+    /// Only query the index, never add to it (e.g. remove an evaluation set from training
+    /// data). Repeats within the run are then not removed.
+    pub read_only: bool,
+}
+
+impl Default for DedupOptions {
+    fn default() -> Self {
+        DedupOptions {
+            // 5-word shingles with a 0.5 threshold, as onion: long enough that common phrases
+            // ("one of the most") do not collide, short enough that a paragraph with a few
+            // edited words still shares most of its shingles.
+            shingle_size: 5,
+            threshold: 0.5,
+            document_threshold: Some(0.8),
+            mode: DedupMode::Exact,
+            memory: None,
+            sample: 1,
+            bloom_fp_rate: 0.01,
+            bloom_items: None,
+            read_only: false,
+        }
+    }
+}
+
+impl DedupOptions {
+    /// Checks the ranges.
+    pub fn validate(&self) -> Result<()> {
+        if self.shingle_size == 0 {
+            return Err(Error::Config("shingle size must be at least 1".into()));
+        }
+        if !(0.0..1.0).contains(&self.threshold) {
+            return Err(Error::Config(format!(
+                "dedup threshold must be in [0, 1), got {}",
+                self.threshold
+            )));
+        }
+        if let Some(t) = self.document_threshold {
+            if !(t > 0.0 && t <= 1.0) {
+                return Err(Error::Config(format!(
+                    "document dedup threshold must be in (0, 1], got {t}"
+                )));
+            }
+        }
+        if self.sample == 0 {
+            return Err(Error::Config("dedup sample must be at least 1".into()));
+        }
+        if self.mode == DedupMode::Bloom {
+            if !(self.bloom_fp_rate > 0.0 && self.bloom_fp_rate < 1.0) {
+                return Err(Error::Config(format!(
+                    "Bloom false-positive rate must be in (0, 1), got {}",
+                    self.bloom_fp_rate
+                )));
+            }
+            if self.memory.is_none() && self.bloom_items.is_none() {
+                return Err(Error::Config(
+                    "Bloom mode needs a memory budget or the expected number of shingles".into(),
+                ));
+            }
+        }
+        if self.memory == Some(0) {
+            return Err(Error::Config("dedup memory budget must be positive".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The state of an index, for the run summary and `--stats`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IndexStats {
+    /// `exact` or `bloom`.
+    pub mode: DedupMode,
+    /// Distinct shingles stored (Bloom: inserts that set a new bit, an estimate).
+    pub entries: u64,
+    /// Bytes held by the tables or the filter.
+    pub memory_bytes: u64,
+    /// The budget, if any.
+    pub budget_bytes: Option<u64>,
+    /// Exact: share of table slots used; Bloom: estimated share of bits set.
+    pub fill: f64,
+    /// Estimated false-positive rate of a lookup (0 for exact).
+    pub estimated_fp_rate: f64,
+    /// The stored sample: one shingle in `sample`.
+    pub sample: u32,
+    /// Whether the budget stopped the exact index from growing.
+    pub full: bool,
+    /// Shingles not stored because the budget was reached.
+    pub refused_inserts: u64,
+}
 
 /// A shareable index of seen shingles.
 ///
-/// Lookups and inserts lock one of 16 shards at a time (chosen by the hash's top bits), so
-/// threads of a crawler can share one index. [`Pipeline`](crate::Pipeline) applies it in input
-/// order, which makes its decisions deterministic: the first occurrence is kept.
+/// Lookups and inserts lock one of 64 shards at a time (exact mode) or set bits atomically
+/// (Bloom mode), so threads of a crawler can share one index. [`Pipeline`](crate::Pipeline)
+/// applies it in input order, which makes its decisions deterministic: the first occurrence
+/// is kept.
 ///
 /// ```
 /// use gleaner::DedupIndex;
@@ -35,79 +176,136 @@ type Shard = Mutex<HashSet<u64, BuildNoHashHasher<u64>>>;
 /// let b = index.shingles("the quick brown fox jumps over the lazy dog near the river!");
 /// assert!(index.check_and_insert(&b)); // mostly seen: duplicate
 /// ```
+///
+/// A crawler saves the index at the end of a day and loads it the next:
+///
+/// ```
+/// use gleaner::{DedupIndex, DedupOptions};
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("seen.idx");
+/// let day1 = DedupIndex::with_options(DedupOptions::default()).unwrap();
+/// let text = "The quick brown fox jumps over the lazy dog near the river bank.";
+/// assert!(!day1.check_and_insert(&day1.shingles(text)));
+/// day1.save(&path).unwrap();
+///
+/// let day2 = DedupIndex::load(&path, DedupOptions::default()).unwrap();
+/// assert!(day2.check_and_insert(&day2.shingles(text)));
+/// ```
 #[derive(Debug)]
 pub struct DedupIndex {
-    shards: Box<[Shard]>,
-    shingle_size: usize,
-    threshold: f32,
+    store: Store,
+    options: DedupOptions,
+}
+
+#[derive(Debug)]
+enum Store {
+    Exact(Exact),
+    Bloom(Bloom),
 }
 
 impl DedupIndex {
-    /// An empty index with shingles of `shingle_size` words; a paragraph with more than
-    /// `threshold` (in [0, 1)) of its shingles already seen is a duplicate.
+    /// An empty, unbounded exact index with shingles of `shingle_size` words; a paragraph
+    /// with more than `threshold` (in [0, 1)) of its shingles already seen is a duplicate.
+    /// Other settings are the [defaults](DedupOptions::default).
     pub fn new(shingle_size: usize, threshold: f32) -> Result<Self> {
-        if shingle_size == 0 {
-            return Err(Error::Config("shingle size must be at least 1".into()));
-        }
-        if !(0.0..1.0).contains(&threshold) {
-            return Err(Error::Config(format!(
-                "dedup threshold must be in [0, 1), got {threshold}"
-            )));
-        }
-        Ok(DedupIndex {
-            shards: (0..1 << SHARD_BITS)
-                .map(|_| Mutex::new(HashSet::default()))
-                .collect(),
+        Self::with_options(DedupOptions {
             shingle_size,
             threshold,
+            ..DedupOptions::default()
         })
+    }
+
+    /// An empty index with these settings.
+    pub fn with_options(options: DedupOptions) -> Result<Self> {
+        options.validate()?;
+        let store = match options.mode {
+            DedupMode::Exact => Store::Exact(Exact::new(options.memory)),
+            DedupMode::Bloom => {
+                let (bits, k) =
+                    bloom_geometry(options.memory, options.bloom_items, options.bloom_fp_rate)?;
+                Store::Bloom(Bloom::new(bits, k))
+            }
+        };
+        Ok(DedupIndex { store, options })
+    }
+
+    /// The settings.
+    pub fn options(&self) -> &DedupOptions {
+        &self.options
     }
 
     /// The shingle size in words.
     pub fn shingle_size(&self) -> usize {
-        self.shingle_size
+        self.options.shingle_size
     }
 
     /// The share of seen shingles from which a paragraph is a duplicate.
     pub fn threshold(&self) -> f32 {
-        self.threshold
+        self.options.threshold
     }
 
-    /// The shingle hashes of a paragraph (pure: does not touch the index).
+    /// The shingle hashes of a paragraph that this index stores (all, or the sample); pure.
     pub fn shingles(&self, text: &str) -> Vec<u64> {
-        shingles(text, self.shingle_size)
+        let mut all = shingles(text, self.options.shingle_size);
+        let k = u64::from(self.options.sample);
+        if k > 1 {
+            all.retain(|h| h % k == 0);
+        }
+        all
+    }
+
+    /// Whether this shingle hash was seen.
+    pub fn contains(&self, h: u64) -> bool {
+        match &self.store {
+            Store::Exact(e) => e.contains(h),
+            Store::Bloom(b) => b.contains(h),
+        }
+    }
+
+    /// How many of these shingles were seen.
+    pub fn seen_count(&self, shingles: &[u64]) -> usize {
+        self.contains_many(shingles)
+            .into_iter()
+            .filter(|&f| f)
+            .count()
+    }
+
+    /// Whether each of these shingles was seen.
+    pub fn contains_many(&self, shingles: &[u64]) -> Vec<bool> {
+        match &self.store {
+            Store::Exact(e) => shingles.iter().map(|&h| e.contains(h)).collect(),
+            Store::Bloom(b) => shingles.iter().map(|&h| b.contains(h)).collect(),
+        }
+    }
+
+    /// Remembers these shingles (unless the index is read-only).
+    pub fn insert(&self, shingles: &[u64]) {
+        if self.options.read_only {
+            return;
+        }
+        match &self.store {
+            Store::Exact(e) => shingles.iter().for_each(|&h| e.insert(h)),
+            Store::Bloom(b) => shingles.iter().for_each(|&h| b.insert(h)),
+        }
     }
 
     /// Whether a paragraph with these shingles is a duplicate; if it is not, its shingles are
-    /// remembered. A paragraph without words is never a duplicate.
+    /// remembered. A paragraph without shingles is never a duplicate.
     pub fn check_and_insert(&self, shingles: &[u64]) -> bool {
         if shingles.is_empty() {
             return false;
         }
-        let seen = shingles
-            .iter()
-            .filter(|&&h| {
-                self.shard(h)
-                    .lock()
-                    .expect("dedup shard poisoned")
-                    .contains(&h)
-            })
-            .count();
-        if seen as f32 > self.threshold * shingles.len() as f32 {
+        if self.seen_count(shingles) as f32 > self.options.threshold * shingles.len() as f32 {
             return true;
         }
-        for &h in shingles {
-            self.shard(h)
-                .lock()
-                .expect("dedup shard poisoned")
-                .insert(h);
-        }
+        self.insert(shingles);
         false
     }
 
-    /// Drops (with [`Reason::Duplicate`]) the kept paragraphs of `page` that were mostly seen
-    /// before, remembering the others, in page order; then settles the page (a page left
-    /// empty is dropped with [`Reason::NoContent`]).
+    /// Drops the kept paragraphs of `page` that were mostly seen before
+    /// ([`Reason::Duplicate`]), or the whole page when most of its text was
+    /// ([`Reason::DuplicateDocument`]), remembering what is kept, in page order; then settles
+    /// the page (a page left empty is dropped with [`Reason::NoContent`]).
     pub fn dedup(&self, page: &mut Page) {
         let prepared = self.prepare(page);
         self.apply(page, &prepared);
@@ -124,22 +322,70 @@ impl DedupIndex {
 
     /// Applies prepared shingles to `page` (see [`dedup`](Self::dedup)).
     pub fn apply(&self, page: &mut Page, prepared: &[Option<Vec<u64>>]) {
-        for (p, sh) in page.paragraphs.iter_mut().zip(prepared) {
-            if let Some(sh) = sh {
-                if p.is_kept() && self.check_and_insert(sh) {
-                    p.reason = Some(Reason::Duplicate);
+        // One lookup per shingle, against what came before this page: the document rule
+        // needs exactly that, and the paragraph rule adds this page's own shingles from a
+        // small local set instead of asking the index again.
+        let mut all = Vec::new();
+        for (p, sh) in page.paragraphs.iter().zip(prepared) {
+            if let (true, Some(sh)) = (p.is_kept(), sh) {
+                all.extend_from_slice(sh);
+            }
+        }
+        let mut flags = self.contains_many(&all).into_iter();
+        let before: Vec<Option<Vec<bool>>> = page
+            .paragraphs
+            .iter()
+            .zip(prepared)
+            .map(|(p, sh)| match sh {
+                Some(sh) if p.is_kept() => Some(flags.by_ref().take(sh.len()).collect()),
+                _ => None,
+            })
+            .collect();
+        if let Some(doc_threshold) = self.options.document_threshold {
+            let (mut seen, mut total) = (0usize, 0usize);
+            for flags in before.iter().flatten() {
+                total += flags.len();
+                seen += flags.iter().filter(|&&f| f).count();
+            }
+            if total > 0 && seen as f32 >= doc_threshold * total as f32 {
+                for p in page.paragraphs.iter_mut().filter(|p| p.is_kept()) {
+                    p.reason = Some(Reason::DuplicateDocument);
                 }
+                if page.dropped.is_none() {
+                    page.dropped = Some(Reason::DuplicateDocument);
+                }
+                return;
+            }
+        }
+        let mut local: HashSet<u64, BuildNoHashHasher<u64>> = HashSet::default();
+        for ((p, sh), flags) in page.paragraphs.iter_mut().zip(prepared).zip(&before) {
+            let (Some(sh), Some(flags)) = (sh, flags) else {
+                continue;
+            };
+            if sh.is_empty() {
+                continue;
+            }
+            let seen = sh
+                .iter()
+                .zip(flags)
+                .filter(|&(h, &f)| f || local.contains(h))
+                .count();
+            if seen as f32 > self.options.threshold * sh.len() as f32 {
+                p.reason = Some(Reason::Duplicate);
+            } else if !self.options.read_only {
+                self.insert(sh);
+                local.extend(sh.iter().copied());
             }
         }
         page.settle();
     }
 
-    /// Number of distinct shingles stored.
+    /// Number of distinct shingles stored (Bloom: an estimate).
     pub fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.lock().expect("dedup shard poisoned").len())
-            .sum()
+        match &self.store {
+            Store::Exact(e) => e.len() as usize,
+            Store::Bloom(b) => b.inserted.load(Ordering::Relaxed) as usize,
+        }
     }
 
     /// Whether nothing has been stored yet.
@@ -147,15 +393,535 @@ impl DedupIndex {
         self.len() == 0
     }
 
-    /// Forgets everything (for per-document dedup).
-    pub fn clear(&self) {
-        for s in self.shards.iter() {
-            s.lock().expect("dedup shard poisoned").clear();
+    /// Whether the memory budget stopped the index from storing more (exact mode).
+    pub fn is_full(&self) -> bool {
+        match &self.store {
+            Store::Exact(e) => e.full.load(Ordering::Relaxed),
+            Store::Bloom(_) => false,
         }
     }
 
-    fn shard(&self, h: u64) -> &Shard {
-        &self.shards[(h >> (64 - SHARD_BITS)) as usize]
+    /// Forgets everything (for per-document dedup).
+    pub fn clear(&self) {
+        match &self.store {
+            Store::Exact(e) => e.clear(),
+            Store::Bloom(b) => b.clear(),
+        }
+    }
+
+    /// Size, fill and estimated false-positive rate.
+    pub fn stats(&self) -> IndexStats {
+        let (entries, memory, fill, fp, full, refused) = match &self.store {
+            Store::Exact(e) => {
+                let slots = e.allocated.load(Ordering::Relaxed) / 8;
+                let len = e.len();
+                (
+                    len,
+                    slots * 8,
+                    if slots == 0 {
+                        0.0
+                    } else {
+                        len as f64 / slots as f64
+                    },
+                    0.0,
+                    e.full.load(Ordering::Relaxed),
+                    e.refused.load(Ordering::Relaxed),
+                )
+            }
+            Store::Bloom(b) => {
+                let fill = b.fill();
+                (
+                    b.inserted.load(Ordering::Relaxed),
+                    b.bits / 8,
+                    fill,
+                    fill.powi(b.k as i32),
+                    false,
+                    0,
+                )
+            }
+        };
+        IndexStats {
+            mode: self.options.mode,
+            entries,
+            memory_bytes: memory,
+            budget_bytes: self.options.memory,
+            fill,
+            estimated_fp_rate: fp,
+            sample: self.options.sample,
+            full,
+            refused_inserts: refused,
+        }
+    }
+
+    /// Writes the index to `path` atomically (a temporary file in the same folder, then a
+    /// rename): a versioned header with the storage parameters and an xxh3 checksum of the
+    /// body. Inserts made while saving may or may not be included.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = dir
+            .unwrap_or(Path::new("."))
+            .join(format!(".{name}.tmp{}", std::process::id()));
+        let io = |e| Error::io(&tmp, e);
+        let file = File::create(&tmp).map_err(io)?;
+        let mut out = BufWriter::new(file);
+        let mut header = self.header(0, 0);
+        out.write_all(&header.encode()).map_err(io)?;
+        let mut hasher = Xxh3::new();
+        let mut count = 0u64;
+        let mut put = |out: &mut BufWriter<File>, word: u64| -> std::io::Result<()> {
+            let b = word.to_le_bytes();
+            hasher.update(&b);
+            count += 1;
+            out.write_all(&b)
+        };
+        match &self.store {
+            Store::Exact(e) => {
+                for shard in e.shards.iter() {
+                    let mut keys: Vec<u64> = {
+                        let t = shard.lock().expect("dedup shard poisoned");
+                        t.slots.iter().copied().filter(|&s| s != 0).collect()
+                    };
+                    // Sorted, so the same index always gives the same file.
+                    keys.sort_unstable();
+                    for k in keys {
+                        put(&mut out, k).map_err(io)?;
+                    }
+                }
+            }
+            Store::Bloom(b) => {
+                for w in b.words.iter() {
+                    put(&mut out, w.load(Ordering::Relaxed)).map_err(io)?;
+                }
+            }
+        }
+        header.count = match &self.store {
+            Store::Exact(_) => count,
+            Store::Bloom(b) => b.inserted.load(Ordering::Relaxed),
+        };
+        header.checksum = hasher.digest();
+        let mut file = out.into_inner().map_err(|e| io(e.into_error()))?;
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        file.write_all(&header.encode()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        drop(file);
+        std::fs::rename(&tmp, path).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(path, e)
+        })
+    }
+
+    /// Loads an index saved by [`save`](Self::save). The file must have been built with the
+    /// same shingle size, mode and sample as `options`; a Bloom filter keeps the file's size.
+    /// A corrupt, truncated or mismatched file is refused with [`Error::Index`].
+    pub fn load(path: &Path, options: DedupOptions) -> Result<Self> {
+        options.validate()?;
+        let bad = |message: String| Error::Index {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        let mut input = BufReader::new(file);
+        let mut raw = [0u8; Header::LEN];
+        input
+            .read_exact(&mut raw)
+            .map_err(|_| bad("not a gleaner index (too short for the header)".into()))?;
+        let h = Header::decode(&raw).map_err(bad)?;
+        let mode_name = |m: DedupMode| match m {
+            DedupMode::Exact => "exact",
+            DedupMode::Bloom => "bloom",
+        };
+        if h.mode != options.mode {
+            return Err(bad(format!(
+                "built in {} mode, this run uses {} mode",
+                mode_name(h.mode),
+                mode_name(options.mode)
+            )));
+        }
+        if h.shingle_size as usize != options.shingle_size {
+            return Err(bad(format!(
+                "built with shingle size {}, this run uses {}",
+                h.shingle_size, options.shingle_size
+            )));
+        }
+        if h.sample != options.sample {
+            return Err(bad(format!(
+                "built with sample 1/{}, this run uses 1/{}",
+                h.sample, options.sample
+            )));
+        }
+        let words = match h.mode {
+            DedupMode::Exact => h.count,
+            DedupMode::Bloom => h.bloom_bits / 64,
+        };
+        let expected_len = words
+            .checked_mul(8)
+            .and_then(|b| b.checked_add(Header::LEN as u64));
+        if expected_len != Some(file_len) {
+            let expected_len = expected_len.map_or("more than 2^64".into(), |l| l.to_string());
+            return Err(bad(format!(
+                "truncated or corrupt: {file_len} bytes, the header promises {expected_len}"
+            )));
+        }
+        let mut hasher = Xxh3::new();
+        let mut next = || -> Result<u64> {
+            let mut b = [0u8; 8];
+            input
+                .read_exact(&mut b)
+                .map_err(|_| bad("truncated body".into()))?;
+            hasher.update(&b);
+            Ok(u64::from_le_bytes(b))
+        };
+        let index = match h.mode {
+            DedupMode::Exact => {
+                let exact = Exact::new(options.memory);
+                for _ in 0..h.count {
+                    exact.insert(next()?);
+                }
+                if exact.full.load(Ordering::Relaxed) {
+                    return Err(bad(format!(
+                        "its {} shingles do not fit in the memory budget; raise the budget \
+                         or use bloom mode",
+                        h.count
+                    )));
+                }
+                DedupIndex {
+                    store: Store::Exact(exact),
+                    options,
+                }
+            }
+            DedupMode::Bloom => {
+                if h.bloom_k == 0 || h.bloom_bits == 0 || h.bloom_bits % 64 != 0 {
+                    return Err(bad("corrupt Bloom geometry".into()));
+                }
+                let bloom = Bloom::new(h.bloom_bits, h.bloom_k);
+                for w in bloom.words.iter() {
+                    w.store(next()?, Ordering::Relaxed);
+                }
+                bloom.inserted.store(h.count, Ordering::Relaxed);
+                DedupIndex {
+                    store: Store::Bloom(bloom),
+                    options,
+                }
+            }
+        };
+        if hasher.digest() != h.checksum {
+            return Err(bad("checksum mismatch: the file is corrupt".into()));
+        }
+        Ok(index)
+    }
+
+    fn header(&self, count: u64, checksum: u64) -> Header {
+        let (bloom_bits, bloom_k) = match &self.store {
+            Store::Exact(_) => (0, 0),
+            Store::Bloom(b) => (b.bits, b.k),
+        };
+        Header {
+            mode: self.options.mode,
+            shingle_size: self.options.shingle_size as u32,
+            sample: self.options.sample,
+            bloom_k,
+            bloom_bits,
+            count,
+            checksum,
+        }
+    }
+}
+
+/// The index file's header: magic, version, storage parameters, body length and checksum.
+struct Header {
+    mode: DedupMode,
+    shingle_size: u32,
+    sample: u32,
+    bloom_k: u32,
+    bloom_bits: u64,
+    count: u64,
+    checksum: u64,
+}
+
+impl Header {
+    const MAGIC: &'static [u8; 8] = b"GLEANIDX";
+    const VERSION: u32 = 1;
+    const LEN: usize = 8 + 4 + 4 + 4 + 4 + 4 + 8 + 8 + 8;
+
+    fn encode(&self) -> [u8; Self::LEN] {
+        let mut b = [0u8; Self::LEN];
+        let mut at = 0;
+        let mut put = |bytes: &[u8]| {
+            b[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
+        put(Self::MAGIC);
+        put(&Self::VERSION.to_le_bytes());
+        put(&(self.mode as u32).to_le_bytes());
+        put(&self.shingle_size.to_le_bytes());
+        put(&self.sample.to_le_bytes());
+        put(&self.bloom_k.to_le_bytes());
+        put(&self.bloom_bits.to_le_bytes());
+        put(&self.count.to_le_bytes());
+        put(&self.checksum.to_le_bytes());
+        b
+    }
+
+    fn decode(b: &[u8; Self::LEN]) -> std::result::Result<Self, String> {
+        if &b[..8] != Self::MAGIC {
+            return Err("not a gleaner index (bad magic)".into());
+        }
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        let version = u32_at(8);
+        if version != Self::VERSION {
+            return Err(format!(
+                "index format version {version}, this gleaner reads version {}",
+                Self::VERSION
+            ));
+        }
+        let mode = match u32_at(12) {
+            0 => DedupMode::Exact,
+            1 => DedupMode::Bloom,
+            m => return Err(format!("unknown index mode {m}")),
+        };
+        Ok(Header {
+            mode,
+            shingle_size: u32_at(16),
+            sample: u32_at(20),
+            bloom_k: u32_at(24),
+            bloom_bits: u64_at(28),
+            count: u64_at(36),
+            checksum: u64_at(44),
+        })
+    }
+}
+
+/// Bits and hash count of a Bloom filter: `m = −n·ln p / (ln 2)²` bits for `n` items at
+/// false-positive rate `p`, capped by the budget; `k = (m/n)·ln 2` hashes (from `p` alone,
+/// `−log2 p`, when only a budget is given).
+pub fn bloom_geometry(memory: Option<u64>, items: Option<u64>, p: f64) -> Result<(u64, u32)> {
+    let ln2 = std::f64::consts::LN_2;
+    let from_items = items.map(|n| (-(n.max(1) as f64) * p.ln() / (ln2 * ln2)).ceil() as u64);
+    let bits = match (memory.map(|m| m.saturating_mul(8)), from_items) {
+        (Some(b), Some(f)) => b.min(f),
+        (Some(b), None) => b,
+        (None, Some(f)) => f,
+        (None, None) => {
+            return Err(Error::Config(
+                "Bloom mode needs a memory budget or the expected number of shingles".into(),
+            ))
+        }
+    };
+    let bits = bits.div_ceil(64).max(1) * 64;
+    let k = match items {
+        Some(n) => (bits as f64 / n.max(1) as f64 * ln2).round(),
+        None => (-p.log2()).round(),
+    };
+    Ok((bits, (k as u32).clamp(1, 30)))
+}
+
+/// Sharded open-addressing sets of 64-bit hashes.
+#[derive(Debug)]
+struct Exact {
+    shards: Box<[Mutex<Table>]>,
+    budget: Option<u64>,
+    /// Bytes of all tables (plus the one being rehashed, while it is).
+    allocated: AtomicU64,
+    full: AtomicBool,
+    refused: AtomicU64,
+}
+
+/// Linear probing over a power-of-two number of slots; 0 marks an empty slot (hash 0 is
+/// stored as 1), at most 7/8 full.
+#[derive(Debug, Default)]
+struct Table {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl Table {
+    fn home(&self, key: u64) -> usize {
+        // The top bits chose the shard; the next ones choose the slot.
+        ((key << SHARD_BITS) >> (64 - self.slots.len().trailing_zeros())) as usize
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        if self.slots.is_empty() {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                s if s == key => return true,
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Inserts a key known to be absent; there must be a free slot.
+    fn put(&mut self, key: u64) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        while self.slots[i] != 0 {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = key;
+        self.len += 1;
+    }
+
+    fn needs_growth(&self) -> bool {
+        (self.len + 1) * 8 > self.slots.len() * 7
+    }
+}
+
+fn key(h: u64) -> u64 {
+    if h == 0 {
+        1
+    } else {
+        h
+    }
+}
+
+impl Exact {
+    fn new(budget: Option<u64>) -> Self {
+        Exact {
+            shards: (0..SHARDS).map(|_| Mutex::new(Table::default())).collect(),
+            budget,
+            allocated: AtomicU64::new(0),
+            full: AtomicBool::new(false),
+            refused: AtomicU64::new(0),
+        }
+    }
+
+    fn shard(&self, key: u64) -> &Mutex<Table> {
+        &self.shards[(key >> (64 - SHARD_BITS)) as usize]
+    }
+
+    fn contains(&self, h: u64) -> bool {
+        let key = key(h);
+        self.shard(key)
+            .lock()
+            .expect("dedup shard poisoned")
+            .contains(key)
+    }
+
+    fn insert(&self, h: u64) {
+        let key = key(h);
+        let mut t = self.shard(key).lock().expect("dedup shard poisoned");
+        if t.contains(key) {
+            return;
+        }
+        if t.needs_growth() && !self.grow(&mut t) {
+            self.full.store(true, Ordering::Relaxed);
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        t.put(key);
+    }
+
+    /// Doubles a table, if the budget allows the new table next to all the others (the old
+    /// one included, until it is freed).
+    fn grow(&self, t: &mut Table) -> bool {
+        let old_bytes = t.slots.len() as u64 * 8;
+        let new_slots = (t.slots.len() * 2).max(MIN_SLOTS);
+        let new_bytes = new_slots as u64 * 8;
+        let reserved = self
+            .allocated
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| {
+                let after = a + new_bytes;
+                self.budget.is_none_or(|b| after <= b).then_some(after)
+            });
+        if reserved.is_err() {
+            return false;
+        }
+        let old = std::mem::replace(
+            t,
+            Table {
+                slots: vec![0; new_slots],
+                len: 0,
+            },
+        );
+        for k in old.slots.into_iter().filter(|&k| k != 0) {
+            t.put(k);
+        }
+        self.allocated.fetch_sub(old_bytes, Ordering::Relaxed);
+        true
+    }
+
+    fn len(&self) -> u64 {
+        self.shards
+            .iter()
+            .map(|s| s.lock().expect("dedup shard poisoned").len as u64)
+            .sum()
+    }
+
+    fn clear(&self) {
+        for s in self.shards.iter() {
+            let mut t = s.lock().expect("dedup shard poisoned");
+            self.allocated
+                .fetch_sub(t.slots.len() as u64 * 8, Ordering::Relaxed);
+            *t = Table::default();
+        }
+        self.full.store(false, Ordering::Relaxed);
+    }
+}
+
+/// A Bloom filter over atomic words: inserts are lock-free and commutative.
+#[derive(Debug)]
+struct Bloom {
+    words: Box<[AtomicU64]>,
+    bits: u64,
+    k: u32,
+    /// Inserts that set at least one new bit: about the number of distinct items.
+    inserted: AtomicU64,
+}
+
+impl Bloom {
+    fn new(bits: u64, k: u32) -> Self {
+        Bloom {
+            words: (0..bits / 64).map(|_| AtomicU64::new(0)).collect(),
+            bits,
+            k,
+            inserted: AtomicU64::new(0),
+        }
+    }
+
+    /// The `k` bit positions by double hashing (Kirsch–Mitzenmacher) of one 64-bit hash.
+    fn positions(&self, h: u64) -> impl Iterator<Item = u64> + '_ {
+        let h2 = xxh3_64(&h.to_le_bytes()) | 1;
+        (0..u64::from(self.k)).map(move |i| {
+            let x = h.wrapping_add(i.wrapping_mul(h2));
+            ((u128::from(x) * u128::from(self.bits)) >> 64) as u64
+        })
+    }
+
+    fn contains(&self, h: u64) -> bool {
+        self.positions(h)
+            .all(|p| self.words[(p / 64) as usize].load(Ordering::Relaxed) & (1 << (p % 64)) != 0)
+    }
+
+    fn insert(&self, h: u64) {
+        let mut new = false;
+        for p in self.positions(h) {
+            let bit = 1 << (p % 64);
+            new |= self.words[(p / 64) as usize].fetch_or(bit, Ordering::Relaxed) & bit == 0;
+        }
+        if new {
+            self.inserted.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Estimated share of bits set: 1 − e^(−k·n/m).
+    fn fill(&self) -> f64 {
+        let n = self.inserted.load(Ordering::Relaxed) as f64;
+        1.0 - (-(f64::from(self.k)) * n / self.bits as f64).exp()
+    }
+
+    fn clear(&self) {
+        for w in self.words.iter() {
+            w.store(0, Ordering::Relaxed);
+        }
+        self.inserted.store(0, Ordering::Relaxed);
     }
 }
 
@@ -175,16 +941,18 @@ pub fn shingles(text: &str, n: usize) -> Vec<u64> {
     if words.len() < n {
         return Vec::new();
     }
-    let window = n;
-    let mut bytes = Vec::with_capacity(window * 8);
+    // The words are xxh3 hashes already; an order-sensitive multiply-rotate fold and a final
+    // avalanche (splitmix64's) are enough to combine them, at a fraction of a second xxh3.
     words
-        .windows(window)
+        .windows(n)
         .map(|w| {
-            bytes.clear();
-            for h in w {
-                bytes.extend_from_slice(&h.to_le_bytes());
+            let mut h = n as u64;
+            for &x in w {
+                h = (h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
             }
-            xxh3_64(&bytes)
+            h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            h ^ (h >> 31)
         })
         .collect()
 }
@@ -206,6 +974,16 @@ mod tests {
             shingles("Hello, World! Again here now", 5),
             shingles("hello world again here now", 5)
         );
+        assert_eq!(
+            shingles("Ünïcode Straße WORT über alles", 5),
+            shingles("ünïcode straße wort über alles", 5)
+        );
+    }
+
+    #[test]
+    fn index_is_shareable_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<DedupIndex>();
     }
 
     #[test]
@@ -233,5 +1011,109 @@ mod tests {
         assert!(DedupIndex::new(5, -0.1).is_err());
         assert!(DedupIndex::new(5, 1.0).is_err());
         assert!(DedupIndex::new(5, 1.5).is_err());
+        let bloom = DedupOptions {
+            mode: DedupMode::Bloom,
+            ..DedupOptions::default()
+        };
+        assert!(DedupIndex::with_options(bloom).is_err(), "no size given");
+    }
+
+    /// A seeded generator (splitmix64), so the test is the same on every run.
+    fn splitmix(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    #[test]
+    fn exact_table_stores_every_key() {
+        let e = Exact::new(None);
+        let mut s = 1;
+        let keys: Vec<u64> = (0..100_000).map(|_| splitmix(&mut s)).collect();
+        for &k in &keys {
+            e.insert(k);
+        }
+        e.insert(0);
+        assert_eq!(e.len(), 100_001);
+        assert!(keys.iter().all(|&k| e.contains(k)));
+        assert!(e.contains(0));
+        assert!((0..10_000).all(|_| !e.contains(splitmix(&mut s))));
+        // At most 7/8 full, at least 7/16 after a doubling: 9.1 to 18.3 bytes per key.
+        let bytes = e.allocated.load(Ordering::Relaxed) as f64 / 100_001.0;
+        assert!((9.1..18.4).contains(&bytes), "{bytes} bytes per key");
+    }
+
+    #[test]
+    fn exact_budget_stops_growth_and_counts_refusals() {
+        let budget = 1 << 20;
+        let idx = DedupIndex::with_options(DedupOptions {
+            memory: Some(budget),
+            ..DedupOptions::default()
+        })
+        .unwrap();
+        let mut s = 7;
+        let keys: Vec<u64> = (0..300_000).map(|_| splitmix(&mut s)).collect();
+        idx.insert(&keys);
+        let st = idx.stats();
+        assert!(idx.is_full() && st.full);
+        assert!(st.memory_bytes <= budget, "{st:?}");
+        assert!(st.refused_inserts > 0);
+        assert_eq!(st.entries + st.refused_inserts, 300_000);
+        // What was stored is still found.
+        let found = keys.iter().filter(|&&k| idx.contains(k)).count() as u64;
+        assert_eq!(found, st.entries);
+    }
+
+    #[test]
+    fn bloom_false_positive_rate_is_near_the_configured_one() {
+        for p in [0.01, 0.001] {
+            let n = 200_000u64;
+            let idx = DedupIndex::with_options(DedupOptions {
+                mode: DedupMode::Bloom,
+                bloom_items: Some(n),
+                bloom_fp_rate: p,
+                ..DedupOptions::default()
+            })
+            .unwrap();
+            let mut s = 42;
+            let keys: Vec<u64> = (0..n).map(|_| splitmix(&mut s)).collect();
+            idx.insert(&keys);
+            assert!(keys.iter().all(|&k| idx.contains(k)), "no false negatives");
+            let probes = 1_000_000;
+            let fp = (0..probes)
+                .filter(|_| idx.contains(splitmix(&mut s)))
+                .count();
+            let rate = fp as f64 / probes as f64;
+            assert!(rate > p * 0.7 && rate < p * 1.3, "p={p}: measured {rate}");
+            let est = idx.stats().estimated_fp_rate;
+            assert!(est > p * 0.8 && est < p * 1.2, "p={p}: estimated {est}");
+        }
+    }
+
+    #[test]
+    fn bloom_geometry_follows_the_formula() {
+        let (bits, k) = bloom_geometry(None, Some(1_000_000), 0.01).unwrap();
+        // m = −n ln p / (ln 2)² ≈ 9.585 n; k = (m/n) ln 2 ≈ 6.64 → 7
+        assert!((9_585_000..9_585_200).contains(&bits), "{bits}");
+        assert_eq!(k, 7);
+        let (bits, k) = bloom_geometry(Some(1 << 20), None, 0.01).unwrap();
+        assert_eq!((bits, k), (8 << 20, 7));
+    }
+
+    #[test]
+    fn sampling_keeps_a_deterministic_subset() {
+        let idx = DedupIndex::with_options(DedupOptions {
+            sample: 4,
+            ..DedupOptions::default()
+        })
+        .unwrap();
+        let text = "word ".repeat(3) + &(0..400).map(|i| format!("w{i} ")).collect::<String>();
+        let all = shingles(&text, 5);
+        let kept = idx.shingles(&text);
+        assert!(kept.iter().all(|h| h % 4 == 0));
+        assert!(kept.len() > all.len() / 8 && kept.len() < all.len() / 2);
+        assert_eq!(kept, idx.shingles(&text));
     }
 }

@@ -43,6 +43,15 @@ pub enum Error {
         /// The input rejected (with `:LINE` for a JSONL document).
         input: String,
     },
+    /// A dedup index file is corrupt, truncated, of another version or built with other
+    /// parameters; it is refused rather than silently used.
+    #[error("{path}: {message}")]
+    Index {
+        /// The index file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A configuration value is out of range or inconsistent.
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -63,6 +72,7 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Json { .. } => "malformed_jsonl",
             Error::OutputCollision { .. } => "output_collision",
+            Error::Index { .. } => "index",
             Error::Config(_) => "config",
         }
     }

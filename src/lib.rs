@@ -16,6 +16,10 @@
 //! | dedup | [`dedup`] | [`DedupIndex`] |
 //! | write | [`write`] | [`Writer`] |
 //!
+//! The dedup index has an exact and a Bloom mode under a memory budget, can be saved and
+//! loaded across runs ([`DedupOptions`], [`DedupIndex::save`], [`DedupIndex::load`]), and
+//! [`templates`] adds a two-pass mode that drops passages recurring across many documents.
+//!
 //! [`Cleaner`] runs segment → language → classify on one page (pure, `Sync`: a crawler calls it
 //! from its threads); [`Pipeline`] runs all stages over a stream of documents, in parallel and
 //! in input order.
@@ -54,15 +58,17 @@ pub mod language;
 pub mod pipeline;
 pub mod read;
 pub mod segment;
+pub mod templates;
 pub mod write;
 
 pub use classify::{Classifier, ClassifierOptions, Features, Reason};
 pub use cleaner::{CleanParagraph, Cleaner, Page};
 pub use config::{Config, ConfigBuilder, DedupScope};
-pub use dedup::DedupIndex;
+pub use dedup::{DedupIndex, DedupMode, DedupOptions, IndexStats};
 pub use error::{Error, Result};
 pub use language::{Language, LanguageDetector};
 pub use pipeline::{Event, Pipeline, Stats};
 pub use read::{Document, InputFormat, ReadOptions, Reader, Source};
 pub use segment::{Paragraph, Segmenter};
+pub use templates::{TemplateCounts, TemplateOptions};
 pub use write::{Output, Writer};

@@ -14,8 +14,8 @@ use serde_json::json;
 
 use gleaner::eval::Scores;
 use gleaner::{
-    Cleaner, Config, DedupIndex, DedupScope, Event, InputFormat, Output, Pipeline, ReadOptions,
-    Reader, Stats, Writer,
+    Cleaner, Config, DedupIndex, DedupMode, DedupOptions, DedupScope, Event, InputFormat, Output,
+    Pipeline, ReadOptions, Reader, Reason, Stats, TemplateCounts, TemplateOptions, Writer,
 };
 
 /// Exit code when some input was skipped (unreadable file, malformed line).
@@ -37,7 +37,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Clean scraped pages: files, folders (recursive) or `-` for stdin.
-    Clean(CleanArgs),
+    Clean(Box<CleanArgs>),
     /// Score gleaner on a labelled dev set (WCXB layout: text/, gold.json, pages.json).
     Eval(EvalArgs),
 }
@@ -78,6 +78,48 @@ struct CleanArgs {
     /// Share of a paragraph's shingles seen before that makes it a duplicate.
     #[arg(long, default_value_t = 0.5)]
     dedup_threshold: f32,
+    /// How seen shingles are stored: an exact hash set, or a Bloom filter (needs
+    /// --dedup-memory or --bloom-items).
+    #[arg(long, value_enum, default_value_t = ModeArg::Exact)]
+    dedup_mode: ModeArg,
+    /// Memory budget of the dedup index, e.g. 512M, 2G (default: unbounded for exact).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    dedup_memory: Option<u64>,
+    /// Store only one shingle in K (those whose hash is divisible by K), to save memory.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    dedup_sample: u32,
+    /// Bloom mode: target false-positive rate.
+    #[arg(long, value_name = "P", default_value_t = 0.01)]
+    bloom_fp: f64,
+    /// Bloom mode: expected number of distinct shingles (sizes the filter with --bloom-fp).
+    #[arg(long, value_name = "N")]
+    bloom_items: Option<u64>,
+    /// Drop a document whole when at least this share of its kept shingles was seen before.
+    #[arg(long, value_name = "T", default_value_t = 0.8)]
+    doc_dedup_threshold: f32,
+    /// Never drop whole documents as near-duplicates.
+    #[arg(long)]
+    no_doc_dedup: bool,
+    /// Two passes: first count paragraphs across all inputs, then drop every copy of those
+    /// that recur in many documents (site menus, footers, teasers). Not with stdin.
+    #[arg(long)]
+    templates: bool,
+    /// Templates: a paragraph in at least this many documents is a template.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    template_min_docs: u32,
+    /// Templates: a paragraph on at least this many pages of one host (from a `url` field)
+    /// is a template.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    template_min_host_pages: u32,
+    /// Templates: memory of the paragraph counter (a count-min sketch), e.g. 64M, 1G.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "64M")]
+    template_memory: u64,
+    /// Load the dedup index from this file if it exists, and save it there at the end.
+    #[arg(long, value_name = "PATH")]
+    index: Option<PathBuf>,
+    /// Deduplicate against --index without adding to it or saving it.
+    #[arg(long, requires = "index")]
+    index_readonly: bool,
     /// Write the run's counts as JSON.
     #[arg(long, value_name = "FILE")]
     stats: Option<PathBuf>,
@@ -113,6 +155,36 @@ enum FormatArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Exact,
+    Bloom,
+}
+
+/// `2G`, `512M`, `64K` (powers of 1024, optional trailing `B` or `iB`) or plain bytes.
+fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t
+        .strip_suffix("IB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(&t);
+    let (num, shift) = match t.chars().last() {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        Some('T') => (&t[..t.len() - 1], 40),
+        _ => (t, 0),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 512M, 2G)"))?;
+    if n.is_nan() || n <= 0.0 {
+        return Err(format!("`{s}`: the size must be positive"));
+    }
+    Ok((n * (1u64 << shift) as f64) as u64)
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum ScopeArg {
     Corpus,
     Document,
@@ -122,7 +194,7 @@ enum ScopeArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Clean(args) => clean(args),
+        Command::Clean(args) => clean(*args),
         Command::Eval(args) => eval(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
@@ -159,9 +231,28 @@ fn with_causes(e: &dyn std::error::Error) -> String {
 }
 
 fn clean(args: CleanArgs) -> Result<ExitCode> {
+    let dedup = DedupOptions {
+        shingle_size: args.shingle_size,
+        threshold: args.dedup_threshold,
+        document_threshold: (!args.no_doc_dedup).then_some(args.doc_dedup_threshold),
+        mode: match args.dedup_mode {
+            ModeArg::Exact => DedupMode::Exact,
+            ModeArg::Bloom => DedupMode::Bloom,
+        },
+        memory: args.dedup_memory,
+        sample: args.dedup_sample,
+        bloom_fp_rate: args.bloom_fp,
+        bloom_items: args.bloom_items,
+        read_only: args.index_readonly,
+    };
+    if args.templates && args.inputs.iter().any(|p| p.as_os_str() == "-") {
+        bail!(
+            "--templates reads the inputs twice (count, then clean), and stdin cannot be read \
+             twice: save it to a file and pass that instead"
+        );
+    }
     let mut builder = Config::builder()
-        .shingle_size(args.shingle_size)
-        .dedup_threshold(args.dedup_threshold)
+        .dedup(dedup.clone())
         .dedup_scope(match args.dedup {
             ScopeArg::Corpus => DedupScope::Corpus,
             ScopeArg::Document => DedupScope::Document,
@@ -180,7 +271,7 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
         text_field: args.text_field.clone(),
         id_field: args.id_field.clone(),
     };
-    let reader = Reader::new(&args.inputs, read_options);
+    let reader = Reader::new(&args.inputs, read_options.clone());
     let output = choose_output(&args)?;
     let mut writer = Writer::new(output, &args.text_field)?;
     let mut explain = match &args.explain {
@@ -198,9 +289,43 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
     };
     let bytes_read = reader.bytes_read();
 
-    let pipeline = Pipeline::new(config, args.threads)?;
+    let index = match &args.index {
+        Some(path) if path.exists() => DedupIndex::load(path, dedup.clone())?,
+        Some(path) if args.index_readonly => {
+            bail!("{}: no such index to read", path.display())
+        }
+        _ => DedupIndex::with_options(dedup.clone())?,
+    };
+    let mut pipeline = Pipeline::with_index(config, args.threads, index)?;
+    if args.templates {
+        let counts = TemplateCounts::new(TemplateOptions {
+            min_documents: args.template_min_docs,
+            min_host_pages: args.template_min_host_pages,
+            memory: args.template_memory,
+            ..TemplateOptions::default()
+        })?;
+        if !args.quiet {
+            eprintln!("gleaner: --templates: first pass, counting paragraphs");
+        }
+        let n = pipeline.count_templates(counts, Reader::new(&args.inputs, read_options));
+        if !args.quiet {
+            eprintln!("gleaner: --templates: {n} documents counted; second pass, cleaning");
+        }
+    }
+    let mut warned_full = false;
     let run = pipeline.run(reader, |event| {
         progress.set_position(bytes_read.load(Ordering::Relaxed));
+        if !warned_full && pipeline.index().is_full() {
+            warned_full = true;
+            progress.suspend(|| {
+                eprintln!(
+                    "gleaner: warning: the dedup index reached its memory budget; new shingles \
+                     are no longer remembered, so later duplicates may be missed. Raise \
+                     --dedup-memory, store a sample (--dedup-sample 4), or use \
+                     --dedup-mode bloom"
+                )
+            });
+        }
         match event {
             Event::Document { doc, page } => {
                 if doc.lossy {
@@ -243,6 +368,9 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
         out.flush().context("writing the explain file")?;
     }
     progress.finish_and_clear();
+    if let (Some(path), false) = (&args.index, args.index_readonly) {
+        pipeline.index().save(path)?;
+    }
 
     if let Some(path) = &args.stats {
         let f = File::create(path).with_context(|| format!("creating {}", path.display()))?;
@@ -374,16 +502,61 @@ fn summary(stats: &Stats, index: &DedupIndex) -> String {
     s += &format!("languages: {}\n", langs.join(", "));
     let mb = stats.bytes_in as f64 / 1e6;
     s += &format!(
-        "bytes: {} in, {} out ({:.1}%); dedup index: {} shingles\n",
+        "bytes: {} in, {} out ({:.1}%)\n",
         stats.bytes_in,
         stats.bytes_out,
         if stats.bytes_in == 0 {
             0.0
         } else {
             100.0 * stats.bytes_out as f64 / stats.bytes_in as f64
-        },
-        index.len()
+        }
     );
+    for r in [
+        Reason::Duplicate,
+        Reason::DuplicateDocument,
+        Reason::Template,
+    ] {
+        if let Some(n) = stats.paragraphs_dropped.get(&r) {
+            let bytes = stats.bytes_dropped.get(&r).copied().unwrap_or(0);
+            s += &format!("dedup: {r} removed {n} paragraphs, {bytes} bytes\n");
+        }
+    }
+    if let Some(i) = &stats.dedup_index {
+        let mode = match i.mode {
+            DedupMode::Exact => "exact",
+            DedupMode::Bloom => "bloom",
+        };
+        let budget = i.budget_bytes.map_or("unbounded".to_string(), |b| {
+            format!("budget {:.1} MB", b as f64 / 1e6)
+        });
+        s += &format!(
+            "dedup index: {mode}, {} shingles{}, {:.1} MB ({budget}), fill {:.2}",
+            i.entries,
+            if i.sample > 1 {
+                format!(" (1 in {} stored)", i.sample)
+            } else {
+                String::new()
+            },
+            i.memory_bytes as f64 / 1e6,
+            i.fill
+        );
+        if i.mode == DedupMode::Bloom {
+            s += &format!(
+                ", estimated false-positive rate {:.2e}",
+                i.estimated_fp_rate
+            );
+        }
+        s += "\n";
+        if i.full {
+            s += &format!(
+                "dedup index FULL: {} shingles not stored; raise --dedup-memory, use \
+                 --dedup-sample or --dedup-mode bloom\n",
+                i.refused_inserts
+            );
+        }
+    } else {
+        s += &format!("dedup index: {} shingles\n", index.len());
+    }
     s += &format!(
         "elapsed: {:.2}s, {:.1} MB/s\n",
         stats.elapsed_secs,

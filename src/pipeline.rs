@@ -15,9 +15,10 @@ use serde::Serialize;
 use crate::classify::Reason;
 use crate::cleaner::{Cleaner, Page};
 use crate::config::{Config, DedupScope};
-use crate::dedup::DedupIndex;
+use crate::dedup::{DedupIndex, IndexStats};
 use crate::error::{Error, Result};
 use crate::read::Document;
+use crate::templates::TemplateCounts;
 
 /// A cleaned page and, for corpus dedup, the shingles of each paragraph (`None` when dropped),
 /// to look up in input order.
@@ -56,6 +57,10 @@ pub struct Stats {
     pub paragraphs_kept: u64,
     /// Paragraphs dropped, by reason.
     pub paragraphs_dropped: BTreeMap<Reason, u64>,
+    /// Bytes of the dropped paragraphs, by reason (what each rule removed).
+    pub bytes_dropped: BTreeMap<Reason, u64>,
+    /// The corpus dedup index at the end of the run: size, fill, false-positive estimate.
+    pub dedup_index: Option<IndexStats>,
     /// Bytes of input text.
     pub bytes_in: u64,
     /// Bytes of clean text, exactly as [`Page::text`] gives it: kept paragraphs separated by
@@ -90,7 +95,10 @@ impl Stats {
                     kept += 1;
                     self.bytes_out += p.text.len() as u64;
                 }
-                Some(r) => *self.paragraphs_dropped.entry(r).or_default() += 1,
+                Some(r) => {
+                    *self.paragraphs_dropped.entry(r).or_default() += 1;
+                    *self.bytes_dropped.entry(r).or_default() += p.text.len() as u64;
+                }
             }
         }
         self.paragraphs_kept += kept;
@@ -132,6 +140,8 @@ impl Stats {
 pub struct Pipeline {
     cleaner: Cleaner,
     index: DedupIndex,
+    /// Template mode: paragraph counts from a first pass.
+    templates: Option<TemplateCounts>,
     pool: rayon::ThreadPool,
     batch_bytes: usize,
     batch_docs: usize,
@@ -140,7 +150,7 @@ pub struct Pipeline {
 impl Pipeline {
     /// A pipeline with `threads` workers (0: one per core).
     pub fn new(config: Config, threads: usize) -> Result<Self> {
-        let index = DedupIndex::new(config.shingle_size(), config.dedup_threshold())?;
+        let index = DedupIndex::with_options(config.dedup().clone())?;
         Self::with_index(config, threads, index)
     }
 
@@ -154,10 +164,34 @@ impl Pipeline {
         Ok(Pipeline {
             cleaner: Cleaner::new(config),
             index,
+            templates: None,
             pool,
             batch_bytes: 8 << 20,
             batch_docs: 4096,
         })
+    }
+
+    /// Template mode, first pass: counts the paragraphs of `documents` (segmented only, in
+    /// parallel; the counts do not depend on the order). Unreadable inputs are skipped here;
+    /// [`run`](Self::run) reports them. Returns the number of documents counted.
+    pub fn count_templates<I>(&mut self, counts: TemplateCounts, documents: I) -> u64
+    where
+        I: IntoIterator<Item = Result<Document, Error>>,
+        I::IntoIter: Send,
+    {
+        let n = std::sync::atomic::AtomicU64::new(0);
+        let documents = documents.into_iter();
+        self.pool.install(|| {
+            documents
+                .filter_map(Result::ok)
+                .par_bridge()
+                .for_each(|doc| {
+                    counts.add_document(&doc);
+                    n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                })
+        });
+        self.templates = Some(counts);
+        n.into_inner()
     }
 
     /// The dedup index (to inspect or keep after a run).
@@ -230,6 +264,9 @@ impl Pipeline {
             }
             Ok(())
         })?;
+        if self.cleaner.config().dedup_scope() == DedupScope::Corpus {
+            stats.dedup_index = Some(self.index.stats());
+        }
         stats.elapsed_secs = start.elapsed().as_secs_f64();
         Ok(stats)
     }
@@ -237,12 +274,22 @@ impl Pipeline {
     /// The parallel part for one document: clean, then shingle what is kept.
     fn clean_one(&self, doc: &Document) -> Cleaned {
         let mut page = self.cleaner.clean(&doc.text);
+        if let Some(t) = &self.templates {
+            let host = t.host_of(doc);
+            for p in page.paragraphs.iter_mut().filter(|p| p.is_kept()) {
+                if t.is_template(&p.text, host.as_deref()) {
+                    p.reason = Some(Reason::Template);
+                }
+            }
+            page.settle();
+        }
         match self.cleaner.config().dedup_scope() {
             DedupScope::Corpus => {
                 let shingles = self.index.prepare(&page);
                 (page, shingles)
             }
             DedupScope::Document => {
+                // Unbounded and exact: one page always fits.
                 let local = DedupIndex::new(self.index.shingle_size(), self.index.threshold())
                     .expect("parameters already validated");
                 local.dedup(&mut page);

@@ -335,6 +335,23 @@ mod word_tests {
     }
 
     #[test]
+    fn words_match_uax29_on_real_pages() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/pages");
+        let dir = std::env::var_os("GLEANER_BENCH_CORPUS").map_or(dir, Into::into);
+        let mut lines = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+            for line in text.lines() {
+                let fast: Vec<&str> = words(line).collect();
+                let crate_words: Vec<&str> = line.unicode_words().collect();
+                assert_eq!(fast, crate_words, "{line}");
+                lines += 1;
+            }
+        }
+        assert!(lines > 100);
+    }
+
+    #[test]
     fn non_ascii_goes_through_the_crate() {
         let w: Vec<_> = words("Hà Nội, 2024").collect();
         assert_eq!(w, ["Hà", "Nội", "2024"]);

@@ -668,14 +668,16 @@ fn stats_balance_and_count_rejections() {
     assert_eq!(docs_in, 5);
     assert_eq!(docs_in, docs_out + sum_values(&s["documents_dropped"]));
     assert_eq!(docs_out, 3);
-    assert_eq!(s["documents_dropped"]["no_content"], 2);
+    // c.txt repeats a.txt whole: a near-duplicate document.
+    assert_eq!(s["documents_dropped"]["no_content"], 1);
+    assert_eq!(s["documents_dropped"]["duplicate_document"], 1);
     assert_eq!(s["rejected"]["malformed_jsonl"], 1);
     assert_eq!(s["rejected"]["io"], 1);
     assert_eq!(
         s["paragraphs_kept"].as_u64().unwrap(),
         (FLOOD.len() + LIBRARY.len() + ORCHARD.len()) as u64
     );
-    assert_eq!(s["paragraphs_dropped"]["duplicate"], FLOOD.len());
+    assert_eq!(s["paragraphs_dropped"]["duplicate_document"], FLOOD.len());
     assert_eq!(s["languages"]["en"], 5);
 }
 
@@ -741,10 +743,11 @@ fn corpus_dedup_empties_the_second_copy() {
     assert_eq!(second.len(), FLOOD.len());
     for r in second {
         assert_eq!(r["kept"], false);
-        assert_eq!(r["reason"], "duplicate", "{r:?}");
+        // The whole page was seen before: dropped as a document.
+        assert_eq!(r["reason"], "duplicate_document", "{r:?}");
     }
     let stats = stats_json(&d.join("stats.json"));
-    assert_eq!(stats["documents_dropped"]["no_content"], 1);
+    assert_eq!(stats["documents_dropped"]["duplicate_document"], 1);
 
     // Defaults to corpus: the same as passing it.
     run(d, &["in", "-o", "out_corpus", "--dedup", "corpus", "-q"], 0);

@@ -300,8 +300,13 @@ fn cli_output_is_identical_for_any_thread_count() {
         "{s}"
     );
     assert!(s["documents_out"].as_u64().unwrap() > 20, "{s}");
+    // Pages left empty, or dropped whole as near-duplicates of earlier pages.
     assert!(
-        s["documents_dropped"]["no_content"].as_u64().unwrap() > 20,
+        s["documents_dropped"]["no_content"].as_u64().unwrap()
+            + s["documents_dropped"]["duplicate_document"]
+                .as_u64()
+                .unwrap()
+            > 20,
         "{s}"
     );
     assert_eq!(
@@ -421,5 +426,52 @@ fn library_pipeline_is_identical_for_any_thread_count() {
             "document {}",
             l["id"]
         );
+    }
+}
+
+/// The new dedup modes (Bloom, sampling under a budget, two-pass templates) keep the output
+/// independent of the thread count too.
+#[test]
+fn dedup_modes_are_identical_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    build_corpus(d);
+    let modes: [(&str, &[&str]); 4] = [
+        ("bloom", &["--dedup-mode", "bloom", "--dedup-memory", "64K"]),
+        (
+            "sampled",
+            &["--dedup-sample", "3", "--dedup-memory", "256K"],
+        ),
+        ("tight", &["--dedup-memory", "40K"]),
+        ("templates", &["--templates", "--template-min-docs", "5"]),
+    ];
+    for (name, flags) in modes {
+        let run = |threads: usize| {
+            let out = format!("{name}{threads}.jsonl");
+            let stats = format!("{name}{threads}.stats.json");
+            clean_in(d)
+                .args(["corpus", "-o", &out, "--stats", &stats, "-q"])
+                .args(["-j", &threads.to_string()])
+                .args(flags)
+                .assert()
+                .code(1);
+            (
+                std::fs::read(d.join(out)).unwrap(),
+                stats_without_time(&read(d.join(stats))),
+            )
+        };
+        let one = run(1);
+        let many = run(3);
+        assert!(
+            one.0 == many.0,
+            "{name}: output differs between 1 and 3 threads"
+        );
+        assert_eq!(
+            one.1, many.1,
+            "{name}: stats differ between 1 and 3 threads"
+        );
+        if name == "templates" {
+            assert!(one.1["paragraphs_dropped"]["template"].as_u64().unwrap() > 0);
+        }
     }
 }
