@@ -343,7 +343,8 @@ impl Reader {
         if bytes.starts_with(BOM) {
             bytes.drain(..BOM.len());
         }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // A truncated stream may give nothing: that is said already, it is not an empty file.
+        if bytes.iter().all(u8::is_ascii_whitespace) && self.pending.is_empty() {
             self.pending.push_back(Error::Empty { path: path.clone() });
         }
         if before.is_some() && stamp(&path) != before {
