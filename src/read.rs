@@ -882,6 +882,85 @@ mod tests {
     }
 
     #[test]
+    fn a_file_growing_while_read_is_reported_after_its_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.jsonl");
+        std::fs::write(&path, "{\"text\": \"a\"}\n").unwrap();
+        let mut reader = Reader::new([&path], ReadOptions::default());
+        assert_eq!(reader.next().unwrap().unwrap().text, "a");
+        // A crawler appends while we read.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        writeln!(f, "{{\"text\": \"b\"}}").unwrap();
+        drop(f);
+        let rest: Vec<_> = reader.collect();
+        assert_eq!(rest.len(), 2, "{rest:?}");
+        assert_eq!(rest[0].as_ref().unwrap().text, "b");
+        let e = rest[1].as_ref().unwrap_err();
+        assert!(e.is_warning());
+        assert_eq!(e.kind(), "changed_while_read");
+        assert!(e
+            .to_string()
+            .ends_with("live.jsonl: file changed while being read"));
+    }
+
+    #[test]
+    fn bounded_lines_skip_what_is_too_long_and_keep_their_place() {
+        let input = format!("short\n{}\nnext", "x".repeat(1000));
+        let mut r = BufReader::with_capacity(16, input.as_bytes());
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_line_bounded(&mut r, &mut buf, 100).unwrap(),
+            (6, false)
+        );
+        assert_eq!(buf, b"short\n");
+        buf.clear();
+        assert_eq!(
+            read_line_bounded(&mut r, &mut buf, 100).unwrap(),
+            (1001, true)
+        );
+        // Never more than the limit held (doubling may reserve up to twice as much).
+        assert!(buf.is_empty() && buf.capacity() <= 200);
+        assert_eq!(
+            read_line_bounded(&mut r, &mut buf, 100).unwrap(),
+            (4, false)
+        );
+        assert_eq!(buf, b"next");
+    }
+
+    #[test]
+    fn binary_sniffing() {
+        assert!(looks_binary(b"plain text\n\tand a tab\x0c").is_none());
+        assert!(looks_binary("caf\u{e9} \u{1b}[0m".as_bytes()).is_none());
+        assert_eq!(
+            looks_binary(b"GIF89a\0\x01").as_deref(),
+            Some("NUL byte at offset 6")
+        );
+        assert!(looks_binary(&[1, 2, 3, b'a', b'b', b'c', b'd', b'e', b'f', b'g']).is_some());
+        // Only the head is looked at.
+        let mut late = vec![b'a'; SNIFF_BYTES];
+        late.push(0);
+        assert!(looks_binary(&late).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_is_named_and_the_walk_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("sub/up")).unwrap();
+        std::fs::write(dir.path().join("sub/z.txt"), "z").unwrap();
+        let items = read_all(&[dir.path()]);
+        assert_eq!(items.len(), 2, "{items:?}");
+        let e = items[0].as_ref().unwrap_err();
+        assert_eq!(e.kind(), "symlink_loop");
+        assert!(e.to_string().contains("sub/up: symbolic link loop"), "{e}");
+        assert_eq!(items[1].as_ref().unwrap().text, "z");
+    }
+
+    #[test]
     fn zstd_text_page() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.txt.zst");
