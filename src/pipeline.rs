@@ -68,7 +68,7 @@ pub struct Stats {
     /// caller, which decides what is current).
     pub skipped_current: u64,
     /// The run was stopped early (Ctrl-C, or `--strict` at the first bad input): the inputs
-    /// after the last batch handed on were not read.
+    /// after the last one counted here were not handed on.
     pub interrupted: bool,
     /// Documents with invalid UTF-8, decoded lossily.
     pub lossy_utf8: u64,
@@ -202,7 +202,8 @@ impl Pipeline {
     /// A flag that stops a run when set (from a Ctrl-C handler, or from the event callback):
     /// no new batch is read, nothing more is handed out after the current event, and
     /// [`run`](Self::run) returns the counts so far with [`Stats::interrupted`] set, so the
-    /// caller can flush what was written.
+    /// caller can flush what was written. The flag stays set: a later run of this pipeline
+    /// stops at once unless it is cleared.
     pub fn stop_flag(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.stop)
     }
