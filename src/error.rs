@@ -52,9 +52,74 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A file looks binary (NUL bytes or mostly control bytes in its first 8 KiB): it was
+    /// not read as a page.
+    #[error("{path}: binary file ({why}), skipped")]
+    Binary {
+        /// The file.
+        path: PathBuf,
+        /// What gave it away.
+        why: String,
+    },
+    /// A text page or a JSONL line is larger than the document size limit; it was skipped
+    /// without being held in memory.
+    #[error("{}: larger than the {limit}-byte document limit, skipped", location(path, *line))]
+    TooLarge {
+        /// The input file.
+        path: PathBuf,
+        /// The 1-based JSONL line, or `None` for a text page.
+        line: Option<u64>,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A compressed stream ended early or was corrupt. What was read before is kept: for a
+    /// text page the document is kept with the text read (and this is a warning); for JSONL
+    /// the complete lines are kept and the broken tail, at `line`, is rejected.
+    #[error("{}: stream truncated or corrupt, {what}", location(path, *line))]
+    Truncated {
+        /// The input file.
+        path: PathBuf,
+        /// The JSONL line the stream broke in, or `None` for a text page.
+        line: Option<u64>,
+        /// What was kept.
+        what: &'static str,
+        /// The decoder's error.
+        source: std::io::Error,
+    },
+    /// A file's size or modification time changed while it was read: its documents were
+    /// used as read, but they may mix old and new content. A warning.
+    #[error("{path}: file changed while being read")]
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An empty file (or one holding only whitespace): written as an empty document. A
+    /// warning.
+    #[error("{path}: empty file")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A folder walk met a symbolic link leading back to a folder above it; that link was not
+    /// followed.
+    #[error("{path}: symbolic link loop (leads back to {ancestor}), not followed")]
+    SymlinkLoop {
+        /// The link.
+        path: PathBuf,
+        /// The folder it leads back to.
+        ancestor: PathBuf,
+    },
     /// A configuration value is out of range or inconsistent.
     #[error("invalid configuration: {0}")]
     Config(String),
+}
+
+/// `path` or `path:line`.
+fn location(path: &std::path::Path, line: Option<u64>) -> String {
+    match line {
+        Some(l) => format!("{}:{l}", path.display()),
+        None => path.display().to_string(),
+    }
 }
 
 impl Error {
@@ -73,7 +138,44 @@ impl Error {
             Error::Json { .. } => "malformed_jsonl",
             Error::OutputCollision { .. } => "output_collision",
             Error::Index { .. } => "index",
+            Error::Binary { .. } => "binary",
+            Error::TooLarge { .. } => "too_large",
+            Error::Truncated { .. } => "truncated",
+            Error::Changed { .. } => "changed_while_read",
+            Error::Empty { .. } => "empty",
+            Error::SymlinkLoop { .. } => "symlink_loop",
             Error::Config(_) => "config",
+        }
+    }
+
+    /// Whether this is a warning about a document that was still read (a text page cut short
+    /// by a truncated stream, a file that changed while read, an empty file) rather than an
+    /// input that was rejected. The [`Reader`](crate::Reader) yields a warning right after
+    /// the document it concerns (or, for JSONL, after the file's last document); the
+    /// [`Pipeline`](crate::Pipeline) counts it in [`Stats::warnings`](crate::Stats::warnings),
+    /// not as a rejected input.
+    pub fn is_warning(&self) -> bool {
+        match self {
+            Error::Truncated { line, .. } => line.is_none(),
+            Error::Changed { .. } | Error::Empty { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The input file an error concerns, with its 1-based JSONL line when known.
+    pub fn location(&self) -> Option<(&std::path::Path, Option<u64>)> {
+        match self {
+            Error::Io { path, .. }
+            | Error::Binary { path, .. }
+            | Error::Changed { path }
+            | Error::Empty { path }
+            | Error::SymlinkLoop { path, .. } => Some((path, None)),
+            Error::Json { path, line, .. } => Some((path, Some(*line))),
+            Error::TooLarge { path, line, .. } | Error::Truncated { path, line, .. } => {
+                Some((path, *line))
+            }
+            Error::Index { path, .. } => Some((path, None)),
+            Error::OutputCollision { .. } | Error::Config(_) => None,
         }
     }
 

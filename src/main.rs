@@ -4,7 +4,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -22,6 +23,8 @@ use gleaner::{
 const EXIT_SKIPPED: u8 = 1;
 /// Exit code for a usage error or a failure that stopped the run.
 const EXIT_FATAL: u8 = 2;
+/// Exit code after Ctrl-C (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser)]
 #[command(
@@ -123,6 +126,19 @@ struct CleanArgs {
     /// Write the run's counts as JSON.
     #[arg(long, value_name = "FILE")]
     stats: Option<PathBuf>,
+    /// Write one JSONL record per rejected input (file, line, kind, error).
+    #[arg(long, value_name = "FILE")]
+    rejects: Option<PathBuf>,
+    /// Reject text pages and JSONL lines larger than this many bytes (after decompression).
+    #[arg(long, value_name = "BYTES", default_value_t = gleaner::read::DEFAULT_MAX_DOCUMENT_BYTES)]
+    max_document_bytes: u64,
+    /// Stop at the first bad input (rejected, or read with a warning): flush what is done
+    /// and exit with code 1.
+    #[arg(long)]
+    strict: bool,
+    /// Folder output: clean every input, even those whose output is current.
+    #[arg(long)]
+    force: bool,
     /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
@@ -270,11 +286,26 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
         },
         text_field: args.text_field.clone(),
         id_field: args.id_field.clone(),
+        max_document_bytes: args.max_document_bytes,
     };
-    let reader = Reader::new(&args.inputs, read_options.clone());
     let output = choose_output(&args)?;
+    let mut reader = Reader::new(&args.inputs, read_options.clone());
+    if let (Output::Dir(dir), false) = (&output, args.force) {
+        // Resume: an input whose output is complete and newer is not done again.
+        let dir = dir.clone();
+        reader = reader.skip_if(Box::new(move |input, relative| {
+            gleaner::write::is_current(&gleaner::write::dir_target(&dir, relative), input)
+        }));
+    }
+    let skipped_current = reader.skipped();
     let mut writer = Writer::new(output, &args.text_field)?;
     let mut explain = match &args.explain {
+        Some(path) => Some(BufWriter::new(
+            File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let mut rejects = match &args.rejects {
         Some(path) => Some(BufWriter::new(
             File::create(path).with_context(|| format!("creating {}", path.display()))?,
         )),
@@ -313,6 +344,35 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
         }
     }
     let mut warned_full = false;
+    let stop = pipeline.stop_flag();
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let (stop, interrupted) = (Arc::clone(&stop), Arc::clone(&interrupted));
+        // A second Ctrl-C ends the process at once (outputs in progress stay temporary).
+        let _ = ctrlc::set_handler(move || {
+            if interrupted.swap(true, Ordering::SeqCst) {
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+            stop.store(true, Ordering::SeqCst);
+        });
+    }
+    // --strict: the first bad input stops the run; its message says so.
+    let mut strict_stop: Option<String> = None;
+    let mut reject =
+        |e: &gleaner::Error, strict_stop: &mut Option<String>| -> gleaner::Result<()> {
+            let message = with_causes(e);
+            if let Some(out) = rejects.as_mut() {
+                write_reject(out, e, &message).map_err(|source| gleaner::Error::Io {
+                    path: args.rejects.clone().unwrap_or_default(),
+                    source,
+                })?;
+            }
+            if args.strict && strict_stop.is_none() {
+                *strict_stop = Some(message);
+                stop.store(true, Ordering::SeqCst);
+            }
+            Ok(())
+        };
     let run = pipeline.run(reader, |event| {
         progress.set_position(bytes_read.load(Ordering::Relaxed));
         if !warned_full && pipeline.index().is_full() {
@@ -335,11 +395,19 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
                             location(&doc.source.path, doc.source.line)
                         )
                     });
+                    if args.strict && strict_stop.is_none() {
+                        strict_stop = Some(format!(
+                            "{}: invalid UTF-8",
+                            location(&doc.source.path, doc.source.line)
+                        ));
+                        stop.store(true, Ordering::SeqCst);
+                    }
                 }
                 if let Err(e) = writer.write(doc, page) {
                     if e.skips_document() {
                         // The pipeline counts it as rejected and goes on.
                         progress.suspend(|| eprintln!("gleaner: skipped: {}", with_causes(&e)));
+                        reject(&e, &mut strict_stop)?;
                     }
                     return Err(e);
                 }
@@ -353,11 +421,26 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
             }
             Event::Rejected(err) => {
                 progress.suspend(|| eprintln!("gleaner: skipped: {}", with_causes(err)));
+                reject(err, &mut strict_stop)?;
+            }
+            Event::Warning(err) => {
+                progress.suspend(|| eprintln!("gleaner: warning: {}", with_causes(err)));
+                reject(err, &mut strict_stop)?;
             }
         }
         Ok(())
     });
-    let stats = match run.and_then(|stats| writer.finish().map(|()| stats)) {
+    let mut partial = None;
+    let finished = run.and_then(|mut stats| {
+        if stats.interrupted {
+            partial = writer.finish_partial()?;
+        } else {
+            writer.finish()?;
+        }
+        stats.skipped_current = skipped_current.load(Ordering::Relaxed);
+        Ok(stats)
+    });
+    let stats = match finished {
         Ok(stats) => stats,
         Err(e) => {
             progress.finish_and_clear();
@@ -367,23 +450,81 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
     if let Some(mut out) = explain {
         out.flush().context("writing the explain file")?;
     }
+    if let Some(mut out) = rejects {
+        out.flush().context("writing the rejects file")?;
+    }
     progress.finish_and_clear();
     if let (Some(path), false) = (&args.index, args.index_readonly) {
         pipeline.index().save(path)?;
     }
 
     if let Some(path) = &args.stats {
-        let f = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        serde_json::to_writer_pretty(f, &stats)?;
+        write_atomically(path, |f| Ok(serde_json::to_writer_pretty(f, &stats)?))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if !args.quiet {
         eprint!("{}", summary(&stats, pipeline.index()));
     }
-    Ok(if stats.rejected_total() > 0 {
+    if let Some(p) = &partial {
+        eprintln!(
+            "gleaner: the output in progress was kept as {} (incomplete)",
+            p.display()
+        );
+    }
+    if let Some(message) = &strict_stop {
+        eprintln!("gleaner: error: --strict: stopped at {message}");
+        return Ok(ExitCode::from(EXIT_SKIPPED));
+    }
+    Ok(if stats.interrupted {
+        eprintln!("gleaner: interrupted");
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if stats.rejected_total() > 0 {
         ExitCode::from(EXIT_SKIPPED)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes `path` through a temporary file in its folder, renamed when complete.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if std::fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
+        // A device or link (`--stats /dev/stderr`) is written through, never replaced.
+        let mut out = BufWriter::new(File::create(path)?);
+        write(&mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
+    let temp = tempfile::NamedTempFile::new_in(dir)?;
+    let (file, temp) = temp.into_parts();
+    let mut out = BufWriter::new(file);
+    write(&mut out)?;
+    out.flush()?;
+    temp.persist(path)?;
+    Ok(())
+}
+
+/// One `--rejects` record: where, what kind, and the message.
+fn write_reject(out: &mut impl Write, e: &gleaner::Error, message: &str) -> std::io::Result<()> {
+    let (file, line) = match e.location() {
+        Some((path, line)) => (Some(path.display().to_string()), line),
+        None => (None, None),
+    };
+    let rec = json!({
+        "file": file,
+        "line": line,
+        "kind": e.kind(),
+        "warning": e.is_warning(),
+        "error": message,
+    });
+    serde_json::to_writer(&mut *out, &rec)?;
+    out.write_all(b"\n")
 }
 
 /// `-o` decides the output: a JSONL name, a folder, or a single text file.
@@ -479,6 +620,35 @@ fn summary(stats: &Stats, index: &DedupIndex) -> String {
     }
     for (kind, n) in &stats.rejected {
         s += &format!("  skipped: {kind} {n}\n");
+    }
+    s += &format!(
+        "accounting: {} inputs = {} written + {} left empty + {} rejected{}\n",
+        stats.inputs,
+        stats.documents_out,
+        dropped_docs,
+        stats.rejected_total(),
+        if stats.balanced() {
+            ""
+        } else {
+            " (UNBALANCED)"
+        }
+    );
+    if !stats.warnings.is_empty() {
+        let w: Vec<String> = stats
+            .warnings
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        s += &format!("warnings (documents still written): {}\n", w.join(", "));
+    }
+    if stats.skipped_current > 0 {
+        s += &format!(
+            "inputs skipped as current (output newer; --force to redo): {}\n",
+            stats.skipped_current
+        );
+    }
+    if stats.interrupted {
+        s += "run stopped early: inputs after the last one counted were not read\n";
     }
     let dropped: u64 = stats.paragraphs_dropped.values().sum();
     s += &format!(

@@ -7,6 +7,8 @@
 //! number of threads.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -36,11 +38,20 @@ pub enum Event<'a> {
     },
     /// An input that could not be read (file, or JSONL line); it was skipped.
     Rejected(&'a Error),
+    /// A problem with a document that was still read (see [`Error::is_warning`]); it comes
+    /// right after that document (for JSONL, after the file's last document).
+    Warning(&'a Error),
 }
 
 /// Counts of a run: documents, paragraphs and bytes, by outcome.
+///
+/// Every input item (a text page, a JSONL line, or a file or line that could not be read)
+/// is accounted for once: `inputs = documents_out + documents_dropped + rejected` (see
+/// [`Stats::balanced`]).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
+    /// Input items seen: documents read plus inputs rejected.
+    pub inputs: u64,
     /// Documents read and handed on (a document the caller rejected counts in `rejected`
     /// instead).
     pub documents_in: u64,
@@ -51,6 +62,15 @@ pub struct Stats {
     /// Inputs skipped because they could not be read, or documents the caller rejected (e.g.
     /// an output file already written), by error kind.
     pub rejected: BTreeMap<&'static str, u64>,
+    /// Problems with documents that were still read and written, by error kind
+    /// (`truncated`, `changed_while_read`, `empty`).
+    pub warnings: BTreeMap<&'static str, u64>,
+    /// Input files not read because their output was current (resume; filled in by the
+    /// caller, which decides what is current).
+    pub skipped_current: u64,
+    /// The run was stopped early (Ctrl-C, or `--strict` at the first bad input): the inputs
+    /// after the last one counted here were not handed on.
+    pub interrupted: bool,
     /// Documents with invalid UTF-8, decoded lossily.
     pub lossy_utf8: u64,
     /// Paragraphs kept.
@@ -78,7 +98,24 @@ impl Stats {
         self.rejected.values().sum()
     }
 
+    /// Documents left without content, all reasons together.
+    pub fn dropped_total(&self) -> u64 {
+        self.documents_dropped.values().sum()
+    }
+
+    /// Whether every input is accounted for: `inputs = documents_out + documents_dropped +
+    /// rejected`.
+    pub fn balanced(&self) -> bool {
+        self.inputs == self.documents_out + self.dropped_total() + self.rejected_total()
+    }
+
+    fn reject(&mut self, e: &Error) {
+        self.inputs += 1;
+        *self.rejected.entry(e.kind()).or_default() += 1;
+    }
+
     fn record(&mut self, doc: &Document, page: &Page) {
+        self.inputs += 1;
         self.documents_in += 1;
         self.bytes_in += doc.text.len() as u64;
         self.lossy_utf8 += u64::from(doc.lossy);
@@ -145,6 +182,7 @@ pub struct Pipeline {
     pool: rayon::ThreadPool,
     batch_bytes: usize,
     batch_docs: usize,
+    stop: Arc<AtomicBool>,
 }
 
 impl Pipeline {
@@ -168,6 +206,7 @@ impl Pipeline {
             pool,
             batch_bytes: 8 << 20,
             batch_docs: 4096,
+            stop: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -194,6 +233,15 @@ impl Pipeline {
         n.into_inner()
     }
 
+    /// A flag that stops a run when set (from a Ctrl-C handler, or from the event callback):
+    /// no new batch is read, nothing more is handed out after the current event, and
+    /// [`run`](Self::run) returns the counts so far with [`Stats::interrupted`] set, so the
+    /// caller can flush what was written. The flag stays set: a later run of this pipeline
+    /// stops at once unless it is cleared.
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stop)
+    }
+
     /// The dedup index (to inspect or keep after a run).
     pub fn index(&self) -> &DedupIndex {
         &self.index
@@ -215,11 +263,15 @@ impl Pipeline {
         let (tx, rx) = crossbeam_channel::bounded::<Vec<Result<Document, Error>>>(2);
         let documents = documents.into_iter();
         let (batch_bytes, batch_docs) = (self.batch_bytes, self.batch_docs);
+        let stop = &*self.stop;
         std::thread::scope(|scope| -> Result<()> {
             scope.spawn(move || {
                 let mut batch = Vec::new();
                 let mut bytes = 0;
                 for item in documents {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
                     bytes += item.as_ref().map_or(0, |d| d.text.len());
                     batch.push(item);
                     if bytes >= batch_bytes || batch.len() >= batch_docs {
@@ -234,6 +286,9 @@ impl Pipeline {
                 }
             });
             for batch in rx {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
                 let cleaned: Vec<Option<Cleaned>> = self.pool.install(|| {
                     batch
                         .par_iter()
@@ -241,6 +296,10 @@ impl Pipeline {
                         .collect()
                 });
                 for (item, cleaned) in batch.iter().zip(cleaned) {
+                    // Set by Ctrl-C or by the callback (`--strict`): nothing after this item.
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
                     match (item, cleaned) {
                         (Ok(doc), Some((mut page, shingles))) => {
                             if self.cleaner.config().dedup_scope() == DedupScope::Corpus {
@@ -248,14 +307,16 @@ impl Pipeline {
                             }
                             match on_event(Event::Document { doc, page: &page }) {
                                 Ok(()) => stats.record(doc, &page),
-                                Err(e) if e.skips_document() => {
-                                    *stats.rejected.entry(e.kind()).or_default() += 1;
-                                }
+                                Err(e) if e.skips_document() => stats.reject(&e),
                                 Err(e) => return Err(e),
                             }
                         }
+                        (Err(e), _) if e.is_warning() => {
+                            *stats.warnings.entry(e.kind()).or_default() += 1;
+                            on_event(Event::Warning(e))?;
+                        }
                         (Err(e), _) => {
-                            *stats.rejected.entry(e.kind()).or_default() += 1;
+                            stats.reject(e);
                             on_event(Event::Rejected(e))?;
                         }
                         (Ok(_), None) => unreachable!("every document is cleaned"),
@@ -267,6 +328,7 @@ impl Pipeline {
         if self.cleaner.config().dedup_scope() == DedupScope::Corpus {
             stats.dedup_index = Some(self.index.stats());
         }
+        stats.interrupted = self.stop.load(Ordering::Relaxed);
         stats.elapsed_secs = start.elapsed().as_secs_f64();
         Ok(stats)
     }

@@ -4,6 +4,11 @@
 //! zstd are recognised by their magic bytes and decompressed on the fly. A file or line that
 //! cannot be used is reported as an error item naming it, and reading goes on. A UTF-8 byte
 //! order mark at the start of a page or a JSONL stream is dropped.
+//!
+//! Hostile input is bounded: a text page or JSONL line over
+//! [`ReadOptions::max_document_bytes`] is skipped without being held in memory, a file that
+//! looks binary is skipped, a truncated gzip/zstd stream keeps what was read, and a file that
+//! changes while read, or is empty, gets a warning (see [`Error::is_warning`]).
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -11,6 +16,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
@@ -72,7 +78,18 @@ pub struct ReadOptions {
     pub text_field: String,
     /// The JSONL field holding the document id.
     pub id_field: String,
+    /// The largest text page (after decompression) or JSONL line read, in bytes. Larger ones
+    /// are rejected as [`Error::TooLarge`]: reading stops at the limit (a text page) or skips
+    /// to the next newline without buffering (a JSONL line), so memory stays bounded.
+    pub max_document_bytes: u64,
 }
+
+/// The default [`ReadOptions::max_document_bytes`]: 64 MiB, far above any real page.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 64 << 20;
+
+/// Decides whether an input file is skipped because its output is current (resume); given
+/// the file's path and its [`Source::relative`] path.
+pub type SkipFn = Box<dyn Fn(&Path, &Path) -> bool + Send>;
 
 impl Default for ReadOptions {
     fn default() -> Self {
@@ -80,6 +97,7 @@ impl Default for ReadOptions {
             format: InputFormat::Auto,
             text_field: "text".into(),
             id_field: "id".into(),
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         }
     }
 }
@@ -106,6 +124,12 @@ pub struct Reader {
     walk: Option<(PathBuf, walkdir::IntoIter)>,
     jsonl: Option<JsonlState>,
     bytes_read: Arc<AtomicU64>,
+    /// Warnings to hand out after the document they concern.
+    pending: VecDeque<Error>,
+    /// A text page from [`Reader::from_reader`], read before the first call to `next`.
+    first: Option<Result<Document, Error>>,
+    skip: Option<SkipFn>,
+    skipped: Arc<AtomicU64>,
 }
 
 struct JsonlState {
@@ -114,6 +138,16 @@ struct JsonlState {
     relative: PathBuf,
     line: u64,
     buf: Vec<u8>,
+    compressed: bool,
+    stamp: Option<Stamp>,
+}
+
+/// A file's size and modification time, to notice it changing while read.
+type Stamp = (u64, Option<SystemTime>);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()))
 }
 
 impl Reader {
@@ -132,7 +166,23 @@ impl Reader {
             walk: None,
             jsonl: None,
             bytes_read: Arc::new(AtomicU64::new(0)),
+            pending: VecDeque::new(),
+            first: None,
+            skip: None,
+            skipped: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Skips input files for which `skip(path, relative)` is true, without opening them (to
+    /// resume a run: the caller knows which outputs are current). Stdin is never skipped.
+    pub fn skip_if(mut self, skip: SkipFn) -> Self {
+        self.skip = Some(skip);
+        self
+    }
+
+    /// A counter of input files skipped by [`Reader::skip_if`].
+    pub fn skipped(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.skipped)
     }
 
     /// A counter of raw (possibly compressed) bytes read so far, for progress reporting.
@@ -176,7 +226,17 @@ impl Reader {
 
     /// Opens one file (or stdin) and yields its document, or starts its JSONL stream.
     fn open(&mut self, path: PathBuf, relative: PathBuf) -> Option<Result<Document, Error>> {
-        let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+        let stdin = path.as_os_str() == "-";
+        if !stdin
+            && self
+                .skip
+                .as_ref()
+                .is_some_and(|skip| skip(&path, &relative))
+        {
+            self.skipped.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        let raw: Box<dyn Read + Send> = if stdin {
             Box::new(io::stdin())
         } else {
             match File::open(&path) {
@@ -184,15 +244,54 @@ impl Reader {
                 Err(e) => return Some(Err(Error::io(path, e))),
             }
         };
+        let before = if stdin { None } else { stamp(&path) };
+        self.start(raw, path, relative, before, stdin)
+    }
+
+    /// Reads documents from any byte stream (a socket, a pipe, bytes in memory), named `name`
+    /// in messages and ids. gzip and zstd are recognised as for files; with
+    /// [`InputFormat::Auto`] the stream is sniffed as stdin is.
+    ///
+    /// ```
+    /// use gleaner::{Reader, ReadOptions};
+    /// let bytes: &[u8] = b"{\"text\": \"a\"}\nnot json\n";
+    /// let items: Vec<_> = Reader::from_reader("mem.jsonl", bytes, ReadOptions::default()).collect();
+    /// assert_eq!(items[0].as_ref().unwrap().text, "a");
+    /// assert!(items[1].as_ref().unwrap_err().to_string().starts_with("mem.jsonl:2: "));
+    /// ```
+    pub fn from_reader(
+        name: impl Into<PathBuf>,
+        stream: impl Read + Send + 'static,
+        options: ReadOptions,
+    ) -> Self {
+        let path: PathBuf = name.into();
+        let mut reader = Reader::new(Vec::<PathBuf>::new(), options);
+        let relative = relative_as_given(&path);
+        if let Some(item) = reader.start(Box::new(stream), path, relative, None, true) {
+            reader.first = Some(item);
+        }
+        reader
+    }
+
+    /// Decompresses and parses one opened input: yields its text page, or starts its JSONL
+    /// stream. `sniff`: an unnamed stream, looked at to tell JSONL from text.
+    fn start(
+        &mut self,
+        raw: Box<dyn Read + Send>,
+        path: PathBuf,
+        relative: PathBuf,
+        before: Option<Stamp>,
+        sniff: bool,
+    ) -> Option<Result<Document, Error>> {
         let counted = CountingReader {
             inner: raw,
             counter: Arc::clone(&self.bytes_read),
         };
-        let mut reader = match decompress(counted) {
+        let (mut reader, compressed) = match decompress(counted) {
             Ok(r) => r,
             Err(e) => return Some(Err(Error::io(path, e))),
         };
-        let jsonl = if path.as_os_str() == "-" && self.options.format == InputFormat::Auto {
+        let jsonl = if sniff && self.options.format == InputFormat::Auto {
             match sniff_jsonl(reader) {
                 Ok((jsonl, r)) => {
                     reader = r;
@@ -210,15 +309,47 @@ impl Reader {
                 relative,
                 line: 0,
                 buf: Vec::new(),
+                compressed,
+                stamp: before,
             });
             return None;
         }
+        let limit = self.options.max_document_bytes;
         let mut bytes = Vec::new();
-        if let Err(e) = reader.read_to_end(&mut bytes) {
-            return Some(Err(Error::io(path, e)));
+        // One byte over the limit tells a page at the limit from one above it.
+        if let Err(e) = reader.by_ref().take(limit + 1).read_to_end(&mut bytes) {
+            if !compressed {
+                return Some(Err(Error::io(path, e)));
+            }
+            // What was decompressed before the break is kept.
+            self.pending.push_back(Error::Truncated {
+                path: path.clone(),
+                line: None,
+                what: "the text read before the break is kept",
+                source: e,
+            });
+        }
+        if bytes.len() as u64 > limit {
+            return Some(Err(Error::TooLarge {
+                path,
+                line: None,
+                limit,
+            }));
+        }
+        if let Some(why) = looks_binary(&bytes) {
+            self.pending.clear();
+            return Some(Err(Error::Binary { path, why }));
         }
         if bytes.starts_with(BOM) {
             bytes.drain(..BOM.len());
+        }
+        // A truncated stream may give nothing: that is said already, it is not an empty file.
+        if bytes.iter().all(u8::is_ascii_whitespace) && self.pending.is_empty() {
+            self.pending.push_back(Error::Empty { path: path.clone() });
+        }
+        if before.is_some() && stamp(&path) != before {
+            self.pending
+                .push_back(Error::Changed { path: path.clone() });
         }
         let (text, lossy) = decode(bytes);
         Some(Ok(Document {
@@ -237,21 +368,42 @@ impl Reader {
     /// The next JSONL line of the open stream, if any.
     fn next_jsonl(&mut self) -> Option<Result<Document, Error>> {
         let state = self.jsonl.as_mut()?;
+        // The line and its line end ("\r\n" at most).
+        let limit = usize::try_from(self.options.max_document_bytes)
+            .unwrap_or(usize::MAX)
+            .saturating_add(2);
         loop {
             state.buf.clear();
-            match state.reader.read_until(b'\n', &mut state.buf) {
-                Ok(0) => {
-                    self.jsonl = None;
-                    return None;
-                }
-                Ok(_) => {}
-                Err(e) => {
+            let overlong = match read_line_bounded(&mut state.reader, &mut state.buf, limit) {
+                Ok((0, _)) => {
+                    let changed = state.stamp.is_some() && stamp(&state.path) != state.stamp;
                     let path = state.path.clone();
                     self.jsonl = None;
-                    return Some(Err(Error::io(path, e)));
+                    return changed.then(|| Err(Error::Changed { path }));
                 }
-            }
+                Ok((_, overlong)) => overlong,
+                Err(e) => {
+                    let state = self.jsonl.take().expect("stream open");
+                    return Some(Err(if state.compressed {
+                        Error::Truncated {
+                            path: state.path,
+                            line: Some(state.line + 1),
+                            what: "the lines before are kept",
+                            source: e,
+                        }
+                    } else {
+                        Error::io(state.path, e)
+                    }));
+                }
+            };
             state.line += 1;
+            if overlong {
+                return Some(Err(Error::TooLarge {
+                    path: state.path.clone(),
+                    line: Some(state.line),
+                    limit: self.options.max_document_bytes,
+                }));
+            }
             if state.line == 1 && state.buf.starts_with(BOM) {
                 state.buf.drain(..BOM.len());
             }
@@ -312,7 +464,13 @@ impl Iterator for Reader {
     type Item = Result<Document, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(item) = self.first.take() {
+            return Some(item);
+        }
         loop {
+            if let Some(warning) = self.pending.pop_front() {
+                return Some(Err(warning));
+            }
             if self.jsonl.is_some() {
                 if let Some(item) = self.next_jsonl() {
                     return Some(item);
@@ -338,9 +496,15 @@ impl Iterator for Reader {
                     }
                     Some(Err(e)) => {
                         let path = e.path().map(Path::to_path_buf).unwrap_or(root.clone());
+                        if let Some(ancestor) = e.loop_ancestor() {
+                            return Some(Err(Error::SymlinkLoop {
+                                path,
+                                ancestor: ancestor.to_path_buf(),
+                            }));
+                        }
                         let io = e
                             .into_io_error()
-                            .unwrap_or_else(|| io::Error::other("file system loop"));
+                            .unwrap_or_else(|| io::Error::other("folder walk failed"));
                         return Some(Err(Error::io(path, io)));
                     }
                     None => {
@@ -440,24 +604,88 @@ pub fn strip_compression(path: &Path) -> PathBuf {
     }
 }
 
-/// Wraps `raw` in a gzip or zstd decoder when its first bytes say so.
-fn decompress(raw: impl Read + Send + 'static) -> io::Result<Box<dyn BufRead + Send>> {
+/// Wraps `raw` in a gzip or zstd decoder when its first bytes say so; says whether it did.
+fn decompress(raw: impl Read + Send + 'static) -> io::Result<(Box<dyn BufRead + Send>, bool)> {
     let mut buffered = BufReader::with_capacity(256 * 1024, raw);
     let head = buffered.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
         // Many gzip members back to back (Common Crawl, pigz): read them all.
-        Ok(Box::new(BufReader::with_capacity(
-            256 * 1024,
-            MultiGzDecoder::new(buffered),
-        )))
+        Ok((
+            Box::new(BufReader::with_capacity(
+                256 * 1024,
+                MultiGzDecoder::new(buffered),
+            )),
+            true,
+        ))
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Ok(Box::new(BufReader::with_capacity(
-            256 * 1024,
-            zstd::Decoder::with_buffer(buffered)?,
-        )))
+        Ok((
+            Box::new(BufReader::with_capacity(
+                256 * 1024,
+                zstd::Decoder::with_buffer(buffered)?,
+            )),
+            true,
+        ))
     } else {
-        Ok(Box::new(buffered))
+        Ok((Box::new(buffered), false))
     }
+}
+
+/// Reads up to and including the next newline into `buf`, but never more than `limit` bytes:
+/// a longer line is consumed to its end without being kept. Returns the bytes consumed and
+/// whether the line was too long (`buf` is then empty).
+fn read_line_bounded(
+    reader: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<(usize, bool)> {
+    let mut consumed = 0;
+    let mut overlong = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((consumed, overlong));
+        }
+        let (n, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if !overlong {
+            if buf.len() + n > limit {
+                overlong = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(&available[..n]);
+            }
+        }
+        reader.consume(n);
+        consumed += n;
+        if done {
+            return Ok((consumed, overlong));
+        }
+    }
+}
+
+/// How many leading bytes are sniffed for binary content.
+const SNIFF_BYTES: usize = 8192;
+
+/// Why `bytes` look like a binary file rather than text, judged from their first 8 KiB:
+/// a NUL byte (which no text encoding gleaner reads puts in text), or more than 10% control
+/// bytes other than tab, line ends, form feed and escape.
+fn looks_binary(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    if let Some(at) = memchr::memchr(0, head) {
+        return Some(format!("NUL byte at offset {at}"));
+    }
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b) || b == 0x7f)
+        .count();
+    (control * 10 > head.len())
+        .then(|| format!("{control} control bytes in the first {} bytes", head.len()))
 }
 
 /// UTF-8, replacing invalid sequences; reports whether any were.
@@ -651,6 +879,85 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("/nonexistent/x.txt"));
+    }
+
+    #[test]
+    fn a_file_growing_while_read_is_reported_after_its_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.jsonl");
+        std::fs::write(&path, "{\"text\": \"a\"}\n").unwrap();
+        let mut reader = Reader::new([&path], ReadOptions::default());
+        assert_eq!(reader.next().unwrap().unwrap().text, "a");
+        // A crawler appends while we read.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        writeln!(f, "{{\"text\": \"b\"}}").unwrap();
+        drop(f);
+        let rest: Vec<_> = reader.collect();
+        assert_eq!(rest.len(), 2, "{rest:?}");
+        assert_eq!(rest[0].as_ref().unwrap().text, "b");
+        let e = rest[1].as_ref().unwrap_err();
+        assert!(e.is_warning());
+        assert_eq!(e.kind(), "changed_while_read");
+        assert!(e
+            .to_string()
+            .ends_with("live.jsonl: file changed while being read"));
+    }
+
+    #[test]
+    fn bounded_lines_skip_what_is_too_long_and_keep_their_place() {
+        let input = format!("short\n{}\nnext", "x".repeat(1000));
+        let mut r = BufReader::with_capacity(16, input.as_bytes());
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_line_bounded(&mut r, &mut buf, 100).unwrap(),
+            (6, false)
+        );
+        assert_eq!(buf, b"short\n");
+        buf.clear();
+        assert_eq!(
+            read_line_bounded(&mut r, &mut buf, 100).unwrap(),
+            (1001, true)
+        );
+        // Never more than the limit held (doubling may reserve up to twice as much).
+        assert!(buf.is_empty() && buf.capacity() <= 200);
+        assert_eq!(
+            read_line_bounded(&mut r, &mut buf, 100).unwrap(),
+            (4, false)
+        );
+        assert_eq!(buf, b"next");
+    }
+
+    #[test]
+    fn binary_sniffing() {
+        assert!(looks_binary(b"plain text\n\tand a tab\x0c").is_none());
+        assert!(looks_binary("caf\u{e9} \u{1b}[0m".as_bytes()).is_none());
+        assert_eq!(
+            looks_binary(b"GIF89a\0\x01").as_deref(),
+            Some("NUL byte at offset 6")
+        );
+        assert!(looks_binary(&[1, 2, 3, b'a', b'b', b'c', b'd', b'e', b'f', b'g']).is_some());
+        // Only the head is looked at.
+        let mut late = vec![b'a'; SNIFF_BYTES];
+        late.push(0);
+        assert!(looks_binary(&late).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_is_named_and_the_walk_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("sub/up")).unwrap();
+        std::fs::write(dir.path().join("sub/z.txt"), "z").unwrap();
+        let items = read_all(&[dir.path()]);
+        assert_eq!(items.len(), 2, "{items:?}");
+        let e = items[0].as_ref().unwrap_err();
+        assert_eq!(e.kind(), "symlink_loop");
+        assert!(e.to_string().contains("sub/up: symbolic link loop"), "{e}");
+        assert_eq!(items[1].as_ref().unwrap().text, "z");
     }
 
     #[test]

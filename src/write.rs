@@ -1,9 +1,14 @@
 //! Stage 5: write cleaned documents, in input order.
+//!
+//! Every output file is written under a temporary name in its folder (`.NAME.XXXXXX.tmp`) and
+//! renamed to its name only when complete, so an interrupted run never leaves a half-written
+//! file that looks finished.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 
@@ -60,6 +65,8 @@ pub struct Writer {
 struct Stream {
     path: PathBuf,
     sink: Sink,
+    /// The temporary file `sink` writes, renamed to `path` when finished (`None`: stdout).
+    temp: Option<tempfile::TempPath>,
     /// The last document was written as text: the next text page needs a separator.
     after_text: bool,
     /// Folder output's JSONL file: the input feeding it and its last line, to tell the
@@ -91,10 +98,10 @@ impl Writer {
         match self.output.clone() {
             Output::Stdout { jsonl } => {
                 self.ensure_stream(Path::new("-"), || {
-                    Ok(Sink::Stdout(BufWriter::with_capacity(
-                        256 * 1024,
-                        io::stdout(),
-                    )))
+                    Ok((
+                        Sink::Stdout(BufWriter::with_capacity(256 * 1024, io::stdout())),
+                        None,
+                    ))
                 })?;
                 if jsonl || doc.record.is_some() {
                     self.write_record(doc, page, &text)?;
@@ -111,7 +118,7 @@ impl Writer {
                 self.write_text(&text)?;
             }
             Output::Dir(dir) => {
-                let target = dir.join(strip_compression(&doc.source.relative));
+                let target = dir_target(&dir, &doc.source.relative);
                 self.check_collision(&target, doc)?;
                 if doc.record.is_some() {
                     self.ensure_stream(&target, || create(&target))?;
@@ -121,10 +128,10 @@ impl Writer {
                 } else {
                     // One text page, one file: write it whole.
                     self.finish_stream()?;
-                    let mut sink = create(&target)?;
+                    let (mut sink, temp) = create(&target)?;
                     sink.write_all(text.as_bytes())
                         .map_err(|e| Error::io(&target, e))?;
-                    sink.finish().map_err(|e| Error::io(&target, e))?;
+                    commit(sink, temp, &target)?;
                 }
                 self.written
                     .entry(target)
@@ -134,9 +141,29 @@ impl Writer {
         Ok(text.len() as u64)
     }
 
-    /// Flushes and closes what is open, finishing compressed streams.
+    /// Flushes and closes what is open, finishing compressed streams, and gives each output
+    /// file its name.
     pub fn finish(mut self) -> Result<()> {
         self.finish_stream()
+    }
+
+    /// Ends a run that was stopped before its end: the output file open now may lack
+    /// documents, so it is flushed and kept as `NAME.partial` (returned), never under its
+    /// name. Files completed before keep their names.
+    pub fn finish_partial(mut self) -> Result<Option<PathBuf>> {
+        let Some(s) = self.stream.take() else {
+            return Ok(None);
+        };
+        s.sink.finish().map_err(|e| Error::io(&s.path, e))?;
+        let Some(temp) = s.temp else {
+            return Ok(None);
+        };
+        let mut name = s.path.clone().into_os_string();
+        name.push(".partial");
+        let partial = PathBuf::from(name);
+        temp.persist(&partial)
+            .map_err(|e| Error::io(&partial, e.error))?;
+        Ok(Some(partial))
     }
 
     /// Refuses a folder output file already written in this run, unless `doc` is the next
@@ -171,14 +198,20 @@ impl Writer {
         })
     }
 
-    fn ensure_stream(&mut self, path: &Path, open: impl FnOnce() -> Result<Sink>) -> Result<()> {
+    fn ensure_stream(
+        &mut self,
+        path: &Path,
+        open: impl FnOnce() -> Result<(Sink, Option<tempfile::TempPath>)>,
+    ) -> Result<()> {
         if self.stream.as_ref().is_some_and(|s| s.path == path) {
             return Ok(());
         }
         self.finish_stream()?;
+        let (sink, temp) = open()?;
         self.stream = Some(Stream {
             path: path.to_path_buf(),
-            sink: open()?,
+            sink,
+            temp,
             after_text: false,
             feed: None,
         });
@@ -187,7 +220,7 @@ impl Writer {
 
     fn finish_stream(&mut self) -> Result<()> {
         if let Some(s) = self.stream.take() {
-            s.sink.finish().map_err(|e| Error::io(&s.path, e))?;
+            commit(s.sink, s.temp, &s.path)?;
         }
         Ok(())
     }
@@ -282,15 +315,45 @@ impl<W: Write> Write for Sink<W> {
     }
 }
 
-/// Creates a file (and its folder), compressing by its extension.
-fn create(path: &Path) -> Result<Sink> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+/// Creates a temporary file (and its folder) next to `path`, to be renamed to `path` by
+/// [`commit`]; compresses by `path`'s extension. Dropped uncommitted, the file is removed.
+fn create(path: &Path) -> Result<(Sink, Option<tempfile::TempPath>)> {
+    let parent = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            parent
+        }
+        None => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    // Only a regular file (or a new one) is replaced by renaming: a device (`/dev/full`), a
+    // pipe or a symbolic link is written through, as it is.
+    let special = std::fs::symlink_metadata(path).is_ok_and(|m| !m.file_type().is_file());
+    if special {
+        let file = File::create(path).map_err(|e| Error::io(path, e))?;
+        return Ok((
+            sink_for(path, BufWriter::with_capacity(256 * 1024, file))?,
+            None,
+        ));
     }
-    let file = BufWriter::with_capacity(
-        256 * 1024,
-        File::create(path).map_err(|e| Error::io(path, e))?,
-    );
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // tempfile's private 0600 would stick to the renamed output; take the umask's default.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let (file, temp) = builder
+        .tempfile_in(parent)
+        .map_err(|e| Error::io(path, e))?
+        .into_parts();
+    let sink = sink_for(path, BufWriter::with_capacity(256 * 1024, file))?;
+    Ok((sink, Some(temp)))
+}
+
+/// `file` compressed by `path`'s extension.
+fn sink_for(path: &Path, file: BufWriter<File>) -> Result<Sink> {
     Ok(match path.extension().and_then(|e| e.to_str()) {
         Some("gz") => Sink::Gzip(flate2::write::GzEncoder::new(
             file,
@@ -301,6 +364,33 @@ fn create(path: &Path) -> Result<Sink> {
         }
         _ => Sink::Plain(file),
     })
+}
+
+/// Finishes `sink` and renames its temporary file to `path`.
+fn commit(sink: Sink, temp: Option<tempfile::TempPath>, path: &Path) -> Result<()> {
+    sink.finish().map_err(|e| Error::io(path, e))?;
+    if let Some(temp) = temp {
+        temp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    }
+    Ok(())
+}
+
+/// Where a folder output puts the document of an input with this
+/// [`Source::relative`](crate::Source::relative) path: the same path in `dir`, compression
+/// suffix removed.
+pub fn dir_target(dir: &Path, relative: &Path) -> PathBuf {
+    dir.join(strip_compression(relative))
+}
+
+/// Whether `output` is current for `input` (to resume a run): it exists and was modified
+/// after `input` was. An output is only ever given its name when complete, so an existing
+/// one is whole; an input changed since is done again.
+pub fn is_current(output: &Path, input: &Path) -> bool {
+    let modified = |p: &Path| -> Option<SystemTime> { std::fs::metadata(p).ok()?.modified().ok() };
+    match (modified(output), modified(input)) {
+        (Some(out), Some(inp)) => out > inp,
+        _ => false,
+    }
 }
 
 #[cfg(test)]

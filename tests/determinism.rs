@@ -375,6 +375,7 @@ fn run_library(corpus: &Path, threads: usize) -> (Vec<String>, Value) {
                     .to_string()
                 }
                 Event::Rejected(e) => format!("rejected: {e}"),
+                Event::Warning(e) => format!("warning: {e}"),
             });
             Ok(())
         })
