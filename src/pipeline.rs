@@ -285,16 +285,32 @@ impl Pipeline {
                     let _ = tx.send(batch);
                 }
             });
-            for batch in rx {
+            // Cleaning runs one batch ahead of the ordered step, so the workers clean batch
+            // k + 1 while this thread applies dedup to batch k and writes it.
+            let (done_tx, done_rx) = crossbeam_channel::bounded::<(
+                Vec<Result<Document, Error>>,
+                Vec<Option<Cleaned>>,
+            )>(1);
+            scope.spawn(move || {
+                for batch in rx {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let cleaned: Vec<Option<Cleaned>> = self.pool.install(|| {
+                        batch
+                            .par_iter()
+                            .map(|item| item.as_ref().ok().map(|doc| self.clean_one(doc)))
+                            .collect()
+                    });
+                    if done_tx.send((batch, cleaned)).is_err() {
+                        return;
+                    }
+                }
+            });
+            for (batch, cleaned) in done_rx {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
-                let cleaned: Vec<Option<Cleaned>> = self.pool.install(|| {
-                    batch
-                        .par_iter()
-                        .map(|item| item.as_ref().ok().map(|doc| self.clean_one(doc)))
-                        .collect()
-                });
                 for (item, cleaned) in batch.iter().zip(cleaned) {
                     // Set by Ctrl-C or by the callback (`--strict`): nothing after this item.
                     if stop.load(Ordering::Relaxed) {

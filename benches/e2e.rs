@@ -1,0 +1,214 @@
+//! End to end over a generated dump: MB/s, documents/s and peak RSS of the `gleaner` binary,
+//! with a baseline measured in the same run (reading the same bytes and hashing every word
+//! with xxh3), so the ratios survive a noisy machine.
+//!
+//! ```text
+//! GLEANER_BENCH_CORPUS=../shared/wcxb-dev/text GLEANER_E2E_BYTES=2000000000 \
+//!     cargo bench --bench e2e
+//! ```
+//!
+//! The dump is JSONL built from real pages (`samples/pages`, or the folder in
+//! `GLEANER_BENCH_CORPUS`), cycled until `GLEANER_E2E_BYTES` (default 200 MB). Every copy of a
+//! page gets a quarter of its words tagged with the copy number, so most paragraphs are new to
+//! the dedup index, and every tenth document is an exact repeat of the one before, so dedup has
+//! work to do. It is written to `GLEANER_E2E_DIR` (default: a temporary folder) and deleted
+//! afterwards.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use xxhash_rust::xxh3::xxh3_64;
+
+fn pages() -> Vec<String> {
+    let dir = std::env::var_os("GLEANER_BENCH_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/pages"));
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+        .collect()
+}
+
+/// Writes the dump; returns (bytes of page text, documents).
+fn generate(path: &Path, target: u64) -> (u64, u64) {
+    let pages = pages();
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path).unwrap());
+    let (mut bytes, mut docs, mut copy) = (0u64, 0u64, 0u64);
+    let mut previous = String::new();
+    'outer: loop {
+        copy += 1;
+        for page in &pages {
+            let text = if docs % 10 == 9 {
+                previous.clone()
+            } else {
+                let mut t = String::with_capacity(page.len() + page.len() / 8);
+                for (i, piece) in page.split(' ').enumerate() {
+                    if i > 0 {
+                        t.push(' ');
+                    }
+                    t.push_str(piece);
+                    if i % 4 == 3 && !piece.is_empty() {
+                        t.push_str(&format!("{copy}"));
+                    }
+                }
+                t
+            };
+            let record = serde_json::json!({ "id": docs, "text": text });
+            serde_json::to_writer(&mut out, &record).unwrap();
+            out.write_all(b"\n").unwrap();
+            bytes += text.len() as u64;
+            docs += 1;
+            previous = text;
+            if bytes >= target {
+                break 'outer;
+            }
+        }
+    }
+    out.flush().unwrap();
+    (bytes, docs)
+}
+
+/// The floor: read the dump line by line and hash every word of it with xxh3.
+fn baseline(path: &Path) -> f64 {
+    let start = Instant::now();
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(path).unwrap());
+    let mut line = String::new();
+    let mut acc = 0u64;
+    while reader.read_line(&mut line).unwrap() > 0 {
+        for w in gleaner::segment::words(&line) {
+            acc ^= xxh3_64(w.as_bytes());
+        }
+        line.clear();
+    }
+    std::hint::black_box(acc);
+    start.elapsed().as_secs_f64()
+}
+
+/// Runs the binary; returns (seconds, peak RSS in bytes).
+fn run(args: &[&str]) -> (f64, u64) {
+    let start = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_gleaner"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gleaner runs");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // wait4, unlike Child::wait, reports the child's peak resident set.
+    // SAFETY: pid is our own child, not yet reaped; status and usage are valid pointers.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(rc, pid, "wait4");
+    let secs = start.elapsed().as_secs_f64();
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "gleaner {args:?} failed: {status}"
+    );
+    std::mem::forget(child);
+    (secs, usage.ru_maxrss as u64 * 1024)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return; // `cargo test --benches` and `cargo bench -- --list`: nothing to list.
+    }
+    let target: u64 = std::env::var("GLEANER_E2E_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000_000);
+    let tmp = tempfile::Builder::new()
+        .prefix("gleaner-e2e")
+        .tempdir_in(
+            std::env::var_os("GLEANER_E2E_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(std::env::temp_dir),
+        )
+        .unwrap();
+    let dump = tmp.path().join("dump.jsonl");
+    let out = tmp.path().join("out.jsonl");
+    let (bytes, docs) = generate(&dump, target);
+    let file_bytes = std::fs::metadata(&dump).unwrap().len();
+    let mut sink = Vec::new();
+    File::open(&dump).unwrap().read_to_end(&mut sink).ok(); // warm the page cache
+    drop(sink);
+    let base = baseline(&dump);
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "dump: {docs} documents, {mb:.0} MB of page text ({:.0} MB of JSONL)",
+        file_bytes as f64 / 1e6
+    );
+    println!(
+        "{:<34} {:>9} {:>9} {:>10} {:>12} {:>14}",
+        "run", "seconds", "MB/s", "docs/s", "peak RSS MB", "× baseline"
+    );
+    println!(
+        "{:<34} {:>9.2} {:>9.1} {:>10.0} {:>12} {:>14.2}",
+        "baseline: read + xxh3 every word",
+        base,
+        mb / base,
+        docs as f64 / base,
+        "-",
+        1.0
+    );
+    let dump_s = dump.to_str().unwrap();
+    let out_s = out.to_str().unwrap();
+    let runs: [(&str, Vec<&str>); 4] = [
+        (
+            "gleaner -j1",
+            vec!["clean", dump_s, "-o", out_s, "-q", "-j1"],
+        ),
+        (
+            "gleaner -j2",
+            vec!["clean", dump_s, "-o", out_s, "-q", "-j2"],
+        ),
+        (
+            "gleaner -j2 --dedup off",
+            vec!["clean", dump_s, "-o", out_s, "-q", "-j2", "--dedup", "off"],
+        ),
+        (
+            "gleaner -j2 bloom, 64 MB budget",
+            vec![
+                "clean",
+                dump_s,
+                "-o",
+                out_s,
+                "-q",
+                "-j2",
+                "--dedup-mode",
+                "bloom",
+                "--dedup-memory",
+                "64M",
+            ],
+        ),
+    ];
+    let mut one = 0.0;
+    for (name, args) in runs {
+        let (secs, rss) = run(&args);
+        if name == "gleaner -j1" {
+            one = secs;
+        }
+        println!(
+            "{:<34} {:>9.2} {:>9.1} {:>10.0} {:>12.0} {:>14.2}",
+            name,
+            secs,
+            mb / secs,
+            docs as f64 / secs,
+            rss as f64 / 1e6,
+            secs / base
+        );
+        if name == "gleaner -j2" {
+            println!("scaling -j2 / -j1: {:.2}×", one / secs);
+        }
+    }
+}
