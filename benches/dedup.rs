@@ -404,6 +404,7 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for mode in [
         "exact",
+        "exact-nodoc",
         "exact-t0.3",
         "exact-sample2",
         "exact-sample4",

@@ -295,7 +295,7 @@ impl DedupIndex {
         if shingles.is_empty() {
             return false;
         }
-        if self.seen_count(shingles) as f32 > self.options.threshold * shingles.len() as f32 {
+        if is_duplicate(&self.contains_many(shingles), self.options.threshold) {
             return true;
         }
         self.insert(shingles);
@@ -365,12 +365,12 @@ impl DedupIndex {
             if sh.is_empty() {
                 continue;
             }
-            let seen = sh
+            let seen: Vec<bool> = sh
                 .iter()
                 .zip(flags)
-                .filter(|&(h, &f)| f || local.contains(h))
-                .count();
-            if seen as f32 > self.options.threshold * sh.len() as f32 {
+                .map(|(h, &f)| f || local.contains(h))
+                .collect();
+            if is_duplicate(&seen, self.options.threshold) {
                 p.reason = Some(Reason::Duplicate);
             } else if !self.options.read_only {
                 self.insert(sh);
@@ -925,6 +925,28 @@ impl Bloom {
     }
 }
 
+/// Whether a paragraph whose shingles were seen as `seen` says is a copy: more than
+/// `threshold` of them seen, or more than half that share when the seen shingles run through
+/// the whole paragraph (present in its first and its last third). Editing one word in ten breaks up to half of
+/// the 5-word shingles, so a near copy can fall under the threshold; but its surviving
+/// shingles are everywhere, whereas a new paragraph that merely shares a stock phrase or
+/// quotes a sentence has them in one place.
+fn is_duplicate(seen: &[bool], threshold: f32) -> bool {
+    let n = seen.len();
+    if n == 0 {
+        return false;
+    }
+    let hits = seen.iter().filter(|&&f| f).count() as f32;
+    if hits > threshold * n as f32 {
+        return true;
+    }
+    if n < 6 || hits <= 0.5 * threshold * n as f32 {
+        return false;
+    }
+    let third = n.div_ceil(3);
+    seen[..third].iter().any(|&f| f) && seen[n - third..].iter().any(|&f| f)
+}
+
 /// Word `n`-gram shingles of `text`, hashed: each lower-cased word is hashed with xxh3, each
 /// window of `n` word hashes is hashed again. Fewer than `n` words give no shingle: such a
 /// paragraph is never a duplicate.
@@ -993,6 +1015,24 @@ mod tests {
         assert!(!idx.check_and_insert(&s));
         assert!(idx.check_and_insert(&s));
         assert_eq!(idx.len(), 4);
+    }
+
+    #[test]
+    fn near_copies_with_scattered_edits_are_duplicates() {
+        let idx = DedupIndex::new(5, 0.5).unwrap();
+        let original = "the committee met on tuesday and agreed that the new bridge over the \
+            river would be built before the end of next year despite objections from members";
+        assert!(!idx.check_and_insert(&idx.shingles(original)));
+        // Three words in thirty changed, spread out: under half the shingles survive.
+        let edited = "the committee met on monday and agreed that the new bridge over the \
+            river would be finished before the end of next year despite protests from members";
+        let sh = idx.shingles(edited);
+        assert!(idx.seen_count(&sh) * 2 <= sh.len());
+        assert!(idx.check_and_insert(&sh));
+        // A new paragraph sharing only its opening phrase is not.
+        let other = "the committee met on tuesday and agreed that a new school should open \
+            in the northern district where families have waited years for places to be found";
+        assert!(!idx.check_and_insert(&idx.shingles(other)));
     }
 
     #[test]
