@@ -926,11 +926,11 @@ impl Bloom {
 }
 
 /// Whether a paragraph whose shingles were seen as `seen` says is a copy: more than
-/// `threshold` of them seen, or more than half that share when the seen shingles run through
-/// the whole paragraph (present in its first and its last third). Editing one word in ten breaks up to half of
+/// `threshold` of them seen, or more than 70% of that share when the seen shingles reach
+/// into both the first and the last third of the paragraph. Editing one word in ten breaks up to half of
 /// the 5-word shingles, so a near copy can fall under the threshold; but its surviving
 /// shingles are everywhere, whereas a new paragraph that merely shares a stock phrase or
-/// quotes a sentence has them in one place.
+/// two, or quotes a sentence, has them in one or two places.
 fn is_duplicate(seen: &[bool], threshold: f32) -> bool {
     let n = seen.len();
     if n == 0 {
@@ -940,7 +940,7 @@ fn is_duplicate(seen: &[bool], threshold: f32) -> bool {
     if hits > threshold * n as f32 {
         return true;
     }
-    if n < 6 || hits <= 0.5 * threshold * n as f32 {
+    if n < 6 || hits <= 0.7 * threshold * n as f32 {
         return false;
     }
     let third = n.div_ceil(3);
