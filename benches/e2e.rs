@@ -12,7 +12,7 @@
 //! page gets a quarter of its words tagged with the copy number, so most paragraphs are new to
 //! the dedup index, and every tenth document is an exact repeat of the one before, so dedup has
 //! work to do. It is written to `GLEANER_E2E_DIR` (default: a temporary folder) and deleted
-//! afterwards.
+//! afterwards. `GLEANER_E2E_RUNS=j1,j2,off,bloom` picks the runs (default: all).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
@@ -163,37 +163,25 @@ fn main() {
     );
     let dump_s = dump.to_str().unwrap();
     let out_s = out.to_str().unwrap();
-    let runs: [(&str, Vec<&str>); 4] = [
+    // GLEANER_E2E_RUNS=j1,j2,off,bloom picks runs (default: all).
+    let wanted = std::env::var("GLEANER_E2E_RUNS").unwrap_or_else(|_| "j1,j2,off,bloom".into());
+    let common = ["clean", dump_s, "-o", out_s, "-q"];
+    let runs: [(&str, &str, &[&str]); 4] = [
+        ("j1", "gleaner -j1", &["-j1"]),
+        ("j2", "gleaner -j2", &["-j2"]),
+        ("off", "gleaner -j2 --dedup off", &["-j2", "--dedup", "off"]),
         (
-            "gleaner -j1",
-            vec!["clean", dump_s, "-o", out_s, "-q", "-j1"],
-        ),
-        (
-            "gleaner -j2",
-            vec!["clean", dump_s, "-o", out_s, "-q", "-j2"],
-        ),
-        (
-            "gleaner -j2 --dedup off",
-            vec!["clean", dump_s, "-o", out_s, "-q", "-j2", "--dedup", "off"],
-        ),
-        (
+            "bloom",
             "gleaner -j2 bloom, 64 MB budget",
-            vec![
-                "clean",
-                dump_s,
-                "-o",
-                out_s,
-                "-q",
-                "-j2",
-                "--dedup-mode",
-                "bloom",
-                "--dedup-memory",
-                "64M",
-            ],
+            &["-j2", "--dedup-mode", "bloom", "--dedup-memory", "64M"],
         ),
     ];
     let mut one = 0.0;
-    for (name, args) in runs {
+    for (key, name, extra) in runs {
+        if !wanted.split(',').any(|w| w.trim() == key) {
+            continue;
+        }
+        let args: Vec<&str> = common.iter().chain(extra).copied().collect();
         let (secs, rss) = run(&args);
         if name == "gleaner -j1" {
             one = secs;
