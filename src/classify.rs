@@ -1402,6 +1402,7 @@ mod tests {
                 text: s.into(),
                 line: 1,
                 indented: false,
+                structure: None,
             };
             let f = features(s, Language::from_code("en"));
             assert_eq!(hard_rule(&p, &f, None, None), Some(Reason::UiString), "{s}");
@@ -1441,6 +1442,7 @@ mod tests {
                 text: s.into(),
                 line: 1,
                 indented: false,
+                structure: None,
             };
             assert_eq!(hard_rule(&p, &features(s, en), en, None), Some(r), "{s}");
         }
@@ -1466,6 +1468,7 @@ mod tests {
                 text: s.into(),
                 line: 1,
                 indented: false,
+                structure: None,
             };
             assert_eq!(hard_rule(&p, &features(s, en), en, None), Some(r), "{s}");
         }

@@ -1,7 +1,7 @@
 //! The `gleaner` command line: flags in, library objects out.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -161,6 +161,9 @@ struct EvalArgs {
     /// alone).
     #[arg(long)]
     no_dedup: bool,
+    /// Clean the HTML pages (html/ID.html.gz) instead of the scraped text.
+    #[arg(long)]
+    html: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -764,13 +767,29 @@ fn eval(args: EvalArgs) -> Result<()> {
     let results: Vec<(String, String, String, String)> = ids
         .par_iter()
         .map(|id| -> Result<_> {
-            let path = args.dir.join("text").join(format!("{id}.txt"));
-            let text = std::fs::read_to_string(&path)
+            let (text, html) = if args.html {
+                let path = args.dir.join("html").join(format!("{id}.html.gz"));
+                let mut bytes = Vec::new();
+                flate2::read::MultiGzDecoder::new(
+                    File::open(&path).with_context(|| format!("reading {}", path.display()))?,
+                )
+                .read_to_end(&mut bytes)
                 .with_context(|| format!("reading {}", path.display()))?;
+                (gleaner::html::decode(&bytes, None).0, true)
+            } else {
+                let path = args.dir.join("text").join(format!("{id}.txt"));
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                (text, false)
+            };
             let out = if args.passthrough {
                 text
             } else {
-                let mut page = cleaner.clean(&text);
+                let mut page = if html {
+                    cleaner.clean_html_str(&text)
+                } else {
+                    cleaner.clean(&text)
+                };
                 if !args.no_dedup {
                     DedupIndex::new(config.shingle_size(), config.dedup_threshold())?
                         .dedup(&mut page);
