@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::html::Structure;
 use crate::language::{lowercase_into, Language};
 use crate::segment::Paragraph;
 
@@ -317,7 +318,16 @@ impl Classifier {
             .iter()
             .map(|r| *r == Some(Reason::RelatedHeading))
             .collect();
-        let scores: Vec<f64> = (0..n).map(|i| block_score(reasons[i], &feats[i])).collect();
+        let scores: Vec<f64> = (0..n)
+            .map(|i| {
+                let score = block_score(reasons[i], &feats[i]);
+                // Markup that says "this is the article" outweighs what the text suggests.
+                match &paragraphs[i].structure {
+                    Some(s) if s.in_article() && score > 0.0 => score + 1.0,
+                    _ => score,
+                }
+            })
+            .collect();
         let main = max_block(&scores, &walls);
 
         let vocab = main.map(|(s, e)| content_vocabulary(&paragraphs[s..=e], lang));
@@ -532,6 +542,11 @@ fn hard_rule(
     plang: Option<Language>,
 ) -> Option<Reason> {
     let text = p.text.as_str();
+    if let Some(s) = &p.structure {
+        if let Some(reason) = structural_rule(s) {
+            return Some(reason);
+        }
+    }
     if let (Some(doc), Some(own)) = (lang, plang) {
         // A reliable identification of another language, confirmed by the absence of the
         // document language's function words (related languages confuse trigram models).
@@ -574,6 +589,13 @@ fn hard_rule(
         return Some(Reason::Navigation);
     }
     None
+}
+
+/// What the markup alone tells: nav, header, footer, aside and forms outside the article.
+fn structural_rule(s: &Structure) -> Option<Reason> {
+    // Class hints and link density measured worse as hard rules on the dev set (they cut
+    // recall more than they remove boilerplate): only regions outside the article are.
+    (!s.in_article() && s.boilerplate_region()).then_some(Reason::Navigation)
 }
 
 /// Lower-cased text without surrounding punctuation, counters and arrows: the form UI strings
