@@ -126,7 +126,7 @@ fn charset_in(value: &str) -> Option<&'static Encoding> {
     let end = rest
         .find(|c: char| c == '"' || c == '\'' || c == ';' || c.is_whitespace() || c == '>')
         .unwrap_or(rest.len());
-    Encoding::for_label(rest[..end].as_bytes())
+    Encoding::for_label(&rest.as_bytes()[..end])
 }
 
 /// A `<meta charset>` or `<meta http-equiv content="...charset=">` in `head` (a simplified

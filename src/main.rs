@@ -171,6 +171,8 @@ enum FormatArg {
     Auto,
     Text,
     Jsonl,
+    Html,
+    Warc,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -286,6 +288,8 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
             FormatArg::Auto => InputFormat::Auto,
             FormatArg::Text => InputFormat::Text,
             FormatArg::Jsonl => InputFormat::Jsonl,
+            FormatArg::Html => InputFormat::Html,
+            FormatArg::Warc => InputFormat::Warc,
         },
         text_field: args.text_field.clone(),
         id_field: args.id_field.clone(),
@@ -532,12 +536,13 @@ fn write_reject(out: &mut impl Write, e: &gleaner::Error, message: &str) -> std:
 
 /// `-o` decides the output: a JSONL name, a folder, or a single text file.
 fn choose_output(args: &CleanArgs) -> Result<Output> {
-    let jsonl_in = matches!(args.input_format, FormatArg::Jsonl)
+    // WARC records come out as JSONL records, like JSONL documents.
+    let jsonl_in = matches!(args.input_format, FormatArg::Jsonl | FormatArg::Warc)
         || args.inputs.iter().any(|p| {
             let name = gleaner::read::strip_compression(p);
             matches!(
                 name.extension().and_then(|e| e.to_str()),
-                Some("jsonl" | "ndjson" | "json")
+                Some("jsonl" | "ndjson" | "json" | "warc" | "wet")
             )
         });
     let Some(out) = &args.output else {
