@@ -70,7 +70,6 @@ fn warc_responses_across_gzip_members_become_jsonl_records() {
     let dir = tempfile::tempdir().unwrap();
     let library = page("Library reopens", &LIBRARY);
     // windows-1252 declared by HTTP only: "café" is one byte 0xE9 there.
-    let library = library.replace("café", "caf\u{e9}");
     let (latin, _, _) = encoding_rs::WINDOWS_1252.encode(&library);
     let records = [
         record(
