@@ -149,13 +149,13 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
 /// One block of a page: its text (whitespace-normalised) and structure.
 pub type Block = Paragraph;
 
-/// Elements whose text never shows.
+/// Elements whose text never shows. `<noscript>` is not one: without scripts it shows, and
+/// some sites (Discourse) put the whole page there for crawlers.
 fn is_skipped(name: &str) -> bool {
     matches!(
         name,
         "script"
             | "style"
-            | "noscript"
             | "template"
             | "head"
             | "title"
@@ -226,6 +226,23 @@ fn is_block(name: &str) -> bool {
             | "tr"
             | "ul"
             | "br"
+    )
+}
+
+/// Elements that may stand in `<head>`.
+fn is_head_content(name: &str) -> bool {
+    matches!(
+        name,
+        "head"
+            | "html"
+            | "meta"
+            | "link"
+            | "title"
+            | "style"
+            | "script"
+            | "base"
+            | "noscript"
+            | "template"
     )
 }
 
@@ -407,6 +424,13 @@ impl State {
                 self.stack.pop();
             }
         }
+        // Content ends an unclosed `<head>` (the standard's "in head" insertion mode).
+        if !is_head_content(n) {
+            if let Some(head) = self.stack.iter().take(3).position(|f| &*f.name == "head") {
+                self.flush();
+                self.stack.truncate(head);
+            }
+        }
         let parent = self.top();
         let mut regions = parent.map_or(0, |f| f.regions);
         let mut hint = parent.and_then(|f| f.hint);
@@ -440,7 +464,16 @@ impl State {
                     class_id.push_str(value);
                     class_id.push(' ');
                 }
-                "hidden" => hidden = true,
+                // React's streamed markup waits in `<div hidden id="S:0">` for a script
+                // to show it: hidden only until then.
+                "hidden"
+                    if !tag
+                        .attrs
+                        .iter()
+                        .any(|a| &*a.name.local == "id" && a.value.starts_with("S:")) =>
+                {
+                    hidden = true
+                }
                 "aria-hidden" if value.eq_ignore_ascii_case("true") => hidden = true,
                 "style" => {
                     let compact: String = value
