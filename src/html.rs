@@ -313,7 +313,8 @@ struct Frame {
     name: html5ever::LocalName,
     regions: u16,
     hint: Option<&'static str>,
-    hidden: bool,
+    /// How many hidden elements enclose this one (itself included).
+    hidden: u16,
     skip: bool,
     link: bool,
     heading: Option<u8>,
@@ -325,8 +326,10 @@ struct State {
     text: String,
     link_chars: u32,
     /// The structure of the current block, taken when its first visible text came.
-    open: Option<Structure>,
+    open: Option<(Structure, u16)>,
     blocks: Vec<Block>,
+    /// Per block, how many hidden elements enclose it.
+    hidden: Vec<u16>,
     line: usize,
 }
 
@@ -340,7 +343,7 @@ impl State {
     }
 
     fn flush(&mut self) {
-        let Some(mut structure) = self.open.take() else {
+        let Some((mut structure, hidden)) = self.open.take() else {
             self.text.clear();
             self.link_chars = 0;
             return;
@@ -352,6 +355,7 @@ impl State {
             structure.chars = text.chars().count() as u32;
             structure.link_chars = self.link_chars.min(structure.chars);
             self.line += 1;
+            self.hidden.push(hidden);
             self.blocks.push(Paragraph {
                 text,
                 line: self.line,
@@ -383,14 +387,14 @@ impl State {
     }
 
     fn characters(&mut self, s: &str) {
-        if self.top().is_some_and(|f| f.hidden || f.skip) {
+        if self.top().is_some_and(|f| f.skip) {
             return;
         }
         if self.open.is_none() {
             if s.trim().is_empty() {
                 return;
             }
-            self.open = Some(self.structure_here());
+            self.open = Some((self.structure_here(), self.top().map_or(0, |f| f.hidden)));
         }
         if self.top().is_some_and(|f| f.link) {
             self.link_chars += s.trim().chars().count() as u32;
@@ -434,7 +438,8 @@ impl State {
         let parent = self.top();
         let mut regions = parent.map_or(0, |f| f.regions);
         let mut hint = parent.and_then(|f| f.hint);
-        let mut hidden = parent.is_some_and(|f| f.hidden);
+        let parent_hidden = parent.map_or(0, |f| f.hidden);
+        let mut hidden = false;
         let skip = parent.is_some_and(|f| f.skip) || is_skipped(n);
         let link = parent.is_some_and(|f| f.link) || n == "a";
         let mut heading = parent.and_then(|f| f.heading);
@@ -508,7 +513,7 @@ impl State {
             name,
             regions,
             hint,
-            hidden,
+            hidden: parent_hidden + u16::from(hidden),
             skip,
             link,
             heading,
@@ -591,7 +596,39 @@ pub fn blocks(html: &str) -> Vec<Block> {
     tokenizer.end();
     let mut state = tokenizer.sink.0.borrow_mut();
     state.flush();
-    std::mem::take(&mut state.blocks)
+    let blocks = std::mem::take(&mut state.blocks);
+    drop_hidden(blocks, &state.hidden)
+}
+
+/// Drops the blocks inside hidden elements. Pages that hide their content until a script
+/// shows it (anti-flicker wrappers, React's streamed `<div hidden>`) would lose everything,
+/// so a level of hiding that encloses most of the page's text counts as shown.
+fn drop_hidden(blocks: Vec<Block>, hidden: &[u16]) -> Vec<Block> {
+    // Characters at each level of hiding, then at that level or deeper.
+    let deepest = hidden.iter().copied().max().unwrap_or(0) as usize;
+    let mut from = vec![0u64; deepest + 2];
+    for (b, &h) in blocks.iter().zip(hidden) {
+        from[h as usize] += u64::from(b.structure.as_ref().map_or(0, |s| s.chars));
+    }
+    for level in (0..=deepest).rev() {
+        from[level] += from[level + 1];
+    }
+    let mut shown = 0;
+    while from[shown + 1] > 0 && 2 * from[shown + 1] > from[shown] {
+        shown += 1;
+    }
+    let shown = shown as u16;
+    let mut line = 0;
+    blocks
+        .into_iter()
+        .zip(hidden)
+        .filter(|(_, &h)| h <= shown)
+        .map(|(mut b, _)| {
+            line += 1;
+            b.line = line;
+            b
+        })
+        .collect()
 }
 
 #[cfg(test)]
