@@ -21,7 +21,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::html::Structure;
+use crate::html::{
+    Structure, REGION_ARTICLE, REGION_ASIDE, REGION_FOOTER, REGION_FORM, REGION_HEADER, REGION_NAV,
+};
 use crate::language::{lowercase_into, Language};
 use crate::segment::Paragraph;
 
@@ -279,8 +281,14 @@ impl Classifier {
     ) -> Vec<Verdict> {
         let n = paragraphs.len();
         let lang = lang.filter(|l| l.has_stopwords());
+        let wrappers = wrapper_regions(paragraphs);
         let mut reasons: Vec<Option<Reason>> = (0..n)
             .map(|i| {
+                if let Some(s) = &paragraphs[i].structure {
+                    if let Some(reason) = structural_rule(s, wrappers) {
+                        return Some(reason);
+                    }
+                }
                 hard_rule(
                     &paragraphs[i],
                     &feats[i],
@@ -542,11 +550,6 @@ fn hard_rule(
     plang: Option<Language>,
 ) -> Option<Reason> {
     let text = p.text.as_str();
-    if let Some(s) = &p.structure {
-        if let Some(reason) = structural_rule(s) {
-            return Some(reason);
-        }
-    }
     if let (Some(doc), Some(own)) = (lang, plang) {
         // A reliable identification of another language, confirmed by the absence of the
         // document language's function words (related languages confuse trigram models).
@@ -591,11 +594,33 @@ fn hard_rule(
     None
 }
 
-/// What the markup alone tells: nav, header, footer, aside and forms outside the article.
-fn structural_rule(s: &Structure) -> Option<Reason> {
-    // Class hints and link density measured worse as hard rules on the dev set (they cut
-    // recall more than they remove boilerplate): only regions outside the article are.
-    (!s.in_article() && s.boilerplate_region()).then_some(Reason::Navigation)
+/// Regions that hold most of the page's text: wrappers, not boilerplate (ASP.NET puts the
+/// whole page in a `<form>`, some sites all of it in a `<header>`).
+fn wrapper_regions(paragraphs: &[Paragraph]) -> u16 {
+    let mut total = 0u64;
+    let mut by_bit = [0u64; 16];
+    for s in paragraphs.iter().filter_map(|p| p.structure.as_ref()) {
+        total += u64::from(s.chars);
+        for (bit, sum) in by_bit.iter_mut().enumerate() {
+            if s.regions & (1 << bit) != 0 {
+                *sum += u64::from(s.chars);
+            }
+        }
+    }
+    (0..16)
+        .filter(|&bit| 2 * by_bit[bit] > total)
+        .fold(0, |mask, bit| mask | 1 << bit)
+}
+
+/// What the markup alone tells: nav, header, footer, aside and forms outside the article,
+/// unless they wrap most of the page.
+fn structural_rule(s: &Structure, wrappers: u16) -> Option<Reason> {
+    // Class hints (even from the nearest elements only) and link density (as a hard rule, or
+    // as jusText's bad class above 0.2 or 0.5) measured worse on the dev set: they cut recall
+    // more than they remove boilerplate, which the text rules mostly catch already.
+    let regions = s.regions & !wrappers;
+    let boilerplate = REGION_NAV | REGION_HEADER | REGION_FOOTER | REGION_ASIDE | REGION_FORM;
+    (regions & REGION_ARTICLE == 0 && regions & boilerplate != 0).then_some(Reason::Navigation)
 }
 
 /// Lower-cased text without surrounding punctuation, counters and arrows: the form UI strings

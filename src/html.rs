@@ -34,7 +34,9 @@ pub struct Structure {
     pub path: String,
     /// Region flags, inherited from every ancestor: see the `REGION_*` constants.
     pub regions: u16,
-    /// The first boilerplate hint found in an ancestor's class or id (`menu`, `share`, ...).
+    /// A boilerplate hint (`menu`, `share`, ...) in the class or id of the block's element or
+    /// one of its three nearest ancestors, the nearest first (further up, a class describes a
+    /// wrapper more than the block).
     pub hint: Option<&'static str>,
     /// Characters inside `<a>`.
     pub link_chars: u32,
@@ -379,7 +381,7 @@ impl State {
         Structure {
             path,
             regions: top.map_or(0, |f| f.regions),
-            hint: top.and_then(|f| f.hint),
+            hint: self.stack.iter().rev().take(4).find_map(|f| f.hint),
             link_chars: 0,
             chars: 0,
             heading: top.and_then(|f| f.heading),
@@ -437,7 +439,6 @@ impl State {
         }
         let parent = self.top();
         let mut regions = parent.map_or(0, |f| f.regions);
-        let mut hint = parent.and_then(|f| f.hint);
         let parent_hidden = parent.map_or(0, |f| f.hidden);
         let mut hidden = false;
         let skip = parent.is_some_and(|f| f.skip) || is_skipped(n);
@@ -503,9 +504,7 @@ impl State {
                 _ => {}
             }
         }
-        if hint.is_none() {
-            hint = hint_of(&class_id);
-        }
+        let hint = hint_of(&class_id);
         if class_id.to_ascii_lowercase().contains("comment") {
             regions |= REGION_COMMENTS;
         }
