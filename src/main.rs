@@ -63,7 +63,8 @@ struct CleanArgs {
     /// Write one JSONL record per paragraph with its verdict, reason and features.
     #[arg(long, value_name = "FILE")]
     explain: Option<PathBuf>,
-    /// How inputs are parsed.
+    /// How inputs are parsed: by file name (auto), or all as text pages, JSONL, HTML pages or
+    /// WARC/WET files.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     input_format: FormatArg,
     /// JSONL field holding the page text.

@@ -294,3 +294,36 @@ fn a_50_mb_page_takes_linear_time() {
         "{small_len} bytes: {small:?}, {big_len}: {big:?}"
     );
 }
+
+#[test]
+fn warc_output_is_the_same_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<Vec<u8>> = (0..40)
+        .map(|i| {
+            let p = [&FLOOD[..], &LIBRARY[..], &ORCHARD[..]][i % 3];
+            record(
+                "response",
+                &format!("https://a.example/{i}"),
+                &format!("<urn:uuid:{i}>"),
+                "application/http; msgtype=response",
+                &http("text/html", page("Page", p).as_bytes()),
+            )
+        })
+        .collect();
+    std::fs::write(dir.path().join("c.warc.gz"), gzip_members(&records)).unwrap();
+    let run = |threads: &str| {
+        let out = clean_in(dir.path())
+            .args(["c.warc.gz", "-q", "-j", threads])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(
+        parse_jsonl(&String::from_utf8(one.clone()).unwrap()).len(),
+        40
+    );
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("4"));
+}
