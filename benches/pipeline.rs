@@ -66,6 +66,7 @@ fn document(path: &Path, bytes: &[u8]) -> Document {
         },
         record: None,
         lossy,
+        html: false,
     }
 }
 

@@ -21,6 +21,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::html::{
+    Structure, REGION_ARTICLE, REGION_ASIDE, REGION_FOOTER, REGION_FORM, REGION_HEADER, REGION_NAV,
+};
 use crate::language::{lowercase_into, Language};
 use crate::segment::Paragraph;
 
@@ -278,8 +281,14 @@ impl Classifier {
     ) -> Vec<Verdict> {
         let n = paragraphs.len();
         let lang = lang.filter(|l| l.has_stopwords());
+        let wrappers = wrapper_regions(paragraphs);
         let mut reasons: Vec<Option<Reason>> = (0..n)
             .map(|i| {
+                if let Some(s) = &paragraphs[i].structure {
+                    if let Some(reason) = structural_rule(s, wrappers) {
+                        return Some(reason);
+                    }
+                }
                 hard_rule(
                     &paragraphs[i],
                     &feats[i],
@@ -317,7 +326,16 @@ impl Classifier {
             .iter()
             .map(|r| *r == Some(Reason::RelatedHeading))
             .collect();
-        let scores: Vec<f64> = (0..n).map(|i| block_score(reasons[i], &feats[i])).collect();
+        let scores: Vec<f64> = (0..n)
+            .map(|i| {
+                let score = block_score(reasons[i], &feats[i]);
+                // Markup that says "this is the article" outweighs what the text suggests.
+                match &paragraphs[i].structure {
+                    Some(s) if s.in_article() && score > 0.0 => score + 1.0,
+                    _ => score,
+                }
+            })
+            .collect();
         let main = max_block(&scores, &walls);
 
         let vocab = main.map(|(s, e)| content_vocabulary(&paragraphs[s..=e], lang));
@@ -574,6 +592,35 @@ fn hard_rule(
         return Some(Reason::Navigation);
     }
     None
+}
+
+/// Regions that hold most of the page's text: wrappers, not boilerplate (ASP.NET puts the
+/// whole page in a `<form>`, some sites all of it in a `<header>`).
+fn wrapper_regions(paragraphs: &[Paragraph]) -> u16 {
+    let mut total = 0u64;
+    let mut by_bit = [0u64; 16];
+    for s in paragraphs.iter().filter_map(|p| p.structure.as_ref()) {
+        total += u64::from(s.chars);
+        for (bit, sum) in by_bit.iter_mut().enumerate() {
+            if s.regions & (1 << bit) != 0 {
+                *sum += u64::from(s.chars);
+            }
+        }
+    }
+    (0..16)
+        .filter(|&bit| 2 * by_bit[bit] > total)
+        .fold(0, |mask, bit| mask | 1 << bit)
+}
+
+/// What the markup alone tells: nav, header, footer, aside and forms outside the article,
+/// unless they wrap most of the page.
+fn structural_rule(s: &Structure, wrappers: u16) -> Option<Reason> {
+    // Class hints (even from the nearest elements only) and link density (as a hard rule, or
+    // as jusText's bad class above 0.2 or 0.5) measured worse on the dev set: they cut recall
+    // more than they remove boilerplate, which the text rules mostly catch already.
+    let regions = s.regions & !wrappers;
+    let boilerplate = REGION_NAV | REGION_HEADER | REGION_FOOTER | REGION_ASIDE | REGION_FORM;
+    (regions & REGION_ARTICLE == 0 && regions & boilerplate != 0).then_some(Reason::Navigation)
 }
 
 /// Lower-cased text without surrounding punctuation, counters and arrows: the form UI strings
@@ -1402,6 +1449,7 @@ mod tests {
                 text: s.into(),
                 line: 1,
                 indented: false,
+                structure: None,
             };
             let f = features(s, Language::from_code("en"));
             assert_eq!(hard_rule(&p, &f, None, None), Some(Reason::UiString), "{s}");
@@ -1441,6 +1489,7 @@ mod tests {
                 text: s.into(),
                 line: 1,
                 indented: false,
+                structure: None,
             };
             assert_eq!(hard_rule(&p, &features(s, en), en, None), Some(r), "{s}");
         }
@@ -1466,6 +1515,7 @@ mod tests {
                 text: s.into(),
                 line: 1,
                 indented: false,
+                structure: None,
             };
             assert_eq!(hard_rule(&p, &features(s, en), en, None), Some(r), "{s}");
         }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::classify::{Classifier, Features, Reason};
 use crate::config::Config;
+use crate::html;
 use crate::language::{Language, LanguageDetector};
 use crate::segment::Segmenter;
 
@@ -110,7 +111,33 @@ impl Cleaner {
 
     /// Cleans one page of scraped text. Deduplication is not applied.
     pub fn clean(&self, text: &str) -> Page {
-        let paragraphs = self.segmenter.segment(text);
+        self.clean_paragraphs(self.segmenter.segment(text))
+    }
+
+    /// Cleans one HTML page given as bytes: the encoding comes from a byte order mark, a
+    /// `<meta>` charset, or detection (see [`html::decode`]). Its blocks are the paragraphs,
+    /// and the classifier uses what the markup says about them.
+    ///
+    /// ```
+    /// use gleaner::{Cleaner, Config};
+    /// let cleaner = Cleaner::new(Config::default());
+    /// let page = cleaner.clean_html(b"<html><nav><a href=/>Home</a> <a href=/n>News</a></nav>\
+    ///     <article><p>The council approved the new budget on Monday after a long debate, and \
+    ///     the mayor said that the money would go to schools and roads across the city over \
+    ///     the next three years.</p></article><footer>Contact us</footer></html>");
+    /// assert!(page.text().starts_with("The council approved"));
+    /// assert!(!page.text().contains("Home"));
+    /// ```
+    pub fn clean_html(&self, bytes: &[u8]) -> Page {
+        self.clean_html_str(&html::decode(bytes, None).0)
+    }
+
+    /// [`clean_html`](Self::clean_html) for a page already decoded.
+    pub fn clean_html_str(&self, page: &str) -> Page {
+        self.clean_paragraphs(html::blocks(page))
+    }
+
+    fn clean_paragraphs(&self, paragraphs: Vec<crate::segment::Paragraph>) -> Page {
         let lang = self.detector.detect_document(&paragraphs);
         if let Some(wanted) = self.config.languages() {
             if !lang.is_some_and(|l| wanted.contains(&l)) {

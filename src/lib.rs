@@ -54,6 +54,7 @@ pub mod config;
 pub mod dedup;
 pub mod error;
 pub mod eval;
+pub mod html;
 pub mod language;
 pub mod pipeline;
 pub mod read;

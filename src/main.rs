@@ -1,7 +1,7 @@
 //! The `gleaner` command line: flags in, library objects out.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,7 +63,8 @@ struct CleanArgs {
     /// Write one JSONL record per paragraph with its verdict, reason and features.
     #[arg(long, value_name = "FILE")]
     explain: Option<PathBuf>,
-    /// How inputs are parsed.
+    /// How inputs are parsed: by file name (auto), or all as text pages, JSONL, HTML pages or
+    /// WARC/WET files.
     #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
     input_format: FormatArg,
     /// JSONL field holding the page text.
@@ -161,6 +162,9 @@ struct EvalArgs {
     /// alone).
     #[arg(long)]
     no_dedup: bool,
+    /// Clean the HTML pages (html/ID.html.gz) instead of the scraped text.
+    #[arg(long)]
+    html: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -168,6 +172,8 @@ enum FormatArg {
     Auto,
     Text,
     Jsonl,
+    Html,
+    Warc,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -283,6 +289,8 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
             FormatArg::Auto => InputFormat::Auto,
             FormatArg::Text => InputFormat::Text,
             FormatArg::Jsonl => InputFormat::Jsonl,
+            FormatArg::Html => InputFormat::Html,
+            FormatArg::Warc => InputFormat::Warc,
         },
         text_field: args.text_field.clone(),
         id_field: args.id_field.clone(),
@@ -529,12 +537,13 @@ fn write_reject(out: &mut impl Write, e: &gleaner::Error, message: &str) -> std:
 
 /// `-o` decides the output: a JSONL name, a folder, or a single text file.
 fn choose_output(args: &CleanArgs) -> Result<Output> {
-    let jsonl_in = matches!(args.input_format, FormatArg::Jsonl)
+    // WARC records come out as JSONL records, like JSONL documents.
+    let jsonl_in = matches!(args.input_format, FormatArg::Jsonl | FormatArg::Warc)
         || args.inputs.iter().any(|p| {
             let name = gleaner::read::strip_compression(p);
             matches!(
                 name.extension().and_then(|e| e.to_str()),
-                Some("jsonl" | "ndjson" | "json")
+                Some("jsonl" | "ndjson" | "json" | "warc" | "wet")
             )
         });
     let Some(out) = &args.output else {
@@ -764,13 +773,29 @@ fn eval(args: EvalArgs) -> Result<()> {
     let results: Vec<(String, String, String, String)> = ids
         .par_iter()
         .map(|id| -> Result<_> {
-            let path = args.dir.join("text").join(format!("{id}.txt"));
-            let text = std::fs::read_to_string(&path)
+            let (text, html) = if args.html {
+                let path = args.dir.join("html").join(format!("{id}.html.gz"));
+                let mut bytes = Vec::new();
+                flate2::read::MultiGzDecoder::new(
+                    File::open(&path).with_context(|| format!("reading {}", path.display()))?,
+                )
+                .read_to_end(&mut bytes)
                 .with_context(|| format!("reading {}", path.display()))?;
+                (gleaner::html::decode(&bytes, None).0, true)
+            } else {
+                let path = args.dir.join("text").join(format!("{id}.txt"));
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                (text, false)
+            };
             let out = if args.passthrough {
                 text
             } else {
-                let mut page = cleaner.clean(&text);
+                let mut page = if html {
+                    cleaner.clean_html_str(&text)
+                } else {
+                    cleaner.clean(&text)
+                };
                 if !args.no_dedup {
                     DedupIndex::new(config.shingle_size(), config.dedup_threshold())?
                         .dedup(&mut page);

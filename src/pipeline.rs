@@ -162,6 +162,7 @@ impl Stats {
 ///     source: Source { path: id.into(), relative: id.into(), line: None },
 ///     record: None,
 ///     lossy: false,
+///     html: false,
 /// }));
 /// let mut texts = Vec::new();
 /// let stats = Pipeline::new(Config::default(), 2).unwrap().run(docs, |event| {
@@ -351,7 +352,11 @@ impl Pipeline {
 
     /// The parallel part for one document: clean, then shingle what is kept.
     fn clean_one(&self, doc: &Document) -> Cleaned {
-        let mut page = self.cleaner.clean(&doc.text);
+        let mut page = if doc.html {
+            self.cleaner.clean_html_str(&doc.text)
+        } else {
+            self.cleaner.clean(&doc.text)
+        };
         if let Some(t) = &self.templates {
             let host = t.host_of(doc);
             for p in page.paragraphs.iter_mut().filter(|p| p.is_kept()) {
@@ -406,6 +411,7 @@ mod tests {
             },
             record: None,
             lossy: false,
+            html: false,
         };
         let pages = [
             vec![],

@@ -35,6 +35,22 @@ pub enum InputFormat {
     Text,
     /// Every input is JSONL.
     Jsonl,
+    /// Every input is one HTML page.
+    Html,
+    /// Every input is a WARC file: `response` records with HTML payloads and WET
+    /// `conversion` records become documents.
+    Warc,
+}
+
+/// What a file name says its contents are, after any `.gz`/`.zst`.
+fn format_of_name(path: &Path) -> InputFormat {
+    let name = strip_compression(path);
+    match name.extension().and_then(|e| e.to_str()) {
+        Some("jsonl" | "ndjson" | "json") => InputFormat::Jsonl,
+        Some("html" | "htm" | "xhtml") => InputFormat::Html,
+        Some("warc" | "wet") => InputFormat::Warc,
+        _ => InputFormat::Text,
+    }
 }
 
 /// Where a document came from.
@@ -67,6 +83,10 @@ pub struct Document {
     pub record: Option<Map<String, Value>>,
     /// Invalid UTF-8 was replaced with U+FFFD.
     pub lossy: bool,
+    /// `text` is an HTML page (cleaned with [`Cleaner::clean_html_str`]).
+    ///
+    /// [`Cleaner::clean_html_str`]: crate::Cleaner::clean_html_str
+    pub html: bool,
 }
 
 /// Options of the [`Reader`].
@@ -123,6 +143,7 @@ pub struct Reader {
     inputs: VecDeque<PathBuf>,
     walk: Option<(PathBuf, walkdir::IntoIter)>,
     jsonl: Option<JsonlState>,
+    warc: Option<WarcState>,
     bytes_read: Arc<AtomicU64>,
     /// Warnings to hand out after the document they concern.
     pending: VecDeque<Error>,
@@ -165,6 +186,7 @@ impl Reader {
                 .collect(),
             walk: None,
             jsonl: None,
+            warc: None,
             bytes_read: Arc::new(AtomicU64::new(0)),
             pending: VecDeque::new(),
             first: None,
@@ -210,17 +232,10 @@ impl Reader {
         Some(total)
     }
 
-    fn is_jsonl_name(&self, path: &Path) -> bool {
+    fn format_of(&self, path: &Path) -> InputFormat {
         match self.options.format {
-            InputFormat::Text => false,
-            InputFormat::Jsonl => true,
-            InputFormat::Auto => {
-                let name = strip_compression(path);
-                matches!(
-                    name.extension().and_then(|e| e.to_str()),
-                    Some("jsonl" | "ndjson" | "json")
-                )
-            }
+            InputFormat::Auto => format_of_name(path),
+            f => f,
         }
     }
 
@@ -291,18 +306,31 @@ impl Reader {
             Ok(r) => r,
             Err(e) => return Some(Err(Error::io(path, e))),
         };
-        let jsonl = if sniff && self.options.format == InputFormat::Auto {
+        let format = if sniff && self.options.format == InputFormat::Auto {
             match sniff_jsonl(reader) {
                 Ok((jsonl, r)) => {
                     reader = r;
-                    jsonl
+                    if jsonl {
+                        InputFormat::Jsonl
+                    } else {
+                        format_of_name(&path)
+                    }
                 }
                 Err(e) => return Some(Err(Error::io(path, e))),
             }
         } else {
-            self.is_jsonl_name(&path)
+            self.format_of(&path)
         };
-        if jsonl {
+        if format == InputFormat::Warc {
+            self.warc = Some(WarcState {
+                reader,
+                path,
+                relative,
+                compressed,
+            });
+            return None;
+        }
+        if format == InputFormat::Jsonl {
             self.jsonl = Some(JsonlState {
                 reader,
                 path,
@@ -351,10 +379,16 @@ impl Reader {
             self.pending
                 .push_back(Error::Changed { path: path.clone() });
         }
-        let (text, lossy) = decode(bytes);
+        let html = format == InputFormat::Html;
+        let (text, lossy) = if html {
+            crate::html::decode(&bytes, None)
+        } else {
+            decode(bytes)
+        };
         Some(Ok(Document {
             id: relative.to_string_lossy().into_owned(),
             text,
+            html,
             source: Source {
                 path,
                 relative,
@@ -430,8 +464,14 @@ impl Reader {
                 Ok(_) => return Some(Err(err("not a JSON object".into()))),
                 Err(e) => return Some(Err(err(json_message(&e)))),
             };
+            let mut html = false;
             let text = match record.get(&self.options.text_field) {
                 Some(Value::String(s)) => s.clone(),
+                // A record with an `html` field and no text field is an HTML page.
+                None if record.get("html").is_some_and(Value::is_string) => {
+                    html = true;
+                    record["html"].as_str().unwrap_or_default().to_string()
+                }
                 Some(_) => {
                     return Some(Err(err(format!(
                         "field `{}` is not a string",
@@ -455,6 +495,187 @@ impl Reader {
                 },
                 record: Some(record),
                 lossy,
+                html,
+            }));
+        }
+    }
+}
+
+struct WarcState {
+    reader: Box<dyn BufRead + Send>,
+    path: PathBuf,
+    relative: PathBuf,
+    compressed: bool,
+}
+
+/// One WARC record: its headers (names lower-cased) and its block, or `None` for a block
+/// over the size limit (skipped unread).
+struct WarcRecord {
+    headers: Vec<(String, String)>,
+    block: Option<Vec<u8>>,
+}
+
+impl WarcRecord {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads the next record: a `WARC/` version line, headers, a blank line, `Content-Length`
+/// bytes of block (the two line ends after it are skipped as blank lines before the next).
+fn read_warc_record(reader: &mut dyn BufRead, limit: u64) -> io::Result<Option<WarcRecord>> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if read_line_bounded(reader, &mut line, 64 << 10)?.0 == 0 {
+            return Ok(None);
+        }
+        if line.starts_with(b"WARC/") {
+            break;
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "expected a WARC/ version line",
+            ));
+        }
+    }
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        if read_line_bounded(reader, &mut line, 64 << 10)?.0 == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\r', '\n']);
+        if text.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = text.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+    }
+    let length: u64 = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no Content-Length"))?;
+    let block = if length > limit {
+        io::copy(&mut reader.take(length), &mut io::sink())?;
+        None
+    } else {
+        let mut block = Vec::with_capacity(length as usize);
+        reader.take(length).read_to_end(&mut block)?;
+        if (block.len() as u64) < length {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        Some(block)
+    };
+    Ok(Some(WarcRecord { headers, block }))
+}
+
+/// An HTTP response's Content-Type and body.
+fn split_http(block: &[u8]) -> (Option<String>, &[u8]) {
+    let Some(end) = memchr::memmem::find(block, b"\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| memchr::memmem::find(block, b"\n\n").map(|i| i + 2))
+    else {
+        return (None, block);
+    };
+    let head = String::from_utf8_lossy(&block[..end]);
+    let content_type = head.lines().skip(1).find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("content-type")
+            .then(|| value.trim().to_string())
+    });
+    (content_type, &block[end..])
+}
+
+impl Reader {
+    /// The next usable record of the open WARC stream, if any.
+    fn next_warc(&mut self) -> Option<Result<Document, Error>> {
+        let limit = self.options.max_document_bytes;
+        loop {
+            let state = self.warc.as_mut()?;
+            let record = match read_warc_record(&mut state.reader, limit) {
+                Ok(Some(r)) => r,
+                Ok(None) => {
+                    self.warc = None;
+                    return None;
+                }
+                Err(e) => {
+                    let state = self.warc.take().expect("stream open");
+                    return Some(Err(if state.compressed {
+                        Error::Truncated {
+                            path: state.path,
+                            line: None,
+                            what: "the records before are kept",
+                            source: e,
+                        }
+                    } else {
+                        Error::io(state.path, e)
+                    }));
+                }
+            };
+            let kind = record.header("warc-type").unwrap_or_default();
+            if kind != "response" && kind != "conversion" && kind != "resource" {
+                continue;
+            }
+            let path = state.path.clone();
+            let relative = state.relative.clone();
+            let Some(block) = &record.block else {
+                return Some(Err(Error::TooLarge {
+                    path,
+                    line: None,
+                    limit,
+                }));
+            };
+            let (text, lossy, html) = if kind == "conversion" {
+                let (text, lossy) = decode(block.clone());
+                (text, lossy, false)
+            } else {
+                let http = record
+                    .header("content-type")
+                    .is_some_and(|t| t.starts_with("application/http"));
+                let (content_type, body) = if http {
+                    split_http(block)
+                } else {
+                    (
+                        record.header("content-type").map(str::to_string),
+                        &block[..],
+                    )
+                };
+                // Only HTML pages: images, PDFs and scripts in a crawl are not text.
+                if content_type.as_deref().is_some_and(|t| {
+                    let t = t.to_ascii_lowercase();
+                    !(t.contains("html") || t.starts_with("text/plain"))
+                }) {
+                    continue;
+                }
+                let (text, lossy) = crate::html::decode(body, content_type.as_deref());
+                (text, lossy, true)
+            };
+            let url = record.header("warc-target-uri").unwrap_or_default();
+            let id = record.header("warc-record-id").unwrap_or_default();
+            let mut fields = Map::new();
+            fields.insert("url".into(), Value::String(url.into()));
+            fields.insert("warc_record_id".into(), Value::String(id.into()));
+            fields.insert("text".into(), Value::String(String::new()));
+            return Some(Ok(Document {
+                id: if url.is_empty() { id } else { url }.to_string(),
+                text,
+                source: Source {
+                    relative,
+                    path,
+                    line: None,
+                },
+                record: Some(fields),
+                lossy,
+                html,
             }));
         }
     }
@@ -470,6 +691,12 @@ impl Iterator for Reader {
         loop {
             if let Some(warning) = self.pending.pop_front() {
                 return Some(Err(warning));
+            }
+            if self.warc.is_some() {
+                if let Some(item) = self.next_warc() {
+                    return Some(item);
+                }
+                continue;
             }
             if self.jsonl.is_some() {
                 if let Some(item) = self.next_jsonl() {

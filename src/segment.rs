@@ -15,6 +15,8 @@ pub struct Paragraph {
     /// The raw line began with whitespace (often NBSP padding around an inline image: a
     /// caption signal).
     pub indented: bool,
+    /// What the markup says about the paragraph, for HTML input; `None` for text.
+    pub structure: Option<crate::html::Structure>,
 }
 
 /// Splits page text into [`Paragraph`]s.
@@ -71,6 +73,7 @@ impl Segmenter {
                 text: buf.clone(),
                 line: i + 1,
                 indented: raw.starts_with(|c: char| c.is_whitespace()),
+                structure: None,
             });
             last_line_chars = buf.chars().count();
             open = true;

@@ -107,14 +107,23 @@ impl TemplateCounts {
     /// record's URL field, if any).
     pub fn add_document(&self, doc: &Document) {
         let host = self.host_of(doc);
-        self.add_text(&doc.text, host.as_deref());
+        if doc.html {
+            // The paragraphs the cleaner will see: the page's blocks.
+            self.add_paragraphs(crate::html::blocks(&doc.text), host.as_deref());
+        } else {
+            self.add_text(&doc.text, host.as_deref());
+        }
     }
 
     /// Counts one page's text: each distinct paragraph once.
     pub fn add_text(&self, text: &str, host: Option<&str>) {
+        self.add_paragraphs(self.segmenter.segment(text), host);
+    }
+
+    fn add_paragraphs(&self, paragraphs: Vec<crate::segment::Paragraph>, host: Option<&str>) {
         let mut seen: HashSet<u64, BuildNoHashHasher<u64>> = HashSet::default();
         let host_seed = host.map(|h| xxh3_64(h.as_bytes()));
-        for p in self.segmenter.segment(text) {
+        for p in paragraphs {
             let Some(h) = self.paragraph_hash(&p.text) else {
                 continue;
             };

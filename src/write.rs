@@ -459,6 +459,7 @@ mod tests {
             },
             record: None,
             lossy: false,
+            html: false,
         }
     }
 

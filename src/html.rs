@@ -1,0 +1,706 @@
+//! HTML input: decode a page's bytes and turn its markup into blocks, the paragraphs the
+//! classifier sees, each with the [`Structure`] the markup tells about it.
+//!
+//! Tokenising follows the HTML standard (html5ever's tokenizer: entities, raw-text `<script>`
+//! and `<style>`, comments). The tree is not built: an element stack is kept instead, which
+//! is bounded in work per tag, so deep nesting costs neither stack nor quadratic time.
+//!
+//! ```
+//! use gleaner::html;
+//! let blocks = html::blocks("<nav><a href=/>Home</a></nav><article><h1>Title</h1>\
+//!     <p>Some <b>text</b>.</p><script>var x;</script></article>");
+//! let texts: Vec<_> = blocks.iter().map(|b| b.text.as_str()).collect();
+//! assert_eq!(texts, ["Home", "Title", "Some text."]);
+//! let nav = blocks[0].structure.as_ref().unwrap();
+//! assert!(nav.boilerplate_region() && nav.link_density() == 1.0);
+//! assert_eq!(blocks[1].structure.as_ref().unwrap().heading, Some(1));
+//! ```
+
+use std::cell::RefCell;
+
+use encoding_rs::Encoding;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+
+use crate::segment::{normalize_whitespace, Paragraph};
+
+/// What the markup says about one block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Structure {
+    /// The innermost elements around the block, outermost first, up to five, joined by `>`
+    /// (`div>article>p`).
+    pub path: String,
+    /// Region flags, inherited from every ancestor: see the `REGION_*` constants.
+    pub regions: u16,
+    /// A boilerplate hint (`menu`, `share`, ...) in the class or id of the block's element or
+    /// one of its three nearest ancestors, the nearest first (further up, a class describes a
+    /// wrapper more than the block).
+    pub hint: Option<&'static str>,
+    /// Characters inside `<a>`.
+    pub link_chars: u32,
+    /// All characters.
+    pub chars: u32,
+    /// 1 to 6 for a heading.
+    pub heading: Option<u8>,
+}
+
+/// Inside `<nav>` or `role="navigation"`/`menu`/`menubar`/`search`.
+pub const REGION_NAV: u16 = 1;
+/// Inside the page's `<header>` or `role="banner"`.
+pub const REGION_HEADER: u16 = 2;
+/// Inside `<footer>` or `role="contentinfo"`.
+pub const REGION_FOOTER: u16 = 4;
+/// Inside `<aside>` or `role="complementary"`.
+pub const REGION_ASIDE: u16 = 8;
+/// Inside `<form>`, `<button>` or a `<select>`.
+pub const REGION_FORM: u16 = 16;
+/// Inside `<article>`, `<main>` or `role="main"`/`article`.
+pub const REGION_ARTICLE: u16 = 32;
+/// Inside a list item.
+pub const REGION_LIST: u16 = 64;
+/// Inside a table cell.
+pub const REGION_TABLE: u16 = 128;
+/// Inside an element whose class or id names comments.
+pub const REGION_COMMENTS: u16 = 256;
+
+impl Structure {
+    /// Characters inside links over all characters (0 for an empty block).
+    pub fn link_density(&self) -> f32 {
+        if self.chars == 0 {
+            0.0
+        } else {
+            self.link_chars as f32 / self.chars as f32
+        }
+    }
+
+    /// Inside nav, header, footer, aside or a form.
+    pub fn boilerplate_region(&self) -> bool {
+        self.regions & (REGION_NAV | REGION_HEADER | REGION_FOOTER | REGION_ASIDE | REGION_FORM)
+            != 0
+    }
+
+    /// Inside `<article>` or `<main>`.
+    pub fn in_article(&self) -> bool {
+        self.regions & REGION_ARTICLE != 0
+    }
+}
+
+/// Decodes a page: a byte order mark, then `content_type`'s charset (the HTTP header), then a
+/// `<meta>` charset in the first 1024 bytes, then UTF-8 if the bytes are valid UTF-8, then
+/// chardetng's guess. Returns the text and whether a decoding error was replaced.
+pub fn decode(bytes: &[u8], content_type: Option<&str>) -> (String, bool) {
+    let encoding = Encoding::for_bom(bytes)
+        .map(|(e, _)| e)
+        .or_else(|| content_type.and_then(charset_in))
+        .or_else(|| meta_charset(&bytes[..bytes.len().min(1024)]))
+        .unwrap_or_else(|| {
+            if std::str::from_utf8(bytes).is_ok() {
+                encoding_rs::UTF_8
+            } else {
+                let mut detector =
+                    chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+                detector.feed(bytes, true);
+                detector.guess(None, chardetng::Utf8Detection::Allow)
+            }
+        });
+    // A page that says UTF-16 in ASCII markup is not UTF-16 (the standard's rule).
+    let encoding = if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
+        if Encoding::for_bom(bytes).is_some() {
+            encoding
+        } else {
+            encoding_rs::UTF_8
+        }
+    } else {
+        encoding
+    };
+    let (text, _, lossy) = encoding.decode(bytes);
+    (text.into_owned(), lossy)
+}
+
+/// The encoding named by `charset=` in a Content-Type value.
+fn charset_in(value: &str) -> Option<&'static Encoding> {
+    let lower = value.to_ascii_lowercase();
+    let at = lower.find("charset")?;
+    let rest = lower[at + 7..].trim_start().strip_prefix('=')?.trim_start();
+    let rest = rest.trim_start_matches(['"', '\'']);
+    let end = rest
+        .find(|c: char| c == '"' || c == '\'' || c == ';' || c.is_whitespace() || c == '>')
+        .unwrap_or(rest.len());
+    Encoding::for_label(&rest.as_bytes()[..end])
+}
+
+/// A `<meta charset>` or `<meta http-equiv content="...charset=">` in `head` (a simplified
+/// prescan: the first `charset=` inside a `<meta` tag).
+fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
+    let text = String::from_utf8_lossy(head);
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("<meta") {
+        let start = from + at;
+        let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
+        if let Some(e) = charset_in(&lower[start..end]) {
+            return Some(e);
+        }
+        from = end;
+    }
+    None
+}
+
+/// One block of a page: its text (whitespace-normalised) and structure.
+pub type Block = Paragraph;
+
+/// Elements whose text never shows. `<noscript>` is not one: without scripts it shows, and
+/// some sites (Discourse) put the whole page there for crawlers.
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "template"
+            | "head"
+            | "title"
+            | "svg"
+            | "math"
+            | "iframe"
+            | "object"
+            | "canvas"
+            | "select"
+            | "textarea"
+            | "button"
+            | "video"
+            | "audio"
+            | "map"
+            | "datalist"
+    )
+}
+
+/// Elements that start and end a block.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "legend"
+            | "li"
+            | "main"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+            | "br"
+    )
+}
+
+/// Elements that may stand in `<head>`.
+fn is_head_content(name: &str) -> bool {
+    matches!(
+        name,
+        "head"
+            | "html"
+            | "meta"
+            | "link"
+            | "title"
+            | "style"
+            | "script"
+            | "base"
+            | "noscript"
+            | "template"
+    )
+}
+
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+            | "keygen"
+    )
+}
+
+/// Class and id words that mark boilerplate, and the hint each gives.
+const HINTS: &[(&str, &str)] = &[
+    ("breadcrumb", "breadcrumb"),
+    ("cookie", "cookie"),
+    ("consent", "cookie"),
+    ("gdpr", "cookie"),
+    ("menu", "menu"),
+    ("navbar", "menu"),
+    ("navigation", "menu"),
+    ("sidebar", "sidebar"),
+    ("related", "related"),
+    ("recommend", "related"),
+    ("share", "share"),
+    ("sharing", "share"),
+    ("social", "share"),
+    ("newsletter", "newsletter"),
+    ("subscribe", "newsletter"),
+    ("signup", "newsletter"),
+    ("advert", "advert"),
+    ("sponsor", "advert"),
+    ("promo", "advert"),
+    ("banner", "advert"),
+    ("popup", "popup"),
+    ("modal", "popup"),
+    ("pagination", "pagination"),
+    ("pager", "pagination"),
+    ("widget", "widget"),
+    ("footer", "footer"),
+    ("skip-link", "menu"),
+];
+
+fn hint_of(class_id: &str) -> Option<&'static str> {
+    if class_id.is_empty() {
+        return None;
+    }
+    let lower = class_id.to_ascii_lowercase();
+    HINTS
+        .iter()
+        .find(|(word, _)| lower.contains(word))
+        .map(|&(_, hint)| hint)
+}
+
+struct Frame {
+    name: html5ever::LocalName,
+    regions: u16,
+    hint: Option<&'static str>,
+    /// How many hidden elements enclose this one (itself included).
+    hidden: u16,
+    skip: bool,
+    link: bool,
+    heading: Option<u8>,
+}
+
+#[derive(Default)]
+struct State {
+    stack: Vec<Frame>,
+    text: String,
+    link_chars: u32,
+    /// The structure of the current block, taken when its first visible text came.
+    open: Option<(Structure, u16)>,
+    blocks: Vec<Block>,
+    /// Per block, how many hidden elements enclose it.
+    hidden: Vec<u16>,
+    line: usize,
+}
+
+/// How far down the stack an end tag looks for its element; a stray end tag deeper than
+/// this is ignored, which keeps the work per tag bounded.
+const END_TAG_SEARCH: usize = 64;
+
+impl State {
+    fn top(&self) -> Option<&Frame> {
+        self.stack.last()
+    }
+
+    fn flush(&mut self) {
+        let Some((mut structure, hidden)) = self.open.take() else {
+            self.text.clear();
+            self.link_chars = 0;
+            return;
+        };
+        let mut text = String::with_capacity(self.text.len());
+        normalize_whitespace(&self.text, &mut text);
+        self.text.clear();
+        if !text.is_empty() {
+            structure.chars = text.chars().count() as u32;
+            structure.link_chars = self.link_chars.min(structure.chars);
+            self.line += 1;
+            self.hidden.push(hidden);
+            self.blocks.push(Paragraph {
+                text,
+                line: self.line,
+                indented: false,
+                structure: Some(structure),
+            });
+        }
+        self.link_chars = 0;
+    }
+
+    fn structure_here(&self) -> Structure {
+        let top = self.top();
+        let start = self.stack.len().saturating_sub(5);
+        let mut path = String::new();
+        for f in &self.stack[start..] {
+            if !path.is_empty() {
+                path.push('>');
+            }
+            path.push_str(&f.name);
+        }
+        Structure {
+            path,
+            regions: top.map_or(0, |f| f.regions),
+            hint: self.stack.iter().rev().take(4).find_map(|f| f.hint),
+            link_chars: 0,
+            chars: 0,
+            heading: top.and_then(|f| f.heading),
+        }
+    }
+
+    fn characters(&mut self, s: &str) {
+        if self.top().is_some_and(|f| f.skip) {
+            return;
+        }
+        if self.open.is_none() {
+            if s.trim().is_empty() {
+                return;
+            }
+            self.open = Some((self.structure_here(), self.top().map_or(0, |f| f.hidden)));
+        }
+        if self.top().is_some_and(|f| f.link) {
+            self.link_chars += s.trim().chars().count() as u32;
+        }
+        self.text.push_str(s);
+    }
+
+    fn start(&mut self, tag: Tag) {
+        let name = tag.name.clone();
+        let n: &str = &name;
+        if is_block(n) {
+            self.flush();
+        }
+        if is_void(n) || tag.self_closing && !matches!(n, "div" | "p" | "span" | "a") {
+            return;
+        }
+        // Elements the standard closes implicitly.
+        let closes: &[&str] = match n {
+            "p" | "div" | "ul" | "ol" | "table" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+            | "section" | "article" | "header" | "footer" | "nav" | "aside" | "blockquote"
+            | "pre" | "dl" | "form" => &["p"],
+            "li" => &["li", "p"],
+            "dt" | "dd" => &["dt", "dd", "p"],
+            "tr" => &["tr", "td", "th"],
+            "td" | "th" => &["td", "th"],
+            "option" => &["option"],
+            _ => &[],
+        };
+        if !closes.is_empty() {
+            while self.top().is_some_and(|f| closes.contains(&&*f.name)) {
+                self.stack.pop();
+            }
+        }
+        // Content ends an unclosed `<head>` (the standard's "in head" insertion mode).
+        if !is_head_content(n) {
+            if let Some(head) = self.stack.iter().take(3).position(|f| &*f.name == "head") {
+                self.flush();
+                self.stack.truncate(head);
+            }
+        }
+        let parent = self.top();
+        let mut regions = parent.map_or(0, |f| f.regions);
+        let parent_hidden = parent.map_or(0, |f| f.hidden);
+        let mut hidden = false;
+        let skip = parent.is_some_and(|f| f.skip) || is_skipped(n);
+        let link = parent.is_some_and(|f| f.link) || n == "a";
+        let mut heading = parent.and_then(|f| f.heading);
+        regions |= match n {
+            "nav" | "menu" => REGION_NAV,
+            "header" => REGION_HEADER,
+            "footer" => REGION_FOOTER,
+            "aside" => REGION_ASIDE,
+            "form" | "button" | "select" | "label" => REGION_FORM,
+            "article" | "main" => REGION_ARTICLE,
+            "li" | "dt" | "dd" => REGION_LIST,
+            "td" | "th" => REGION_TABLE,
+            _ => 0,
+        };
+        if let Some(level) = n
+            .strip_prefix('h')
+            .and_then(|d| d.parse::<u8>().ok())
+            .filter(|l| (1..=6).contains(l))
+        {
+            heading = Some(level);
+        }
+        let mut class_id = String::new();
+        for attr in &tag.attrs {
+            let value: &str = &attr.value;
+            match &*attr.name.local {
+                "class" | "id" => {
+                    class_id.push_str(value);
+                    class_id.push(' ');
+                }
+                // React's streamed markup waits in `<div hidden id="S:0">` for a script
+                // to show it: hidden only until then.
+                "hidden"
+                    if !tag
+                        .attrs
+                        .iter()
+                        .any(|a| &*a.name.local == "id" && a.value.starts_with("S:")) =>
+                {
+                    hidden = true
+                }
+                "aria-hidden" if value.eq_ignore_ascii_case("true") => hidden = true,
+                "style" => {
+                    let compact: String = value
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect::<String>()
+                        .to_ascii_lowercase();
+                    if compact.contains("display:none") || compact.contains("visibility:hidden") {
+                        hidden = true;
+                    }
+                }
+                "role" => {
+                    regions |= match value.to_ascii_lowercase().as_str() {
+                        "navigation" | "menu" | "menubar" | "search" => REGION_NAV,
+                        "banner" => REGION_HEADER,
+                        "contentinfo" => REGION_FOOTER,
+                        "complementary" => REGION_ASIDE,
+                        "main" | "article" => REGION_ARTICLE,
+                        _ => 0,
+                    }
+                }
+                _ => {}
+            }
+        }
+        let hint = hint_of(&class_id);
+        if class_id.to_ascii_lowercase().contains("comment") {
+            regions |= REGION_COMMENTS;
+        }
+        self.stack.push(Frame {
+            name,
+            regions,
+            hint,
+            hidden: parent_hidden + u16::from(hidden),
+            skip,
+            link,
+            heading,
+        });
+    }
+
+    fn end(&mut self, tag: Tag) {
+        let n: &str = &tag.name;
+        if is_block(n) {
+            self.flush();
+        }
+        let depth = self.stack.len();
+        let found = self
+            .stack
+            .iter()
+            .rev()
+            .take(END_TAG_SEARCH)
+            .position(|f| f.name == tag.name);
+        if let Some(i) = found {
+            self.stack.truncate(depth - 1 - i);
+        }
+    }
+}
+
+struct Sink(RefCell<State>);
+
+impl TokenSink for Sink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut state = self.0.borrow_mut();
+        match token {
+            Token::CharacterTokens(t) => state.characters(&t),
+            Token::TagToken(tag) => match tag.kind {
+                TagKind::StartTag => {
+                    let raw = match &*tag.name {
+                        "script" => Some(RawKind::ScriptData),
+                        "style" | "xmp" | "iframe" | "noembed" | "noframes" => {
+                            Some(RawKind::Rawtext)
+                        }
+                        "title" | "textarea" => Some(RawKind::Rcdata),
+                        _ => None,
+                    };
+                    let self_closing = tag.self_closing;
+                    state.start(tag);
+                    if let Some(kind) = raw.filter(|_| !self_closing) {
+                        return TokenSinkResult::RawData(kind);
+                    }
+                }
+                TagKind::EndTag => state.end(tag),
+            },
+            Token::EOFToken => state.flush(),
+            _ => {}
+        }
+        TokenSinkResult::Continue
+    }
+}
+
+/// Turns an HTML page into blocks: block-level elements, `<br>`, list items, headings and
+/// table cells each end a block. `<script>`, `<style>`, comments, hidden elements and form
+/// controls give no text.
+pub fn blocks(html: &str) -> Vec<Block> {
+    let tokenizer = Tokenizer::new(
+        Sink(RefCell::new(State::default())),
+        TokenizerOpts::default(),
+    );
+    let input = BufferQueue::default();
+    // Fed in pieces: the tokenizer's buffers stay small on a large page.
+    const PIECE: usize = 1 << 20;
+    let mut rest = html;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(PIECE);
+        while !rest.is_char_boundary(cut) {
+            cut += 1;
+        }
+        input.push_back(rest[..cut].into());
+        rest = &rest[cut..];
+        let _ = tokenizer.feed(&input);
+    }
+    tokenizer.end();
+    let mut state = tokenizer.sink.0.borrow_mut();
+    state.flush();
+    let blocks = std::mem::take(&mut state.blocks);
+    drop_hidden(blocks, &state.hidden)
+}
+
+/// Drops the blocks inside hidden elements. Pages that hide their content until a script
+/// shows it (anti-flicker wrappers, React's streamed `<div hidden>`) would lose everything,
+/// so a level of hiding that encloses most of the page's text counts as shown.
+fn drop_hidden(blocks: Vec<Block>, hidden: &[u16]) -> Vec<Block> {
+    // Characters at each level of hiding, then at that level or deeper.
+    let deepest = hidden.iter().copied().max().unwrap_or(0) as usize;
+    let mut from = vec![0u64; deepest + 2];
+    for (b, &h) in blocks.iter().zip(hidden) {
+        from[h as usize] += u64::from(b.structure.as_ref().map_or(0, |s| s.chars));
+    }
+    for level in (0..=deepest).rev() {
+        from[level] += from[level + 1];
+    }
+    let mut shown = 0;
+    while from[shown + 1] > 0 && 2 * from[shown + 1] > from[shown] {
+        shown += 1;
+    }
+    let shown = shown as u16;
+    let mut line = 0;
+    blocks
+        .into_iter()
+        .zip(hidden)
+        .filter(|(_, &h)| h <= shown)
+        .map(|(mut b, _)| {
+            line += 1;
+            b.line = line;
+            b
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(html: &str) -> Vec<String> {
+        blocks(html).into_iter().map(|b| b.text).collect()
+    }
+
+    #[test]
+    fn scripts_styles_comments_and_hidden_give_no_text() {
+        assert_eq!(
+            texts(
+                "<html><head><title>T</title><style>p{}</style></head><body>\
+                 <p>One<!-- c --> two</p><script>if (a < b) {}</script>\
+                 <div hidden>gone</div><div style='display: none'>gone</div>\
+                 <p aria-hidden=true>gone</p><p>three &amp; four<br>five</p>"
+            ),
+            ["One two", "three & four", "five"]
+        );
+    }
+
+    #[test]
+    fn structure_and_link_density() {
+        let b = blocks(
+            "<body><div class='site-menu'><ul><li><a>Home</a></li></ul></div>\
+             <main><p>Read <a href=x>this</a> now</p></main><footer>c</footer>",
+        );
+        let s: Vec<&Structure> = b.iter().map(|b| b.structure.as_ref().unwrap()).collect();
+        assert_eq!(s[0].hint, Some("menu"));
+        assert_eq!(s[0].regions & REGION_LIST, REGION_LIST);
+        assert!(s[1].in_article() && !s[1].boilerplate_region());
+        assert!((s[1].link_density() - 4.0 / 13.0).abs() < 1e-6);
+        assert_eq!(s[1].path, "body>main>p");
+        assert!(s[2].regions & REGION_FOOTER != 0);
+    }
+
+    #[test]
+    fn no_body_and_unclosed_paragraphs() {
+        assert_eq!(
+            texts("just text<p>a<p>b<li>c"),
+            ["just text", "a", "b", "c"]
+        );
+    }
+
+    #[test]
+    fn charsets() {
+        let (t, _) = decode(
+            b"<meta charset=\"windows-1251\"><p>\xcf\xf0\xe8\xe2\xe5\xf2",
+            None,
+        );
+        assert!(t.ends_with("Привет"), "{t}");
+        let (t, _) = decode(
+            b"<meta http-equiv=Content-Type content='text/html; charset=Shift_JIS'><p>\x93\xfa\x96\x7b",
+            None,
+        );
+        assert!(t.ends_with("日本"), "{t}");
+        // The HTTP header wins over the meta tag.
+        let (t, _) = decode(
+            b"<meta charset=utf-8>\xe9",
+            Some("text/html; charset=latin1"),
+        );
+        assert!(t.ends_with('é'), "{t}");
+        assert_eq!(decode("żółw".as_bytes(), None).0, "żółw");
+    }
+
+    #[test]
+    fn deep_nesting_is_linear_and_safe() {
+        let depth = 100_000;
+        let html = format!("{}deep{}", "<div>".repeat(depth), "</div>".repeat(depth));
+        let start = std::time::Instant::now();
+        assert_eq!(texts(&html), ["deep"]);
+        assert!(start.elapsed().as_secs() < 20);
+    }
+}
