@@ -279,20 +279,9 @@ impl LanguageDetector {
     ///
     /// [`detect_paragraph`]: Self::detect_paragraph
     pub fn paragraph_language(&self, text: &str, doc: Option<Language>) -> Option<Language> {
-        let share = doc.filter(|d| d.has_stopwords()).map(|d| {
-            let mut lower = String::new();
-            let (mut words, mut stop) = (0u32, 0u32);
-            for w in crate::segment::words(text) {
-                words += 1;
-                lowercase_into(w, &mut lower);
-                stop += u32::from(d.is_stopword(&lower));
-            }
-            if words == 0 {
-                0.0
-            } else {
-                stop as f32 / words as f32
-            }
-        });
+        let share = doc
+            .filter(|d| d.has_stopwords())
+            .map(|d| stopword_share(&[text], d));
         self.paragraph_language_given(text, doc, share)
     }
 
