@@ -11,19 +11,6 @@ use serde_json::{json, Map, Value};
 
 use common::*;
 
-/// Runs `gleaner clean ARGS` in `dir`, expecting exit code `code`; returns (stdout, stderr).
-fn run(dir: &std::path::Path, args: &[&str], code: i32) -> (String, String) {
-    let out = clean_in(dir).args(args).output().unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "gleaner clean {args:?}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}"
-    );
-    (stdout, stderr)
-}
-
 /// The explain records of `path`, grouped by document id, in file order.
 fn explain_by_doc(path: &std::path::Path) -> BTreeMap<String, Vec<Map<String, Value>>> {
     let mut by_doc: BTreeMap<String, Vec<Map<String, Value>>> = BTreeMap::new();

@@ -9,19 +9,6 @@ use serde_json::{json, Value};
 
 use common::*;
 
-/// Runs `gleaner clean ARGS` in `dir`, expecting exit code `code`; returns (stdout, stderr).
-fn run(dir: &Path, args: &[&str], code: i32) -> (String, String) {
-    let out = clean_in(dir).args(args).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "gleaner clean {args:?}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}"
-    );
-    (stdout, stderr)
-}
-
 fn stats_json(path: &Path) -> Value {
     serde_json::from_str(&read(path)).expect("stats file is JSON")
 }

@@ -21,6 +21,19 @@ pub fn clean_in(dir: &Path) -> Command {
     cmd
 }
 
+/// Runs `gleaner clean ARGS` in `dir`, expecting exit code `code`; returns (stdout, stderr).
+pub fn run(dir: &Path, args: &[&str], code: i32) -> (String, String) {
+    let out = clean_in(dir).args(args).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).expect("output is UTF-8");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "gleaner clean {args:?}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
 /// Three articles, each of several long prose paragraphs (well over 600 characters in all, so
 /// that a page holding one reads as an article, not as a listing).
 pub const FLOOD: [&str; 4] = [
