@@ -277,7 +277,21 @@ impl Classifier {
         paragraphs: &[Paragraph],
         lang: Option<Language>,
         paragraph_langs: &[Option<Language>],
+        feats: Vec<Features>,
+    ) -> Vec<Verdict> {
+        let mut memo = vec![Memo::default(); paragraphs.len()];
+        self.classify_in_context(paragraphs, lang, paragraph_langs, feats, &mut memo)
+    }
+
+    /// [`classify_measured`](Self::classify_measured), with `memo[i]` holding what is known of
+    /// paragraph `i` alone in `lang` from an earlier call (see [`Memo`]).
+    pub(crate) fn classify_in_context(
+        &self,
+        paragraphs: &[Paragraph],
+        lang: Option<Language>,
+        paragraph_langs: &[Option<Language>],
         mut feats: Vec<Features>,
+        memo: &mut [Memo],
     ) -> Vec<Verdict> {
         let n = paragraphs.len();
         let lang = lang.filter(|l| l.has_stopwords());
@@ -289,12 +303,14 @@ impl Classifier {
                         return Some(reason);
                     }
                 }
-                hard_rule(
-                    &paragraphs[i],
-                    &feats[i],
-                    lang,
-                    paragraph_langs.get(i).copied().flatten(),
-                )
+                *memo[i].hard.get_or_insert_with(|| {
+                    hard_rule(
+                        &paragraphs[i],
+                        &feats[i],
+                        lang,
+                        paragraph_langs.get(i).copied().flatten(),
+                    )
+                })
             })
             .collect();
         mark_repeated_titles(paragraphs, &mut reasons);
@@ -338,7 +354,8 @@ impl Classifier {
             .collect();
         let main = max_block(&scores, &walls);
 
-        let vocab = main.map(|(s, e)| content_vocabulary(&paragraphs[s..=e], lang));
+        let vocab: Option<FxHashSet<u64>> =
+            main.map(|(s, e)| content_of(memo, paragraphs, lang, s..=e).collect());
         // Articles broken by an ad or a form, forums and product pages have content in several
         // blocks: a further block counts when it is substantial and on the main block's topic.
         let mut in_block = vec![false; n];
@@ -360,12 +377,9 @@ impl Classifier {
                 if sum < min_score {
                     break;
                 }
-                let text: String = paragraphs[bs..=be]
-                    .iter()
-                    .map(|p| p.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let sim = vocab.as_ref().map_or(0.0, |v| similarity(&text, lang, v));
+                let sim = vocab.as_ref().map_or(0.0, |v| {
+                    similarity(content_of(memo, paragraphs, lang, bs..=be), v)
+                });
                 // A block behind another "related" heading, or one stamped with several
                 // dates (a list of other stories), is not more of this article.
                 let other_region = walls[s.min(bs)..=e.max(be)].iter().any(|&w| w);
@@ -431,9 +445,9 @@ impl Classifier {
             if past_related {
                 reasons[i] = Some(Reason::Teaser);
             } else if class[i] == Class::Good && initial != Class::Short {
-                let sim = vocab
-                    .as_ref()
-                    .map_or(0.0, |v| similarity(&paragraphs[i].text, lang, v));
+                let sim = vocab.as_ref().map_or(0.0, |v| {
+                    similarity(content_of(memo, paragraphs, lang, i..=i), v)
+                });
                 feats[i].similarity = Some(sim);
                 if main.is_some() && sim < self.options.min_similarity {
                     reasons[i] = Some(Reason::Unrelated);
@@ -1281,46 +1295,59 @@ fn bad_reason(feats: &[Features], i: usize) -> Reason {
     }
 }
 
-/// Hashes of the lower-cased content words (not stopwords, at least 3 letters) of the main
-/// block.
-fn content_vocabulary(paragraphs: &[Paragraph], lang: Option<Language>) -> FxHashSet<u64> {
-    let mut v = FxHashSet::default();
-    let mut lower = String::new();
-    for p in paragraphs {
-        for_content_words(&p.text, lang, &mut lower, |h| {
-            v.insert(h);
-        });
-    }
-    v
+/// What the classifier works out about a paragraph on its own, in a document in a given
+/// language, kept so that classifying a subset of the page again (the cleaner's later
+/// rounds) does not redo it. `None` until first needed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Memo {
+    /// The first text rule that fires on it. Valid for the paragraph unindented too: the
+    /// caption rule, the only one that reads indentation, fires less often without it.
+    hard: Option<Option<Reason>>,
+    /// Hashes of its lower-cased content words (not stopwords, at least 3 letters).
+    content: Option<Box<[u64]>>,
 }
 
-/// Calls `f` with the hash of every content word of `text`.
-fn for_content_words(
-    text: &str,
-    lang: Option<Language>,
-    lower: &mut String,
-    mut f: impl FnMut(u64),
-) {
+/// The hashes of `text`'s content words.
+fn content_words(text: &str, lang: Option<Language>) -> Box<[u64]> {
+    let mut lower = String::new();
+    let mut out = Vec::new();
     for w in crate::segment::words(text) {
         if w.len() < 3 || w.chars().count() < 3 {
             continue;
         }
-        lowercase_into(w, lower);
-        if lang.is_some_and(|l| l.is_stopword(lower)) {
+        lowercase_into(w, &mut lower);
+        if lang.is_some_and(|l| l.is_stopword(&lower)) {
             continue;
         }
-        f(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
+        out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
     }
+    out.into_boxed_slice()
 }
 
-/// Share of a paragraph's content words present in the main block's vocabulary.
-fn similarity(text: &str, lang: Option<Language>, vocab: &FxHashSet<u64>) -> f32 {
+/// The content words of `paragraphs[range]`, measured where `content` has not got them yet.
+fn content_of<'a>(
+    memo: &'a mut [Memo],
+    paragraphs: &[Paragraph],
+    lang: Option<Language>,
+    range: std::ops::RangeInclusive<usize>,
+) -> impl Iterator<Item = u64> + 'a {
+    for i in range.clone() {
+        memo[i]
+            .content
+            .get_or_insert_with(|| content_words(&paragraphs[i].text, lang));
+    }
+    memo[range]
+        .iter()
+        .flat_map(|m| m.content.iter().flat_map(|w| w.iter().copied()))
+}
+
+/// Share of content words (by hash) present in the main block's vocabulary.
+fn similarity(words: impl Iterator<Item = u64>, vocab: &FxHashSet<u64>) -> f32 {
     let (mut hit, mut all) = (0u32, 0u32);
-    let mut lower = String::new();
-    for_content_words(text, lang, &mut lower, |h| {
+    for h in words {
         all += 1;
         hit += u32::from(vocab.contains(&h));
-    });
+    }
     if all == 0 {
         0.0
     } else {

@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use crate::classify::{Classifier, Features, Reason};
+use crate::classify::{Classifier, Features, Memo, Reason, Verdict};
 use crate::config::Config;
 use crate::html;
-use crate::language::{Language, LanguageDetector};
-use crate::segment::Segmenter;
+use crate::language::{Asked, Language, LanguageDetector};
+use crate::segment::{Paragraph, Segmenter};
 
 /// A paragraph with its verdict.
 #[derive(Debug, Clone)]
@@ -137,8 +137,112 @@ impl Cleaner {
         self.clean_paragraphs(html::blocks(page))
     }
 
-    fn clean_paragraphs(&self, paragraphs: Vec<crate::segment::Paragraph>) -> Page {
-        let lang = self.detector.detect_document(&paragraphs);
+    /// Classifies `paragraphs` until the kept ones are stable on their own.
+    ///
+    /// The classifier judges in context (smoothing, the main block, listing mode), so a
+    /// fragment kept beside boilerplate can lose its verdict once the boilerplate is gone.
+    /// Cleaning the clean text again would then drop it: re-classifying the kept paragraphs,
+    /// as a second run would see them, until nothing more goes makes cleaning idempotent.
+    /// Each round only drops, so this ends.
+    fn settle_verdicts(
+        &self,
+        paragraphs: &[Paragraph],
+        mut lang: Option<Language>,
+        mut asked: Vec<Asked>,
+    ) -> (Option<Language>, Vec<Option<Language>>, Vec<Verdict>) {
+        let (mut measured, mut langs) = self.measure(paragraphs, lang);
+        let mut memo: Vec<Memo> = vec![Memo::default(); paragraphs.len()];
+        let mut verdicts = self.classifier.classify_in_context(
+            paragraphs,
+            lang,
+            &langs,
+            measured.clone(),
+            &mut memo,
+        );
+        let mut live: Vec<usize> = (0..paragraphs.len()).collect();
+        loop {
+            let kept: Vec<usize> = live
+                .iter()
+                .copied()
+                .filter(|&i| verdicts[i].reason.is_none())
+                .collect();
+            if kept.len() == live.len() || kept.is_empty() {
+                break;
+            }
+            // What a second run reads: the kept text, one paragraph per block, unindented.
+            let subset: Vec<Paragraph> = kept
+                .iter()
+                .map(|&i| Paragraph {
+                    indented: false,
+                    ..paragraphs[i].clone()
+                })
+                .collect();
+            let mut sub_asked: Vec<Asked> = kept.iter().map(|&i| asked[i]).collect();
+            let sub_lang = self
+                .detector
+                .detect_document_cached(&subset, &mut sub_asked);
+            for (&i, a) in kept.iter().zip(sub_asked) {
+                asked[i] = a;
+            }
+            let lang_moved = sub_lang != lang;
+            lang = sub_lang;
+            if lang_moved {
+                // Measurements depend on the document's language only: redo them when it moves.
+                let (m, l) = self.measure(&subset, lang);
+                for ((&i, m), l) in kept.iter().zip(m).zip(l) {
+                    measured[i] = m;
+                    langs[i] = l;
+                    memo[i] = Memo::default();
+                }
+            }
+            let sub_measured = kept.iter().map(|&i| measured[i].clone()).collect();
+            let sub_langs: Vec<Option<Language>> = kept.iter().map(|&i| langs[i]).collect();
+            let mut sub_memo: Vec<Memo> =
+                kept.iter().map(|&i| std::mem::take(&mut memo[i])).collect();
+            let sub_verdicts = self.classifier.classify_in_context(
+                &subset,
+                lang,
+                &sub_langs,
+                sub_measured,
+                &mut sub_memo,
+            );
+            for ((&i, v), m) in kept.iter().zip(sub_verdicts).zip(sub_memo) {
+                verdicts[i] = v;
+                memo[i] = m;
+            }
+            live = kept;
+        }
+        (lang, langs, verdicts)
+    }
+
+    /// Each paragraph's measurements and language in a document in `lang`: all that does
+    /// not depend on the paragraph's neighbours.
+    fn measure(
+        &self,
+        paragraphs: &[Paragraph],
+        lang: Option<Language>,
+    ) -> (Vec<Features>, Vec<Option<Language>>) {
+        let feats = self.classifier.measure(paragraphs, lang);
+        let has_stopwords = lang.is_some_and(|l| l.has_stopwords());
+        let langs: Vec<Option<Language>> = match lang {
+            Some(_) => paragraphs
+                .iter()
+                .zip(&feats)
+                .map(|(p, f)| {
+                    let share = has_stopwords.then_some(f.stopword_density);
+                    self.detector.paragraph_language_given(&p.text, lang, share)
+                })
+                .collect(),
+            None => vec![None; paragraphs.len()],
+        };
+        (feats, langs)
+    }
+
+    fn clean_paragraphs(&self, paragraphs: Vec<Paragraph>) -> Page {
+        let mut asked: Vec<Asked> = vec![None; paragraphs.len()];
+        let lang = self
+            .detector
+            .detect_document_cached(&paragraphs, &mut asked);
         if let Some(wanted) = self.config.languages() {
             if !lang.is_some_and(|l| wanted.contains(&l)) {
                 return Page {
@@ -157,22 +261,7 @@ impl Cleaner {
                 };
             }
         }
-        let feats = self.classifier.measure(&paragraphs, lang);
-        let has_stopwords = lang.is_some_and(|l| l.has_stopwords());
-        let langs: Vec<Option<Language>> = match lang {
-            Some(_) => paragraphs
-                .iter()
-                .zip(&feats)
-                .map(|(p, f)| {
-                    let share = has_stopwords.then_some(f.stopword_density);
-                    self.detector.paragraph_language_given(&p.text, lang, share)
-                })
-                .collect(),
-            None => vec![None; paragraphs.len()],
-        };
-        let verdicts = self
-            .classifier
-            .classify_measured(&paragraphs, lang, &langs, feats);
+        let (lang, langs, verdicts) = self.settle_verdicts(&paragraphs, lang, asked);
         let mut page = Page {
             lang,
             dropped: None,

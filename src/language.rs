@@ -4,7 +4,6 @@
 //! from its longest paragraphs (likely content, not menus), a paragraph from its first few
 //! hundred bytes, and only when it is long enough to be told reliably.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -23,8 +22,9 @@ struct LangInfo {
     stopwords: Option<FxHashSet<&'static str>>,
 }
 
-fn table() -> &'static HashMap<whatlang::Lang, LangInfo> {
-    static TABLE: OnceLock<HashMap<whatlang::Lang, LangInfo>> = OnceLock::new();
+/// Every language whatlang knows, in `Lang::all()` order.
+fn table() -> &'static [(whatlang::Lang, LangInfo)] {
+    static TABLE: OnceLock<Vec<(whatlang::Lang, LangInfo)>> = OnceLock::new();
     TABLE.get_or_init(|| {
         whatlang::Lang::all()
             .iter()
@@ -45,6 +45,19 @@ fn table() -> &'static HashMap<whatlang::Lang, LangInfo> {
     })
 }
 
+/// What we know about `lang`: an index, not a hash lookup, as it runs once per word.
+fn info(lang: whatlang::Lang) -> &'static LangInfo {
+    static INDEX: OnceLock<Vec<u16>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut index = vec![u16::MAX; table().len().max(256)];
+        for (i, (l, _)) in table().iter().enumerate() {
+            index[*l as usize] = i as u16;
+        }
+        index
+    });
+    &table()[index[lang as usize] as usize].1
+}
+
 /// Every stopword of every language, with the set of languages (bits indexed as in
 /// `languages_with_stopwords`) that list it: one lookup per word tells which languages' function
 /// words a paragraph uses.
@@ -59,13 +72,13 @@ fn stopword_index() -> &'static StopwordIndex {
         let mut languages: Vec<Language> = table()
             .iter()
             .filter(|(_, info)| info.stopwords.is_some())
-            .map(|(&l, _)| Language(l))
+            .map(|&(l, _)| Language(l))
             .collect();
         languages.sort_by_key(|l| l.code());
         languages.truncate(128);
         let mut words = rustc_hash::FxHashMap::default();
         for (bit, lang) in languages.iter().enumerate() {
-            for &w in table()[&lang.0].stopwords.as_ref().expect("filtered") {
+            for &w in info(lang.0).stopwords.as_ref().expect("filtered") {
                 *words.entry(w).or_insert(0u128) |= 1u128 << bit;
             }
         }
@@ -107,7 +120,7 @@ fn best_other_stopword_language(text: &str, doc: Language) -> Option<(Language, 
 impl Language {
     /// The language's code: ISO 639-1 where one exists, else ISO 639-3.
     pub fn code(self) -> &'static str {
-        table()[&self.0].code
+        info(self.0).code
     }
 
     /// The language for an ISO 639-1 or 639-3 code (`"en"`, `"eng"`), if whatlang knows it.
@@ -122,7 +135,7 @@ impl Language {
         table()
             .iter()
             .find(|(lang, info)| info.code == code || lang.code() == code)
-            .map(|(&lang, _)| Language(lang))
+            .map(|&(lang, _)| Language(lang))
     }
 
     /// The language's English name.
@@ -133,7 +146,7 @@ impl Language {
     /// Whether a lower-cased word is a stopword of this language (lists from the `stop-words`
     /// crate, i.e. stopwords-iso). Always false for a language without a list.
     pub fn is_stopword(self, lowercase_word: &str) -> bool {
-        table()[&self.0]
+        info(self.0)
             .stopwords
             .as_ref()
             .is_some_and(|s| s.contains(lowercase_word))
@@ -141,7 +154,7 @@ impl Language {
 
     /// Whether a stopword list exists for this language.
     pub fn has_stopwords(self) -> bool {
-        table()[&self.0].stopwords.is_some()
+        info(self.0).stopwords.is_some()
     }
 
     /// The whatlang language behind this value.
@@ -161,6 +174,9 @@ impl serde::Serialize for Language {
         s.serialize_str(self.code())
     }
 }
+
+/// whatlang's answer on a paragraph's document sample: `None` until asked.
+pub(crate) type Asked = Option<Option<Language>>;
 
 /// Identifies the language of documents and paragraphs on bounded samples.
 ///
@@ -214,9 +230,20 @@ impl LanguageDetector {
     /// length-weighted vote of the sampled paragraphs' languages decides (a page whose longest
     /// paragraphs are a foreign sidebar).
     pub fn detect_document(&self, paragraphs: &[Paragraph]) -> Option<Language> {
+        self.detect_document_cached(paragraphs, &mut vec![None; paragraphs.len()])
+    }
+
+    /// [`detect_document`](Self::detect_document) remembering whatlang's answer for each
+    /// paragraph's sample in `asked[i]`, so that asking again about a subset (the cleaner's
+    /// later rounds) costs no more identification.
+    pub(crate) fn detect_document_cached(
+        &self,
+        paragraphs: &[Paragraph],
+        asked: &mut [Asked],
+    ) -> Option<Language> {
         let mut order: Vec<usize> = (0..paragraphs.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
-        let mut samples: Vec<&str> = Vec::new();
+        let mut samples: Vec<(usize, &str)> = Vec::new();
         let mut budget = self.document_sample_bytes * 2;
         for &i in order.iter().take(16) {
             let text = &paragraphs[i].text;
@@ -225,20 +252,22 @@ impl LanguageDetector {
             }
             let sample = prefix(text, 200);
             budget = budget.saturating_sub(sample.len());
-            samples.push(sample);
+            samples.push((i, sample));
         }
-        if let Some(&longest) = samples.first() {
-            if let Some(info) = whatlang::detect(longest) {
-                let lang = Language(info.lang());
-                if lang.has_stopwords() && stopword_share(&samples, lang) >= 0.25 {
+        let mut detect = |i: usize, sample: &str| {
+            *asked[i].get_or_insert_with(|| whatlang::detect(sample).map(|x| Language(x.lang())))
+        };
+        if let Some(&(i, longest)) = samples.first() {
+            if let Some(lang) = detect(i, longest) {
+                let texts: Vec<&str> = samples.iter().map(|s| s.1).collect();
+                if lang.has_stopwords() && stopword_share(&texts, lang) >= 0.25 {
                     return Some(lang);
                 }
             }
         }
         let mut votes: Vec<(Language, usize)> = Vec::new();
-        for sample in &samples {
-            if let Some(info) = whatlang::detect(sample) {
-                let lang = Language(info.lang());
+        for &(i, sample) in &samples {
+            if let Some(lang) = detect(i, sample) {
                 let weight = sample.chars().count();
                 match votes.iter_mut().find(|(l, _)| *l == lang) {
                     Some((_, w)) => *w += weight,
