@@ -273,6 +273,63 @@ fn resume_skips_current_outputs_and_force_redoes_them() {
     assert_eq!(stats_json(&d.join("s.json"))["inputs"], 2);
 }
 
+/// A run stopped part way (here by `--strict` at a bad file) and resumed with the same
+/// persistent index gives the same outputs as one uninterrupted run: the skipped inputs'
+/// paragraphs are in the index, so later copies of them are still caught.
+#[test]
+fn resume_with_a_persistent_index_matches_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let files = [
+        ("in/a.txt", page(&FLOOD)),
+        ("in/b.txt", page(&LIBRARY)),
+        (
+            "in/d.txt",
+            page(&[FLOOD[1], FLOOD[2], ORCHARD[0], ORCHARD[1]]),
+        ),
+        ("in/e.txt", page(&LIBRARY)),
+        ("in/f.txt", page(&[ORCHARD[1], ORCHARD[2], LIBRARY[0]])),
+    ];
+    for (name, text) in &files {
+        write(d, name, text);
+    }
+    run(d, &["in", "-o", "whole", "-q"], 0);
+
+    // The same inputs with a bad file in the middle: the strict run stops there.
+    write(d, "in/c.txt", b"\0\0binary");
+    run(
+        d,
+        &["in", "-o", "out", "--index", "seen.idx", "--strict", "-q"],
+        1,
+    );
+    assert!(d.join("out/a.txt").exists() && !d.join("out/d.txt").exists());
+    std::fs::remove_file(d.join("in/c.txt")).unwrap();
+    let (_, stderr) = run(d, &["in", "-o", "out", "--index", "seen.idx"], 0);
+    assert!(
+        stderr.contains("inputs skipped as current (output newer; --force to redo): 2"),
+        "{stderr}"
+    );
+    assert_eq!(files_under(&d.join("out")), files_under(&d.join("whole")));
+    for (name, _) in &files {
+        let name = name.trim_start_matches("in/");
+        assert_eq!(
+            read(d.join("out").join(name)),
+            read(d.join("whole").join(name)),
+            "{name}"
+        );
+    }
+    // The resumed run did dedup against the first part: e.txt repeats b.txt.
+    assert_eq!(read(d.join("out/e.txt")), "");
+    assert!(!read(d.join("out/d.txt")).contains(FLOOD[1]));
+
+    // Resumed without the index, the second part cannot know the first.
+    write(d, "in/c.txt", b"\0\0binary");
+    run(d, &["in", "-o", "noindex", "--strict", "-q"], 1);
+    std::fs::remove_file(d.join("in/c.txt")).unwrap();
+    run(d, &["in", "-o", "noindex", "-q"], 0);
+    assert_eq!(read(d.join("noindex/e.txt")), clean_text(&LIBRARY));
+}
+
 /// Ctrl-C: the run stops, says so, exits 130, and leaves no output under a finished name.
 #[cfg(unix)]
 #[test]
