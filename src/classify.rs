@@ -314,7 +314,7 @@ impl Classifier {
             })
             .collect();
         mark_repeated_titles(paragraphs, &mut reasons);
-        mark_footer(paragraphs, &mut reasons);
+        mark_footer(paragraphs, &feats, &mut reasons);
 
         // Step 2: jusText classes.
         let mut class: Vec<Class> = (0..n)
@@ -1114,22 +1114,47 @@ fn is_separator_menu(text: &str, f: &Features) -> bool {
         || (text.trim() == "|" || text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty())
 }
 
+/// A site's copyright notice; photo credits ("© Jane Doe / Agency") carry no year and do
+/// not start a footer.
 static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(©|\(c\) \d{4}|copyright \d{4}|copyright ©|all rights reserved)").unwrap()
+    Regex::new(r"(?i)(^\W*(©|\(c\)|copyright)\D*(\d{4})|all rights reserved)").unwrap()
 });
 
 /// The copyright line in the last part of a page starts its footer: nothing after it is
 /// content.
-fn mark_footer(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
+fn mark_footer(paragraphs: &[Paragraph], feats: &[Features], reasons: &mut [Option<Reason>]) {
     let n = paragraphs.len();
     let from = n * 6 / 10;
-    if let Some(start) = (from..n)
+    let Some(start) = (from..n)
         .find(|&i| paragraphs[i].text.len() < 300 && COPYRIGHT.is_match(&paragraphs[i].text))
-    {
-        reasons[start].get_or_insert(Reason::UiString);
-        for r in &mut reasons[start + 1..] {
-            r.get_or_insert(Reason::Navigation);
+    else {
+        return;
+    };
+    reasons[start].get_or_insert(Reason::UiString);
+    // Scrapes do not always keep page order. When the page's header comes again after the
+    // notice (a line of it repeated) followed by most of the page's prose, the notice closed
+    // a menu, not the page.
+    let prose = |fs: &[Features]| -> u32 {
+        fs.iter()
+            .filter(|f| f.chars >= 150 && f.stopword_density >= 0.3)
+            .map(|f| f.chars)
+            .sum()
+    };
+    if prose(&feats[start + 1..]) > prose(&feats[..start]) {
+        let before: FxHashSet<&str> = paragraphs[..start]
+            .iter()
+            .map(|p| p.text.as_str())
+            .filter(|t| t.len() >= 20)
+            .collect();
+        if paragraphs[start + 1..]
+            .iter()
+            .any(|p| before.contains(p.text.as_str()))
+        {
+            return;
         }
+    }
+    for r in &mut reasons[start + 1..] {
+        r.get_or_insert(Reason::Navigation);
     }
 }
 
@@ -1587,6 +1612,28 @@ mod tests {
         let page = format!("{BODY}\n\n{BODY}\n\nLog in\nShare\nMenu\nHome\nJobs\n\n{other}");
         let r = run(&page);
         assert_eq!(r.last().unwrap().1, Some(Reason::Unrelated), "{r:?}");
+    }
+
+    #[test]
+    fn footer_after_the_copyright_notice() {
+        let menu = "Home\nNews\nSport\nWeather\nJobs\nContact\n";
+        // A footer: what follows the notice goes, the article before it stays.
+        let page = format!("{menu}{BODY}\n{BODY}\n© 2024 The Gazette. All rights reserved.\nAbout us\nCareers at the Gazette\nA short note.");
+        let r = run(&page);
+        assert_eq!(r[6].1, None, "{r:?}");
+        assert_eq!(r[8].1, Some(Reason::UiString), "{r:?}");
+        assert!(r[9..].iter().all(|(_, reason)| reason.is_some()), "{r:?}");
+        // A photo credit is not a copyright notice: what follows is judged on its own.
+        let after = "The library was closed for more than two years because of the roof, and \
+            the council said that the money for schools and roads would be spent in the city.";
+        let credit = format!("{menu}{BODY}\n{BODY}\n© Jane Doe / Agency\n{after}");
+        let r = run(&credit);
+        assert_ne!(r.last().unwrap().1, Some(Reason::Navigation), "{r:?}");
+        // A notice closing the menu, then the page's header again and the article: no footer.
+        let title = "Council approves the new city budget";
+        let moved = format!("{title}\n{menu}About us\n© 2024 The Gazette\n{title}\n{BODY}\n{BODY}");
+        let r = run(&moved);
+        assert_eq!(r.last().unwrap().1, None, "{r:?}");
     }
 
     #[test]
