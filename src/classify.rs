@@ -271,6 +271,28 @@ impl Classifier {
         paragraphs.iter().map(|p| features(&p.text, lang)).collect()
     }
 
+    /// [`measure`](Self::measure), also filling each paragraph's [`Memo`] with its content
+    /// words, which the similarity checks need for most of a page's text: one pass, not two.
+    pub(crate) fn measure_with_memo(
+        &self,
+        paragraphs: &[Paragraph],
+        lang: Option<Language>,
+    ) -> (Vec<Features>, Vec<Memo>) {
+        let lang = lang.filter(|l| l.has_stopwords());
+        paragraphs
+            .iter()
+            .map(|p| {
+                let mut words = Vec::new();
+                let f = features_and_words(&p.text, lang, Some(&mut words));
+                let memo = Memo {
+                    hard: None,
+                    content: Some(words.into_boxed_slice()),
+                };
+                (f, memo)
+            })
+            .unzip()
+    }
+
     /// [`classify`](Self::classify) from measurements made by [`measure`](Self::measure).
     pub fn classify_measured(
         &self,
@@ -498,6 +520,16 @@ impl Classifier {
 
 /// Measures one paragraph.
 fn features(text: &str, lang: Option<Language>) -> Features {
+    features_and_words(text, lang, None)
+}
+
+/// Measures one paragraph; with `content`, also collects its content words (see [`Memo`])
+/// in the same pass over its words.
+fn features_and_words(
+    text: &str,
+    lang: Option<Language>,
+    mut content: Option<&mut Vec<u64>>,
+) -> Features {
     let mut f = Features {
         chars: text.chars().count() as u32,
         ..Features::default()
@@ -510,11 +542,15 @@ fn features(text: &str, lang: Option<Language>) -> Features {
         if w.chars().next().is_some_and(char::is_uppercase) {
             title += 1;
         }
-        if let Some(l) = lang {
-            lowercase_into(w, &mut lower);
-            if l.is_stopword(&lower) {
-                stop += 1;
-            }
+        let content_word = content.is_some() && is_content_length(w);
+        if lang.is_none() && !content_word {
+            continue;
+        }
+        lowercase_into(w, &mut lower);
+        let is_stop = lang.is_some_and(|l| l.is_stopword(&lower));
+        stop += u32::from(is_stop);
+        if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
+            out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
         }
     }
     let (mut letters, mut upper, mut digits, mut nonspace) = (0u32, 0u32, 0u32, 0u32);
@@ -1334,19 +1370,14 @@ pub(crate) struct Memo {
 
 /// The hashes of `text`'s content words.
 fn content_words(text: &str, lang: Option<Language>) -> Box<[u64]> {
-    let mut lower = String::new();
     let mut out = Vec::new();
-    for w in crate::segment::words(text) {
-        if w.len() < 3 || w.chars().count() < 3 {
-            continue;
-        }
-        lowercase_into(w, &mut lower);
-        if lang.is_some_and(|l| l.is_stopword(&lower)) {
-            continue;
-        }
-        out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
-    }
+    features_and_words(text, lang, Some(&mut out));
     out.into_boxed_slice()
+}
+
+/// Content words have at least 3 letters.
+fn is_content_length(w: &str) -> bool {
+    w.len() >= 3 && w.chars().count() >= 3
 }
 
 /// The content words of `paragraphs[range]`, measured where `content` has not got them yet.

@@ -150,8 +150,7 @@ impl Cleaner {
         mut lang: Option<Language>,
         mut asked: Vec<Asked>,
     ) -> (Option<Language>, Vec<Option<Language>>, Vec<Verdict>) {
-        let (mut measured, mut langs) = self.measure(paragraphs, lang);
-        let mut memo: Vec<Memo> = vec![Memo::default(); paragraphs.len()];
+        let (mut measured, mut langs, mut memo) = self.measure(paragraphs, lang);
         let mut verdicts = self.classifier.classify_in_context(
             paragraphs,
             lang,
@@ -188,11 +187,11 @@ impl Cleaner {
             lang = sub_lang;
             if lang_moved {
                 // Measurements depend on the document's language only: redo them when it moves.
-                let (m, l) = self.measure(&subset, lang);
-                for ((&i, m), l) in kept.iter().zip(m).zip(l) {
+                let (m, l, memos) = self.measure(&subset, lang);
+                for (((&i, m), l), memos) in kept.iter().zip(m).zip(l).zip(memos) {
                     measured[i] = m;
                     langs[i] = l;
-                    memo[i] = Memo::default();
+                    memo[i] = memos;
                 }
             }
             let sub_measured = kept.iter().map(|&i| measured[i].clone()).collect();
@@ -221,8 +220,8 @@ impl Cleaner {
         &self,
         paragraphs: &[Paragraph],
         lang: Option<Language>,
-    ) -> (Vec<Features>, Vec<Option<Language>>) {
-        let feats = self.classifier.measure(paragraphs, lang);
+    ) -> (Vec<Features>, Vec<Option<Language>>, Vec<Memo>) {
+        let (feats, memo) = self.classifier.measure_with_memo(paragraphs, lang);
         let has_stopwords = lang.is_some_and(|l| l.has_stopwords());
         let langs: Vec<Option<Language>> = match lang {
             Some(_) => paragraphs
@@ -235,7 +234,7 @@ impl Cleaner {
                 .collect(),
             None => vec![None; paragraphs.len()],
         };
-        (feats, langs)
+        (feats, langs, memo)
     }
 
     fn clean_paragraphs(&self, paragraphs: Vec<Paragraph>) -> Page {

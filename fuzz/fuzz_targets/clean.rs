@@ -1,5 +1,6 @@
 //! The whole cleaner (segment, language, classify) on arbitrary bytes, lossily decoded: no
-//! panic, deterministic, and every kept paragraph is one of the segmenter's.
+//! panic, deterministic, idempotent (cleaning the clean text keeps all of it), and dedup only
+//! removes.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -18,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let page = cleaner.clean(&text);
     let again = cleaner.clean(&text);
     assert_eq!(page.text(), again.text(), "deterministic");
+    assert_eq!(cleaner.clean(&page.text()).text(), page.text(), "idempotent");
     let mut deduped = page.clone();
     DedupIndex::new(5, 0.5).unwrap().dedup(&mut deduped);
     assert!(deduped.kept().count() <= page.kept().count());
