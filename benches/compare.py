@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Compare gleaner with jusText and trafilatura on the same scraped-text pages, in one run.
+"""Compare gleaner with jusText, trafilatura and datatrove on the same scraped-text pages, in one run.
 
 The other tools take HTML, so each text page is handed to them as the HTML a text page is
-equivalent to: one <p> per line. Everything runs on one core, in this process's run, so the
+equivalent to: one <p> per line. datatrove, which cleans text, gets the text: its C4 line filter
+and Gopher document filters, then its three-stage sentence dedup (signatures, finding, filtering)
+over all the pages, as a Common Crawl text pipeline built with it would run them. Everything runs on one core, in this process's run, so the
 speed figures are ratios that survive a noisy machine. With a WCXB-style folder (text/,
 gold.json), word F1 against gold is printed too.
 
-    pip install justext trafilatura lxml_html_clean
+    pip install justext trafilatura lxml_html_clean "datatrove[processing]"
     cargo build --release
     python3 benches/compare.py ../shared/wcxb-dev [--limit 300]
 
@@ -74,7 +76,7 @@ def main():
             out = os.path.join(tmp, "out")
             start = time.perf_counter()
             subprocess.run(
-                [args.gleaner, "clean", src, "-o", out, "-j1", "--dedup", "document", "-q"],
+                [args.gleaner, "clean", src, "-o", out, "-j1", "--dedup", "document", "-q", "--force"],
                 check=True,
             )
             elapsed = time.perf_counter() - start
@@ -100,6 +102,10 @@ def main():
         outputs[n] = trafilatura.extract(h) or ""
     results["trafilatura"] = (time.perf_counter() - start, outputs)
 
+    datatrove = run_datatrove(pages)
+    if datatrove:
+        results["datatrove"] = datatrove
+
     base = results["gleaner"][0]
     print(f"{len(names)} pages, {total_bytes / 1e6:.1f} MB of text, one core")
     print(f"{'tool':<12} {'seconds':>8} {'MB/s':>8} {'x gleaner time':>15} {'word F1':>8}")
@@ -109,6 +115,50 @@ def main():
             ids = [n[:-4] for n in names if n[:-4] in gold]
             f1 = f"{sum(word_f1(outputs[i + '.txt'], gold[i]) for i in ids) / len(ids):.3f}"
         print(f"{tool:<12} {secs:>8.2f} {total_bytes / 1e6 / secs:>8.2f} {secs / base:>15.1f} {f1:>8}")
+
+
+def run_datatrove(pages):
+    """C4 + Gopher filters and sentence dedup, one process; None when it is not installed."""
+    try:
+        from datatrove.data import Document
+        from datatrove.pipeline.dedup import (
+            SentenceDedupFilter,
+            SentenceDedupSignature,
+            SentenceFindDedups,
+        )
+        from datatrove.pipeline.dedup.sentence_dedup import SentDedupConfig
+        from datatrove.pipeline.filters import (
+            C4QualityFilter,
+            GopherQualityFilter,
+            GopherRepetitionFilter,
+        )
+    except ImportError as e:
+        print(f"datatrove not installed ({e}); skipped", file=sys.stderr)
+        return None
+    filters = [C4QualityFilter(), GopherRepetitionFilter(), GopherQualityFilter()]
+    start = time.perf_counter()
+    kept = []
+    for n, t in pages.items():
+        doc = Document(text=t, id=n)
+        ok = True
+        for f in filters:
+            verdict = f.filter(doc)
+            if verdict is False or (isinstance(verdict, tuple) and not verdict[0]):
+                ok = False
+                break
+        if ok:
+            kept.append(doc)
+    outputs = {n: "" for n in pages}
+    config = SentDedupConfig()  # datatrove's defaults: 3-sentence spans
+    with tempfile.TemporaryDirectory() as tmp:
+        sigs, dups = os.path.join(tmp, "sigs"), os.path.join(tmp, "dups")
+        for _ in SentenceDedupSignature(output_folder=sigs, config=config).run(iter(kept), rank=0, world_size=1) or []:
+            pass
+        for _ in SentenceFindDedups(data_folder=sigs, output_folder=dups, config=config).run(rank=0, world_size=1) or []:
+            pass
+        for doc in SentenceDedupFilter(data_folder=dups, config=config).run(iter(kept), rank=0, world_size=1):
+            outputs[doc.id] = doc.text
+    return time.perf_counter() - start, outputs
 
 
 if __name__ == "__main__":
