@@ -8,7 +8,8 @@ over all the pages, as a Common Crawl text pipeline built with it would run them
 speed figures are ratios that survive a noisy machine. With a WCXB-style folder (text/,
 gold.json), word F1 against gold is printed too.
 
-    pip install justext trafilatura lxml_html_clean "datatrove[processing]"
+    pip install justext lxml_html_clean "datatrove[processing]" spacy
+    pip install trafilatura==2.3.1   # datatrove[processing] pins an older trafilatura
     cargo build --release
     python3 benches/compare.py ../shared/wcxb-dev [--limit 300]
 
