@@ -2,8 +2,9 @@
 //! classifier sees, each with the [`Structure`] the markup tells about it.
 //!
 //! Tokenising follows the HTML standard's tokenizer where blocks need it (character
-//! references, raw-text `<script>` and `<style>`, comments): see `lex`. The tree is not built: an element stack is kept instead, which
-//! is bounded in work per tag, so deep nesting costs neither stack nor quadratic time.
+//! references, raw-text `<script>` and `<style>`, comments): see `lex`. The tree is not
+//! built: an element stack is kept instead, which is bounded in work per tag, so deep
+//! nesting costs neither stack nor quadratic time.
 //!
 //! ```
 //! use gleaner::html;
@@ -41,6 +42,9 @@ pub struct Structure {
     pub chars: u32,
     /// 1 to 6 for a heading.
     pub heading: Option<u8>,
+    /// Which `<article>`/`<main>` (or ARIA `main`/`article`) element holds the block: the
+    /// outermost one, numbered from 1 in page order; 0 outside them.
+    pub container: u32,
 }
 
 /// Inside `<nav>` or `role="navigation"`/`menu`/`menubar`/`search`.
@@ -297,6 +301,21 @@ const HINTS: &[(&str, &str)] = &[
     ("skip-link", "menu"),
 ];
 
+/// Utility classes that hide an element (Tailwind, Bootstrap, WordPress), unless another
+/// class shows it again at some screen size (`hidden md:block`).
+fn hidden_class(lower: &str) -> bool {
+    let mut hides = false;
+    for token in lower.split_ascii_whitespace() {
+        match token {
+            "hidden" | "d-none" | "hide" | "is-hidden" | "visually-hidden" | "sr-only"
+            | "screen-reader-text" => hides = true,
+            t if t.contains(':') || t.starts_with("d-") => return false,
+            _ => {}
+        }
+    }
+    hides
+}
+
 /// The hint in a lower-cased class and id string.
 fn hint_of(lower: &str) -> Option<&'static str> {
     if lower.is_empty() {
@@ -318,6 +337,7 @@ struct Frame {
     skip: bool,
     link: bool,
     heading: Option<u8>,
+    container: u32,
 }
 
 #[derive(Default)]
@@ -328,6 +348,8 @@ struct State {
     names: String,
     /// Scratch for class and id values.
     class_id: String,
+    /// How many article containers were opened so far.
+    containers: u32,
     text: String,
     link_chars: u32,
     /// The structure of the current block, taken when its first visible text came.
@@ -414,6 +436,7 @@ impl State {
             link_chars: 0,
             chars: 0,
             heading: top.and_then(|f| f.heading),
+            container: top.map_or(0, |f| f.container),
         }
     }
 
@@ -467,6 +490,7 @@ impl State {
         let parent = self.top();
         let mut regions = parent.map_or(0, |f| f.regions);
         let parent_hidden = parent.map_or(0, |f| f.hidden);
+        let parent_container = parent.map_or(0, |f| f.container);
         let mut hidden = false;
         let skip = parent.is_some_and(|f| f.skip) || is_skipped(n);
         let link = parent.is_some_and(|f| f.link) || n == "a";
@@ -501,6 +525,10 @@ impl State {
                         .any(|(n, v)| n.eq_ignore_ascii_case("id") && v.starts_with("S:"));
                 } else if name.eq_ignore_ascii_case("aria-hidden") {
                     hidden |= attr_value(raw).eq_ignore_ascii_case("true");
+                } else if name.eq_ignore_ascii_case("aria-modal") {
+                    // An open modal covers the page; a closed one (the usual state when the
+                    // page loads) is not shown.
+                    hidden |= attr_value(raw).eq_ignore_ascii_case("true");
                 } else if name.eq_ignore_ascii_case("style") {
                     let compact: String = attr_value(raw)
                         .chars()
@@ -523,11 +551,21 @@ impl State {
             }
         }
         class_id.make_ascii_lowercase();
+        // A `<dialog>` shows only when `open`.
+        if n == "dialog" && !attrs.iter().any(|(a, _)| a.eq_ignore_ascii_case("open")) {
+            hidden = true;
+        }
+        hidden |= hidden_class(&class_id);
         let hint = hint_of(&class_id);
         if class_id.contains("comment") {
             regions |= REGION_COMMENTS;
         }
         self.class_id = class_id;
+        let mut container = parent_container;
+        if container == 0 && regions & REGION_ARTICLE != 0 {
+            self.containers += 1;
+            container = self.containers;
+        }
         let name_at = self.names.len() as u32;
         self.names.push_str(n);
         self.stack.push(Frame {
@@ -538,6 +576,7 @@ impl State {
             skip,
             link,
             heading,
+            container,
         });
     }
 
@@ -639,6 +678,31 @@ mod tests {
             ),
             ["One two", "three & four", "five"]
         );
+    }
+
+    #[test]
+    fn closed_dialogs_and_hiding_classes_give_no_text() {
+        assert_eq!(
+            texts(
+                "<p>shown</p><dialog><p>closed</p></dialog><dialog open>open</dialog>\
+                 <div aria-modal=true>modal</div><div class='x hidden'>gone</div>\
+                 <div class='hidden md:block'>wide screens</div><span class=sr-only>sr</span>"
+            ),
+            ["shown", "open", "wide screens"]
+        );
+    }
+
+    #[test]
+    fn containers_are_numbered_outermost() {
+        let b = blocks(
+            "<p>a</p><article><p>b</p><article><p>c</p></article></article>\
+             <div role=main>d</div>",
+        );
+        let c: Vec<u32> = b
+            .iter()
+            .map(|b| b.structure.as_ref().unwrap().container)
+            .collect();
+        assert_eq!(c, [0, 1, 1, 2]);
     }
 
     #[test]
