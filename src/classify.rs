@@ -452,7 +452,7 @@ impl Classifier {
             keep_title(paragraphs, &feats, &mut reasons, s);
         }
         trim_tail(paragraphs, &feats, &mut reasons);
-        mark_outside_article(paragraphs, &feats, &in_block, &mut reasons);
+        mark_outside_article(paragraphs, &feats, &mut reasons);
 
         feats
             .into_iter()
@@ -1220,21 +1220,22 @@ fn smooth(class: &mut [Class]) {
     }
 }
 
-/// HTML: when one `<article>`/`<main>` element holds most of the main block's prose, what
-/// lies outside it is not the article (its comments, sidebars, teasers).
+/// HTML: when one `<article>`/`<main>` element holds most of the page's prose, what lies
+/// outside it is not the article (its comments, sidebars, teasers). Most of the page's, not
+/// of the main block's: forum posts are each an `<article>`, and the first post alone often
+/// makes the main block.
 fn mark_outside_article(
     paragraphs: &[Paragraph],
     feats: &[Features],
-    in_block: &[bool],
     reasons: &mut [Option<Reason>],
 ) {
     let container = |i: usize| paragraphs[i].structure.as_ref().map_or(0, |s| s.container);
     let mut prose: FxHashMap<u32, u64> = FxHashMap::default();
     let mut total = 0u64;
-    for i in 0..paragraphs.len() {
-        if in_block[i] && feats[i].initial == Some(Class::Good) {
-            *prose.entry(container(i)).or_default() += u64::from(feats[i].chars);
-            total += u64::from(feats[i].chars);
+    for (i, f) in feats.iter().enumerate() {
+        if f.initial == Some(Class::Good) {
+            *prose.entry(container(i)).or_default() += u64::from(f.chars);
+            total += u64::from(f.chars);
         }
     }
     let Some((&best, &chars)) = prose

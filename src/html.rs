@@ -307,9 +307,9 @@ fn hidden_class(lower: &str) -> bool {
     let mut hides = false;
     for token in lower.split_ascii_whitespace() {
         match token {
-            "hidden" | "d-none" | "hide" | "is-hidden" | "visually-hidden" | "sr-only"
+            "hidden" | "d-none" | "is-hidden" | "visually-hidden" | "sr-only"
             | "screen-reader-text" => hides = true,
-            t if t.contains(':') || t.starts_with("d-") => return false,
+            t if t.contains([':', '@']) || t.starts_with("d-") => return false,
             _ => {}
         }
     }
@@ -492,6 +492,7 @@ impl State {
         let parent_hidden = parent.map_or(0, |f| f.hidden);
         let parent_container = parent.map_or(0, |f| f.container);
         let mut hidden = false;
+        let mut modal = false;
         let skip = parent.is_some_and(|f| f.skip) || is_skipped(n);
         let link = parent.is_some_and(|f| f.link) || n == "a";
         let mut heading = parent.and_then(|f| f.heading);
@@ -528,7 +529,7 @@ impl State {
                 } else if name.eq_ignore_ascii_case("aria-modal") {
                     // An open modal covers the page; a closed one (the usual state when the
                     // page loads) is not shown.
-                    hidden |= attr_value(raw).eq_ignore_ascii_case("true");
+                    modal |= attr_value(raw).eq_ignore_ascii_case("true");
                 } else if name.eq_ignore_ascii_case("style") {
                     let compact: String = attr_value(raw)
                         .chars()
@@ -552,9 +553,10 @@ impl State {
         }
         class_id.make_ascii_lowercase();
         // A `<dialog>` shows only when `open`.
-        if n == "dialog" && !attrs.iter().any(|(a, _)| a.eq_ignore_ascii_case("open")) {
-            hidden = true;
-        }
+        modal |= n == "dialog" && !attrs.iter().any(|(a, _)| a.eq_ignore_ascii_case("open"));
+        // A modal's text stays out even when it is most of the page's (a privacy policy in
+        // a footer dialog): no page waits in a modal for a script to show it.
+        let skip = skip || modal;
         hidden |= hidden_class(&class_id);
         let hint = hint_of(&class_id);
         if class_id.contains("comment") {
