@@ -22,7 +22,8 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::html::{
-    Structure, REGION_ARTICLE, REGION_ASIDE, REGION_FOOTER, REGION_FORM, REGION_HEADER, REGION_NAV,
+    Structure, REGION_ARTICLE, REGION_ASIDE, REGION_COMMENTS, REGION_FOOTER, REGION_FORM,
+    REGION_HEADER, REGION_NAV,
 };
 use crate::language::{lowercase_into, Language};
 use crate::segment::Paragraph;
@@ -57,6 +58,9 @@ pub enum Reason {
     Teaser,
     /// The heading of a comment section (`12 comments`, `Leave a reply`).
     CommentsHeading,
+    /// HTML: a reader comment under an article (in an element whose class or id names
+    /// comments).
+    Comment,
     /// A short fragment in a boilerplate neighbourhood.
     ShortFragment,
     /// Text without the function words of running prose (keyword lists, product grids).
@@ -83,7 +87,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in a stable order (for summaries).
-    pub const ALL: [Reason; 21] = [
+    pub const ALL: [Reason; 22] = [
         Reason::Navigation,
         Reason::UiString,
         Reason::Breadcrumb,
@@ -95,6 +99,7 @@ impl Reason {
         Reason::RelatedHeading,
         Reason::Teaser,
         Reason::CommentsHeading,
+        Reason::Comment,
         Reason::ShortFragment,
         Reason::NotProse,
         Reason::ForeignLanguage,
@@ -121,6 +126,7 @@ impl Reason {
             Reason::RelatedHeading => "related_heading",
             Reason::Teaser => "teaser",
             Reason::CommentsHeading => "comments_heading",
+            Reason::Comment => "comment",
             Reason::ShortFragment => "short_fragment",
             Reason::NotProse => "not_prose",
             Reason::ForeignLanguage => "foreign_language",
@@ -453,6 +459,7 @@ impl Classifier {
         }
         trim_tail(paragraphs, &feats, &mut reasons);
         mark_outside_article(paragraphs, &feats, &mut reasons);
+        mark_comments(paragraphs, &feats, &mut reasons);
 
         feats
             .into_iter()
@@ -1256,6 +1263,36 @@ fn mark_outside_article(
     }
 }
 
+/// HTML: reader comments under an article (blocks in an element whose class or id names
+/// comments) go, when the page's prose outside them outweighs theirs. On a forum or Q&A
+/// page the comments are the content, and hold most of its prose.
+fn mark_comments(paragraphs: &[Paragraph], feats: &[Features], reasons: &mut [Option<Reason>]) {
+    let in_comments = |i: usize| {
+        paragraphs[i]
+            .structure
+            .as_ref()
+            .is_some_and(|s| s.regions & REGION_COMMENTS != 0)
+    };
+    let (mut inside, mut outside) = (0u64, 0u64);
+    for (i, f) in feats.iter().enumerate() {
+        if f.initial == Some(Class::Good) {
+            if in_comments(i) {
+                inside += u64::from(f.chars);
+            } else {
+                outside += u64::from(f.chars);
+            }
+        }
+    }
+    if inside == 0 || outside < inside {
+        return;
+    }
+    for (i, reason) in reasons.iter_mut().enumerate() {
+        if reason.is_none() && in_comments(i) {
+            *reason = Some(Reason::Comment);
+        }
+    }
+}
+
 /// Contribution of a paragraph to the main-block sum: prose pulls the block over itself,
 /// menus and boilerplate push it away, headings and captions inside an article cost little.
 fn block_score(reason: Option<Reason>, f: &Features) -> f64 {
@@ -1619,6 +1656,28 @@ mod tests {
         let reasons: Vec<_> = v.iter().map(|v| v.reason).collect();
         assert_eq!(reasons[..5], [None; 5]);
         assert_eq!(reasons[5], Some(Reason::OutsideArticle));
+    }
+
+    #[test]
+    fn comments_go_under_an_article_but_not_on_a_forum() {
+        let prose = "The council approved the new budget on Monday after a long debate, and \
+            the mayor said that the money would go to schools and roads in the town.";
+        let reasons = |html: &str| -> Vec<Option<Reason>> {
+            let paras = crate::html::blocks(html);
+            let en = Language::from_code("en");
+            let v = Classifier::default().classify(&paras, en, &vec![None; paras.len()]);
+            v.iter().map(|v| v.reason).collect()
+        };
+        let article = format!(
+            "<div><p>{prose}</p><p>{prose} Again.</p><p>{prose} Once more.</p>\
+             <p>{prose} And more.</p></div><div id=comments><p>{prose} I agree.</p></div>"
+        );
+        assert_eq!(reasons(&article)[4], Some(Reason::Comment));
+        let forum = format!(
+            "<p>{prose}</p><div class=comment><p>{prose} I agree.</p></div>\
+             <div class=comment><p>{prose} Not me.</p></div>"
+        );
+        assert_eq!(reasons(&forum), [None, None, None]);
     }
 
     #[test]
