@@ -1228,7 +1228,8 @@ fn smooth(class: &mut [Class]) {
 }
 
 /// HTML: when one `<article>`/`<main>` element holds most of the page's prose, what lies
-/// outside it is not the article (its comments, sidebars, teasers). Most of the page's, not
+/// outside it is not the article (its comments, sidebars, teasers), and what lies inside it
+/// is, even where its text is not prose. Most of the page's, not
 /// of the main block's: forum posts are each an `<article>`, and the first post alone often
 /// makes the main block.
 fn mark_outside_article(
@@ -1257,8 +1258,15 @@ fn mark_outside_article(
         return;
     }
     for (i, reason) in reasons.iter_mut().enumerate() {
-        if reason.is_none() && container(i) != best {
-            *reason = Some(Reason::OutsideArticle);
+        if container(i) != best {
+            if reason.is_none() {
+                *reason = Some(Reason::OutsideArticle);
+            }
+        } else if matches!(reason, Some(Reason::NotProse | Reason::Unrelated)) {
+            // Inside it, the markup outweighs the text: tables, spec lists and asides of
+            // the article stay (restoring short fragments, text-found menus and teasers
+            // measured worse).
+            *reason = None;
         }
     }
 }
@@ -1647,15 +1655,20 @@ mod tests {
             the mayor said that the money would go to schools and roads in the town.";
         let html = format!(
             "<article><p>{prose}</p><p>{prose} Again.</p><p>{prose} Once more.</p>\
-             <p>{prose} And more.</p><p>{prose} Still more.</p></article>\
+             <p>{prose} And more.</p><p>{prose} Still more.</p>\
+             <p>Oak frame, steel legs, felt feet, matte lacquer finish, brass handles, linen \
+             drawer lining, walnut veneer top, chrome hinges, rubber bumpers, cotton cover, \
+             foam cushion, leather straps, wool throw, glass shelf, cedar slats.</p>\
+             </article>\
              <div class=comments><p>{prose} A comment.</p></div>"
         );
         let paras = crate::html::blocks(&html);
         let en = Language::from_code("en");
         let v = Classifier::default().classify(&paras, en, &vec![None; paras.len()]);
         let reasons: Vec<_> = v.iter().map(|v| v.reason).collect();
-        assert_eq!(reasons[..5], [None; 5]);
-        assert_eq!(reasons[5], Some(Reason::OutsideArticle));
+        // The spec line is not prose, but inside the article.
+        assert_eq!(reasons[..6], [None; 6]);
+        assert_eq!(reasons[6], Some(Reason::OutsideArticle));
     }
 
     #[test]
