@@ -42,8 +42,10 @@ pub struct Structure {
     pub chars: u32,
     /// 1 to 6 for a heading.
     pub heading: Option<u8>,
-    /// Which `<article>`/`<main>` (or ARIA `main`/`article`) element holds the block: the
-    /// outermost one, numbered from 1 in page order; 0 outside them.
+    /// Which container holds the block: the innermost `<article>`, `<main>`, ARIA
+    /// `main`/`article`, `itemprop=articleBody` or element whose class names an article's
+    /// body (`entry-content`, `post-body`, ...), numbered from 1 in page order; 0 outside
+    /// them all.
     pub container: u32,
 }
 
@@ -301,6 +303,19 @@ const HINTS: &[(&str, &str)] = &[
     ("skip-link", "menu"),
 ];
 
+/// Class and id words of an article's body.
+const CONTENT_MARKERS: &[&str] = &[
+    "entry-content",
+    "post-content",
+    "article-body",
+    "article-content",
+    "articlebody",
+    "post-body",
+    "story-body",
+    "content-body",
+    "main-content",
+];
+
 /// Utility classes that hide an element (Tailwind, Bootstrap, WordPress), unless another
 /// class shows it again at some screen size (`hidden md:block`).
 fn hidden_class(lower: &str) -> bool {
@@ -491,8 +506,11 @@ impl State {
         let mut regions = parent.map_or(0, |f| f.regions);
         let parent_hidden = parent.map_or(0, |f| f.hidden);
         let parent_container = parent.map_or(0, |f| f.container);
+        let parent_regions = parent.map_or(0, |f| f.regions);
         let mut hidden = false;
         let mut modal = false;
+        let mut role_article = false;
+        let mut article_body = false;
         let skip = parent.is_some_and(|f| f.skip) || is_skipped(n);
         let link = parent.is_some_and(|f| f.link) || n == "a";
         let mut heading = parent.and_then(|f| f.heading);
@@ -539,15 +557,19 @@ impl State {
                     if compact.contains("display:none") || compact.contains("visibility:hidden") {
                         hidden = true;
                     }
+                } else if name.eq_ignore_ascii_case("itemprop") {
+                    article_body |= attr_value(raw).eq_ignore_ascii_case("articleBody");
                 } else if name.eq_ignore_ascii_case("role") {
-                    regions |= match attr_value(raw).to_ascii_lowercase().as_str() {
+                    let r = match attr_value(raw).to_ascii_lowercase().as_str() {
                         "navigation" | "menu" | "menubar" | "search" => REGION_NAV,
                         "banner" => REGION_HEADER,
                         "contentinfo" => REGION_FOOTER,
                         "complementary" => REGION_ASIDE,
                         "main" | "article" => REGION_ARTICLE,
                         _ => 0,
-                    }
+                    };
+                    role_article |= r == REGION_ARTICLE;
+                    regions |= r;
                 }
             }
         }
@@ -563,11 +585,19 @@ impl State {
             regions |= REGION_COMMENTS;
         }
         self.class_id = class_id;
-        let mut container = parent_container;
-        if container == 0 && regions & REGION_ARTICLE != 0 {
+        // A container of its own: `<article>`, `<main>`, an ARIA `main`/`article` role,
+        // `itemprop=articleBody` or a class naming an article's body.
+        let own = matches!(n, "article" | "main")
+            || role_article
+            || article_body
+            || regions & REGION_ARTICLE != 0 && parent_regions & REGION_ARTICLE == 0
+            || CONTENT_MARKERS.iter().any(|m| self.class_id.contains(m));
+        let container = if own {
             self.containers += 1;
-            container = self.containers;
-        }
+            self.containers
+        } else {
+            parent_container
+        };
         let name_at = self.names.len() as u32;
         self.names.push_str(n);
         self.stack.push(Frame {
@@ -695,16 +725,16 @@ mod tests {
     }
 
     #[test]
-    fn containers_are_numbered_outermost() {
+    fn containers_are_the_innermost() {
         let b = blocks(
-            "<p>a</p><article><p>b</p><article><p>c</p></article></article>\
-             <div role=main>d</div>",
+            "<p>a</p><article><p>b</p><article><p>c</p></article>e</article>\
+             <div role=main>d</div><div class='x entry-content'>f</div>",
         );
         let c: Vec<u32> = b
             .iter()
             .map(|b| b.structure.as_ref().unwrap().container)
             .collect();
-        assert_eq!(c, [0, 1, 1, 2]);
+        assert_eq!(c, [0, 1, 2, 1, 3, 4]);
     }
 
     #[test]
