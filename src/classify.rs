@@ -1126,7 +1126,16 @@ fn mark_footer(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
         .find(|&i| paragraphs[i].text.len() < 300 && COPYRIGHT.is_match(&paragraphs[i].text))
     {
         reasons[start].get_or_insert(Reason::UiString);
-        for r in &mut reasons[start + 1..] {
+        for (i, r) in reasons.iter_mut().enumerate().skip(start + 1) {
+            // HTML: page order is not reading order (a mobile menu's copyright line can
+            // come before the article), and an article container says where content is.
+            if paragraphs[i]
+                .structure
+                .as_ref()
+                .is_some_and(|s| s.container != 0)
+            {
+                continue;
+            }
             r.get_or_insert(Reason::Navigation);
         }
     }
@@ -1691,6 +1700,24 @@ mod tests {
              <div class=comment><p>{prose} Not me.</p></div>"
         );
         assert_eq!(reasons(&forum), [None, None, None]);
+    }
+
+    #[test]
+    fn a_copyright_line_does_not_end_an_article_container() {
+        let prose = "The council approved the new budget on Monday after a long debate, and \
+            the mayor said that the money would go to schools and roads in the town.";
+        let html = format!(
+            "<div><p>{prose}</p><p>{prose} Again.</p><p>{prose} Once more.</p></div>\
+             <div><p>{prose} More.</p><p>© 2026 Example Media. All rights reserved.</p></div>\
+             <article><p>{prose} And more.</p></article><div><p>{prose} Later.</p></div>"
+        );
+        let paras = crate::html::blocks(&html);
+        let en = Language::from_code("en");
+        let v = Classifier::default().classify(&paras, en, &vec![None; paras.len()]);
+        let reasons: Vec<_> = v.iter().map(|v| v.reason).collect();
+        assert_eq!(reasons[4], Some(Reason::UiString));
+        assert_eq!(reasons[5], None);
+        assert_eq!(reasons[6], Some(Reason::Navigation));
     }
 
     #[test]
