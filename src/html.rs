@@ -1,9 +1,10 @@
 //! HTML input: decode a page's bytes and turn its markup into blocks, the paragraphs the
 //! classifier sees, each with the [`Structure`] the markup tells about it.
 //!
-//! Tokenising follows the HTML standard (html5ever's tokenizer: entities, raw-text `<script>`
-//! and `<style>`, comments). The tree is not built: an element stack is kept instead, which
-//! is bounded in work per tag, so deep nesting costs neither stack nor quadratic time.
+//! Tokenising follows the HTML standard's tokenizer where blocks need it (character
+//! references, raw-text `<script>` and `<style>`, comments): see `lex`. The tree is not
+//! built: an element stack is kept instead, which is bounded in work per tag, so deep
+//! nesting costs neither stack nor quadratic time.
 //!
 //! ```
 //! use gleaner::html;
@@ -16,13 +17,10 @@
 //! assert_eq!(blocks[1].structure.as_ref().unwrap().heading, Some(1));
 //! ```
 
-use std::cell::RefCell;
-
 use encoding_rs::Encoding;
-use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
+
+mod lex;
+use lex::{attr_value, Attrs, Raw};
 
 use crate::segment::{normalize_whitespace, Paragraph};
 
@@ -44,6 +42,11 @@ pub struct Structure {
     pub chars: u32,
     /// 1 to 6 for a heading.
     pub heading: Option<u8>,
+    /// Which container holds the block: the innermost `<article>`, `<main>`, ARIA
+    /// `main`/`article`, `itemprop=articleBody` or element whose class names an article's
+    /// body (`entry-content`, `post-body`, ...), numbered from 1 in page order; 0 outside
+    /// them all.
+    pub container: u32,
 }
 
 /// Inside `<nav>` or `role="navigation"`/`menu`/`menubar`/`search`.
@@ -300,11 +303,39 @@ const HINTS: &[(&str, &str)] = &[
     ("skip-link", "menu"),
 ];
 
-fn hint_of(class_id: &str) -> Option<&'static str> {
-    if class_id.is_empty() {
+/// Class and id words of an article's body.
+const CONTENT_MARKERS: &[&str] = &[
+    "entry-content",
+    "post-content",
+    "article-body",
+    "article-content",
+    "articlebody",
+    "post-body",
+    "story-body",
+    "content-body",
+    "main-content",
+];
+
+/// Utility classes that hide an element (Tailwind, Bootstrap, WordPress), unless another
+/// class shows it again at some screen size (`hidden md:block`).
+fn hidden_class(lower: &str) -> bool {
+    let mut hides = false;
+    for token in lower.split_ascii_whitespace() {
+        match token {
+            "hidden" | "d-none" | "is-hidden" | "visually-hidden" | "sr-only"
+            | "screen-reader-text" => hides = true,
+            t if t.contains([':', '@']) || t.starts_with("d-") => return false,
+            _ => {}
+        }
+    }
+    hides
+}
+
+/// The hint in a lower-cased class and id string.
+fn hint_of(lower: &str) -> Option<&'static str> {
+    if lower.is_empty() {
         return None;
     }
-    let lower = class_id.to_ascii_lowercase();
     HINTS
         .iter()
         .find(|(word, _)| lower.contains(word))
@@ -312,7 +343,8 @@ fn hint_of(class_id: &str) -> Option<&'static str> {
 }
 
 struct Frame {
-    name: html5ever::LocalName,
+    /// Where the element's name starts in `State::names`.
+    name_at: u32,
     regions: u16,
     hint: Option<&'static str>,
     /// How many hidden elements enclose this one (itself included).
@@ -320,11 +352,19 @@ struct Frame {
     skip: bool,
     link: bool,
     heading: Option<u8>,
+    container: u32,
 }
 
 #[derive(Default)]
 struct State {
     stack: Vec<Frame>,
+    /// The names of the elements on `stack`, back to back (a stack itself: no allocation
+    /// per element).
+    names: String,
+    /// Scratch for class and id values.
+    class_id: String,
+    /// How many article containers were opened so far.
+    containers: u32,
     text: String,
     link_chars: u32,
     /// The structure of the current block, taken when its first visible text came.
@@ -342,6 +382,32 @@ const END_TAG_SEARCH: usize = 64;
 impl State {
     fn top(&self) -> Option<&Frame> {
         self.stack.last()
+    }
+
+    /// The name of the element at `i` on the stack.
+    fn name(&self, i: usize) -> &str {
+        let end = self
+            .stack
+            .get(i + 1)
+            .map_or(self.names.len(), |f| f.name_at as usize);
+        &self.names[self.stack[i].name_at as usize..end]
+    }
+
+    fn top_name(&self) -> Option<&str> {
+        (!self.stack.is_empty()).then(|| self.name(self.stack.len() - 1))
+    }
+
+    fn pop(&mut self) {
+        if let Some(f) = self.stack.pop() {
+            self.names.truncate(f.name_at as usize);
+        }
+    }
+
+    fn truncate(&mut self, depth: usize) {
+        if let Some(f) = self.stack.get(depth) {
+            self.names.truncate(f.name_at as usize);
+            self.stack.truncate(depth);
+        }
     }
 
     fn flush(&mut self) {
@@ -372,11 +438,11 @@ impl State {
         let top = self.top();
         let start = self.stack.len().saturating_sub(5);
         let mut path = String::new();
-        for f in &self.stack[start..] {
+        for i in start..self.stack.len() {
             if !path.is_empty() {
                 path.push('>');
             }
-            path.push_str(&f.name);
+            path.push_str(self.name(i));
         }
         Structure {
             path,
@@ -385,6 +451,7 @@ impl State {
             link_chars: 0,
             chars: 0,
             heading: top.and_then(|f| f.heading),
+            container: top.map_or(0, |f| f.container),
         }
     }
 
@@ -404,13 +471,11 @@ impl State {
         self.text.push_str(s);
     }
 
-    fn start(&mut self, tag: Tag) {
-        let name = tag.name.clone();
-        let n: &str = &name;
+    fn start(&mut self, n: &str, attrs: Attrs<'_>, self_closing: bool) {
         if is_block(n) {
             self.flush();
         }
-        if is_void(n) || tag.self_closing && !matches!(n, "div" | "p" | "span" | "a") {
+        if is_void(n) || self_closing && !matches!(n, "div" | "p" | "span" | "a") {
             return;
         }
         // Elements the standard closes implicitly.
@@ -426,21 +491,26 @@ impl State {
             _ => &[],
         };
         if !closes.is_empty() {
-            while self.top().is_some_and(|f| closes.contains(&&*f.name)) {
-                self.stack.pop();
+            while self.top_name().is_some_and(|t| closes.contains(&t)) {
+                self.pop();
             }
         }
         // Content ends an unclosed `<head>` (the standard's "in head" insertion mode).
         if !is_head_content(n) {
-            if let Some(head) = self.stack.iter().take(3).position(|f| &*f.name == "head") {
+            if let Some(head) = (0..self.stack.len().min(3)).position(|i| self.name(i) == "head") {
                 self.flush();
-                self.stack.truncate(head);
+                self.truncate(head);
             }
         }
         let parent = self.top();
         let mut regions = parent.map_or(0, |f| f.regions);
         let parent_hidden = parent.map_or(0, |f| f.hidden);
+        let parent_container = parent.map_or(0, |f| f.container);
+        let parent_regions = parent.map_or(0, |f| f.regions);
         let mut hidden = false;
+        let mut modal = false;
+        let mut role_article = false;
+        let mut article_body = false;
         let skip = parent.is_some_and(|f| f.skip) || is_skipped(n);
         let link = parent.is_some_and(|f| f.link) || n == "a";
         let mut heading = parent.and_then(|f| f.heading);
@@ -455,34 +525,31 @@ impl State {
             "td" | "th" => REGION_TABLE,
             _ => 0,
         };
-        if let Some(level) = n
-            .strip_prefix('h')
-            .and_then(|d| d.parse::<u8>().ok())
-            .filter(|l| (1..=6).contains(l))
-        {
-            heading = Some(level);
+        if let [b'h', d @ b'1'..=b'6'] = n.as_bytes() {
+            heading = Some(d - b'0');
         }
-        let mut class_id = String::new();
-        for attr in &tag.attrs {
-            let value: &str = &attr.value;
-            match &*attr.name.local {
-                "class" | "id" => {
-                    class_id.push_str(value);
+        let mut class_id = std::mem::take(&mut self.class_id);
+        class_id.clear();
+        // Inside a skipped element nothing shows, so its attributes do not matter.
+        if !skip {
+            for (name, raw) in attrs.iter() {
+                if name.eq_ignore_ascii_case("class") || name.eq_ignore_ascii_case("id") {
+                    class_id.push_str(&attr_value(raw));
                     class_id.push(' ');
-                }
-                // React's streamed markup waits in `<div hidden id="S:0">` for a script
-                // to show it: hidden only until then.
-                "hidden"
-                    if !tag
-                        .attrs
+                } else if name.eq_ignore_ascii_case("hidden") {
+                    // React's streamed markup waits in `<div hidden id="S:0">` for a script
+                    // to show it: hidden only until then.
+                    hidden |= !attrs
                         .iter()
-                        .any(|a| &*a.name.local == "id" && a.value.starts_with("S:")) =>
-                {
-                    hidden = true
-                }
-                "aria-hidden" if value.eq_ignore_ascii_case("true") => hidden = true,
-                "style" => {
-                    let compact: String = value
+                        .any(|(n, v)| n.eq_ignore_ascii_case("id") && v.starts_with("S:"));
+                } else if name.eq_ignore_ascii_case("aria-hidden") {
+                    hidden |= attr_value(raw).eq_ignore_ascii_case("true");
+                } else if name.eq_ignore_ascii_case("aria-modal") {
+                    // An open modal covers the page; a closed one (the usual state when the
+                    // page loads) is not shown.
+                    modal |= attr_value(raw).eq_ignore_ascii_case("true");
+                } else if name.eq_ignore_ascii_case("style") {
+                    let compact: String = attr_value(raw)
                         .chars()
                         .filter(|c| !c.is_whitespace())
                         .collect::<String>()
@@ -490,84 +557,95 @@ impl State {
                     if compact.contains("display:none") || compact.contains("visibility:hidden") {
                         hidden = true;
                     }
-                }
-                "role" => {
-                    regions |= match value.to_ascii_lowercase().as_str() {
+                } else if name.eq_ignore_ascii_case("itemprop") {
+                    article_body |= attr_value(raw).eq_ignore_ascii_case("articleBody");
+                } else if name.eq_ignore_ascii_case("role") {
+                    let r = match attr_value(raw).to_ascii_lowercase().as_str() {
                         "navigation" | "menu" | "menubar" | "search" => REGION_NAV,
                         "banner" => REGION_HEADER,
                         "contentinfo" => REGION_FOOTER,
                         "complementary" => REGION_ASIDE,
                         "main" | "article" => REGION_ARTICLE,
                         _ => 0,
-                    }
+                    };
+                    role_article |= r == REGION_ARTICLE;
+                    regions |= r;
                 }
-                _ => {}
             }
         }
+        class_id.make_ascii_lowercase();
+        // A `<dialog>` shows only when `open`.
+        modal |= n == "dialog" && !attrs.iter().any(|(a, _)| a.eq_ignore_ascii_case("open"));
+        // A modal's text stays out even when it is most of the page's (a privacy policy in
+        // a footer dialog): no page waits in a modal for a script to show it.
+        let skip = skip || modal;
+        hidden |= hidden_class(&class_id);
         let hint = hint_of(&class_id);
-        if class_id.to_ascii_lowercase().contains("comment") {
+        if class_id.contains("comment") {
             regions |= REGION_COMMENTS;
         }
+        self.class_id = class_id;
+        // A container of its own: `<article>`, `<main>`, an ARIA `main`/`article` role,
+        // `itemprop=articleBody` or a class naming an article's body.
+        let own = matches!(n, "article" | "main")
+            || role_article
+            || article_body
+            || regions & REGION_ARTICLE != 0 && parent_regions & REGION_ARTICLE == 0
+            || CONTENT_MARKERS.iter().any(|m| self.class_id.contains(m));
+        let container = if own {
+            self.containers += 1;
+            self.containers
+        } else {
+            parent_container
+        };
+        let name_at = self.names.len() as u32;
+        self.names.push_str(n);
         self.stack.push(Frame {
-            name,
+            name_at,
             regions,
             hint,
             hidden: parent_hidden + u16::from(hidden),
             skip,
             link,
             heading,
+            container,
         });
     }
 
-    fn end(&mut self, tag: Tag) {
-        let n: &str = &tag.name;
+    fn end(&mut self, n: &str) {
         if is_block(n) {
             self.flush();
         }
         let depth = self.stack.len();
-        let found = self
-            .stack
-            .iter()
+        let found = (0..depth)
             .rev()
             .take(END_TAG_SEARCH)
-            .position(|f| f.name == tag.name);
+            .position(|i| self.name(i) == n);
         if let Some(i) = found {
-            self.stack.truncate(depth - 1 - i);
+            self.truncate(depth - 1 - i);
         }
     }
 }
 
-struct Sink(RefCell<State>);
+impl lex::Sink for State {
+    fn text(&mut self, text: &str) {
+        self.characters(text);
+    }
 
-impl TokenSink for Sink {
-    type Handle = ();
-
-    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        let mut state = self.0.borrow_mut();
-        match token {
-            Token::CharacterTokens(t) => state.characters(&t),
-            Token::TagToken(tag) => match tag.kind {
-                TagKind::StartTag => {
-                    let raw = match &*tag.name {
-                        "script" => Some(RawKind::ScriptData),
-                        "style" | "xmp" | "iframe" | "noembed" | "noframes" => {
-                            Some(RawKind::Rawtext)
-                        }
-                        "title" | "textarea" => Some(RawKind::Rcdata),
-                        _ => None,
-                    };
-                    let self_closing = tag.self_closing;
-                    state.start(tag);
-                    if let Some(kind) = raw.filter(|_| !self_closing) {
-                        return TokenSinkResult::RawData(kind);
-                    }
-                }
-                TagKind::EndTag => state.end(tag),
-            },
-            Token::EOFToken => state.flush(),
-            _ => {}
+    fn start(&mut self, name: &str, attrs: Attrs<'_>, self_closing: bool) -> Option<Raw> {
+        State::start(self, name, attrs, self_closing);
+        if self_closing {
+            return None;
         }
-        TokenSinkResult::Continue
+        match name {
+            "script" | "style" | "xmp" | "iframe" | "noembed" | "noframes" => Some(Raw::Text),
+            "title" | "textarea" => Some(Raw::Rcdata),
+            _ => None,
+        }
+    }
+
+    fn end(&mut self, name: &str) {
+        State::end(self, name);
     }
 }
 
@@ -575,25 +653,8 @@ impl TokenSink for Sink {
 /// table cells each end a block. `<script>`, `<style>`, comments, hidden elements and form
 /// controls give no text.
 pub fn blocks(html: &str) -> Vec<Block> {
-    let tokenizer = Tokenizer::new(
-        Sink(RefCell::new(State::default())),
-        TokenizerOpts::default(),
-    );
-    let input = BufferQueue::default();
-    // Fed in pieces: the tokenizer's buffers stay small on a large page.
-    const PIECE: usize = 1 << 20;
-    let mut rest = html;
-    while !rest.is_empty() {
-        let mut cut = rest.len().min(PIECE);
-        while !rest.is_char_boundary(cut) {
-            cut += 1;
-        }
-        input.push_back(rest[..cut].into());
-        rest = &rest[cut..];
-        let _ = tokenizer.feed(&input);
-    }
-    tokenizer.end();
-    let mut state = tokenizer.sink.0.borrow_mut();
+    let mut state = State::default();
+    lex::tokenize(html, &mut state);
     state.flush();
     let blocks = std::mem::take(&mut state.blocks);
     drop_hidden(blocks, &state.hidden)
@@ -649,6 +710,31 @@ mod tests {
             ),
             ["One two", "three & four", "five"]
         );
+    }
+
+    #[test]
+    fn closed_dialogs_and_hiding_classes_give_no_text() {
+        assert_eq!(
+            texts(
+                "<p>shown</p><dialog><p>closed</p></dialog><dialog open>open</dialog>\
+                 <div aria-modal=true>modal</div><div class='x hidden'>gone</div>\
+                 <div class='hidden md:block'>wide screens</div><span class=sr-only>sr</span>"
+            ),
+            ["shown", "open", "wide screens"]
+        );
+    }
+
+    #[test]
+    fn containers_are_the_innermost() {
+        let b = blocks(
+            "<p>a</p><article><p>b</p><article><p>c</p></article>e</article>\
+             <div role=main>d</div><div class='x entry-content'>f</div>",
+        );
+        let c: Vec<u32> = b
+            .iter()
+            .map(|b| b.structure.as_ref().unwrap().container)
+            .collect();
+        assert_eq!(c, [0, 1, 2, 1, 3, 4]);
     }
 
     #[test]
