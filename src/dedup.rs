@@ -665,7 +665,8 @@ struct Header {
 
 impl Header {
     const MAGIC: &'static [u8; 8] = b"GLEANIDX";
-    const VERSION: u32 = 1;
+    /// 2: words hashed by [`word_hash`] instead of xxh3 of every word.
+    const VERSION: u32 = 2;
     const LEN: usize = 8 + 4 + 4 + 4 + 4 + 4 + 8 + 8 + 8;
 
     fn encode(&self) -> [u8; Self::LEN] {
@@ -694,6 +695,13 @@ impl Header {
         let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
         let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
         let version = u32_at(8);
+        if version < Self::VERSION {
+            return Err(format!(
+                "index format version {version}, this gleaner reads version {}: shingles are \
+                 hashed differently now, so the index must be rebuilt",
+                Self::VERSION
+            ));
+        }
         if version != Self::VERSION {
             return Err(format!(
                 "index format version {version}, this gleaner reads version {}",
@@ -1275,24 +1283,48 @@ fn is_duplicate(seen: &[bool], threshold: f32) -> bool {
     seen[..third].iter().any(|&f| f) && seen[n - third..].iter().any(|&f| f)
 }
 
-/// Word `n`-gram shingles of `text`, hashed: each lower-cased word is hashed with xxh3, each
-/// window of `n` word hashes is hashed again. Fewer than `n` words give no shingle: such a
-/// paragraph is never a duplicate.
+/// Word `n`-gram shingles of `text`, hashed: each lower-cased word is hashed once
+/// ([`word_hash`]), each window of `n` word hashes is folded into one. Fewer than `n` words
+/// give no shingle: such a paragraph is never a duplicate.
 pub fn shingles(text: &str, n: usize) -> Vec<u64> {
-    let mut lower = String::new();
-    let words: Vec<u64> = crate::segment::words(text)
-        .map(|w| {
+    thread_local! {
+        static WORDS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    }
+    WORDS.with(|w| match w.try_borrow_mut() {
+        Ok(mut words) => {
+            let out = shingles_with(text, n, &mut words);
+            words.clear();
+            words.shrink_to(SCRATCH_KEEP);
+            out
+        }
+        Err(_) => shingles_with(text, n, &mut Vec::new()),
+    })
+}
+
+fn shingles_with(text: &str, n: usize, words: &mut Vec<u64>) -> Vec<u64> {
+    words.clear();
+    if text.is_ascii() {
+        // The common case: words are hashed straight from the text, lower-cased in registers.
+        let base = text.as_ptr() as usize;
+        let bytes = text.as_bytes();
+        words.extend(
+            crate::segment::ascii_words(text)
+                .map(|w| ascii_word_hash(bytes, w.as_ptr() as usize - base, w.len())),
+        );
+    } else {
+        let mut lower = String::new();
+        words.extend(crate::segment::words(text).map(|w| {
             lowercase_into(w, &mut lower);
-            xxh3_64(lower.as_bytes())
-        })
-        .collect();
+            word_hash(lower.as_bytes())
+        }));
+    }
     // Too short to be evidence of copying: headings like "Pros" repeat legitimately, and
     // repeated boilerplate is the classifier's job.
     if words.len() < n {
         return Vec::new();
     }
-    // The words are xxh3 hashes already; an order-sensitive multiply-rotate fold and a final
-    // avalanche (splitmix64's) are enough to combine them, at a fraction of a second xxh3.
+    // The word hashes are well mixed already; an order-sensitive multiply-rotate fold and a
+    // final avalanche are enough to combine them.
     words
         .windows(n)
         .map(|w| {
@@ -1300,11 +1332,79 @@ pub fn shingles(text: &str, n: usize) -> Vec<u64> {
             for &x in w {
                 h = (h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
             }
-            h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            h ^ (h >> 31)
+            mix(h)
         })
         .collect()
+}
+
+/// splitmix64's finaliser: a bijection that spreads every input bit over the output.
+fn mix(mut h: u64) -> u64 {
+    h = (h ^ (h >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    h ^ (h >> 31)
+}
+
+/// The hash of a lower-cased word. Words of up to 8 bytes (most of them) are read as one
+/// little-endian number, zero-padded, which no two words share (a word has no NUL byte), then
+/// mixed: no collisions at all. Up to 16 bytes, two such numbers are mixed together; longer
+/// words go through xxh3.
+pub fn word_hash(word: &[u8]) -> u64 {
+    let mut buf = [0u8; 16];
+    match word.len() {
+        0..=16 => {
+            buf[..word.len()].copy_from_slice(word);
+            short_hash(&buf, word.len())
+        }
+        _ => xxh3_64(word),
+    }
+}
+
+fn short_hash(buf: &[u8; 16], len: usize) -> u64 {
+    let lo = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
+    if len <= 8 {
+        return mix(lo ^ 0x243F_6A88_85A3_08D3);
+    }
+    let hi = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));
+    mix(mix(lo ^ 0x1319_8A2E_0370_7344) ^ hi)
+}
+
+/// [`word_hash`] of the ASCII word at `bytes[at..at + len]`, lower-cased on the way: a word
+/// of up to 16 bytes is loaded 8 bytes at a time and lower-cased 8 letters at once.
+fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
+    if len > 16 {
+        return word_hash(bytes[at..at + len].to_ascii_lowercase().as_slice());
+    }
+    let mut buf = [0u8; 16];
+    match bytes.get(at..at + 16) {
+        // Read past the word (there is text enough), then clear the extra bytes.
+        Some(b) => buf.copy_from_slice(b),
+        None => buf[..len].copy_from_slice(&bytes[at..at + len]),
+    }
+    let mut lo = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
+    let mut hi = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));
+    let keep = |n: usize| {
+        if n >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * n)) - 1
+        }
+    };
+    lo = ascii_lower(lo & keep(len));
+    hi = ascii_lower(hi & keep(len.saturating_sub(8)));
+    buf[..8].copy_from_slice(&lo.to_le_bytes());
+    buf[8..].copy_from_slice(&hi.to_le_bytes());
+    short_hash(&buf, len)
+}
+
+/// Lower-cases the 8 ASCII bytes of `x`: `A`–`Z` get bit 5 set.
+fn ascii_lower(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // The top bit of each byte of `at_least_a` is set when the byte is >= 'A', of `above_z`
+    // when it is > 'Z' (bytes are < 0x80, so the sums never carry into the next byte).
+    let at_least_a = x + ONES * (0x80 - u64::from(b'A'));
+    let above_z = x + ONES * (0x80 - u64::from(b'Z') - 1);
+    let upper = (at_least_a ^ above_z) & (ONES * 0x80);
+    x | (upper >> 2)
 }
 
 #[cfg(test)]
@@ -1328,6 +1428,60 @@ mod tests {
             shingles("Ünïcode Straße WORT über alles", 5),
             shingles("ünïcode straße wort über alles", 5)
         );
+    }
+
+    #[test]
+    fn ascii_and_unicode_paths_hash_words_alike() {
+        // The curly quote sends the second text down the Unicode path; its words are the same.
+        let words = "Short ABC defGHIJ exactly8 ninechars sixteen-is-split \
+            SixteenLetterWrd SeventeenLettersX a-very-long-word-indeed-yes Zz9_";
+        assert_eq!(
+            shingles(words, 5),
+            shingles(&format!("{words} \u{2019}"), 5)
+        );
+        assert_eq!(shingles(words, 1).len(), 17);
+        // Every length, at every distance from the end of the text.
+        let mut s = 11;
+        for len in 1..40 {
+            let w: String = (0..len)
+                .map(|_| b"aZq9_Kx"[(splitmix(&mut s) % 7) as usize] as char)
+                .collect();
+            let lower = w.to_ascii_lowercase();
+            for tail in ["", " x", " 0123456789abcdefghij"] {
+                let text = format!("{w}{tail}");
+                assert_eq!(
+                    ascii_word_hash(text.as_bytes(), 0, len),
+                    word_hash(lower.as_bytes()),
+                    "{text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn short_words_never_collide() {
+        let mut seen = HashSet::new();
+        let letters = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        for &a in letters {
+            for &b in letters {
+                for &c in letters {
+                    assert!(seen.insert(word_hash(&[a, b, c])));
+                    assert!(seen.insert(word_hash(&[a, b, c, b'x', a, b, c, b'y', a])));
+                }
+                assert!(seen.insert(word_hash(&[a, b])));
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_lower_matches_the_standard_library() {
+        for b in 0u8..0x80 {
+            let x = u64::from_le_bytes([b, b'A', b'z', b'@', b'[', b'`', b'{', b]);
+            let want = u64::from_le_bytes(
+                [b, b'A', b'z', b'@', b'[', b'`', b'{', b].map(|c| c.to_ascii_lowercase()),
+            );
+            assert_eq!(ascii_lower(x), want, "{b}");
+        }
     }
 
     #[test]

@@ -255,6 +255,13 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
+/// The words of an ASCII `text`, the same as [`words`] gives (a space or any other ASCII
+/// non-word byte is a boundary either way), without cutting it at spaces first.
+pub(crate) fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
+    debug_assert!(text.is_ascii());
+    AsciiWords { text, pos: 0 }
+}
+
 /// UAX #29 word boundaries restricted to ASCII (rules WB5–WB13b with ALetter = letters,
 /// Numeric = digits, MidLetter = `:`, MidNumLet = `.`, Single_Quote = `'`, MidNum = `,` `;`,
 /// ExtendNumLet = `_`), keeping only words with a letter or digit.
@@ -334,6 +341,9 @@ mod word_tests {
             let fast: Vec<&str> = words(&s).collect();
             let crate_words: Vec<&str> = s.unicode_words().collect();
             assert_eq!(fast, crate_words, "input {s:?}");
+            if s.is_ascii() {
+                assert_eq!(ascii_words(&s).collect::<Vec<_>>(), fast, "input {s:?}");
+            }
         }
     }
 
