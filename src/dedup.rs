@@ -884,27 +884,32 @@ impl Table {
         (lines.len(), false)
     }
 
-    /// Whether putting a key at position `i` pushes a key into the spill.
-    fn spills(&self, i: usize) -> bool {
-        self.lines()
-            .get(i..)
-            .is_none_or(|s| s.iter().all(|&k| k != 0))
+    /// The first free slot from `i` on, if the run ends before the last slot.
+    fn free_from(&self, i: usize) -> Option<usize> {
+        let slots = self.lines().get(i..)?;
+        // Most runs end within a slot or two.
+        slots.iter().position(|&k| k == 0).map(|j| i + j)
     }
 
     /// Puts `key` at position `i` (from [`find`](Self::find)), shifting the larger keys of
-    /// its run one slot on, the last one into the spill if the run reaches the end.
-    fn insert_at(&mut self, i: usize, key: u64) {
+    /// its run one slot on, to `free` (from [`free_from`](Self::free_from)), or the last one
+    /// into the spill if the run reaches the end.
+    fn insert_at(&mut self, i: usize, free: Option<usize>, key: u64) {
         let end = self.end();
         let slots = &mut self.slots[self.start..];
-        if i >= end {
-            self.spill.insert(i - end, key);
-        } else if let Some(free) = slots[i..].iter().position(|&k| k == 0) {
-            slots.copy_within(i..i + free, i + 1);
-            slots[i] = key;
-        } else {
-            self.spill.insert(0, slots[end - 1]);
-            slots.copy_within(i..end - 1, i + 1);
-            slots[i] = key;
+        match free {
+            _ if i >= end => self.spill.insert(i - end, key),
+            Some(f) => {
+                let mut carry = key;
+                for s in &mut slots[i..=f] {
+                    carry = std::mem::replace(s, carry);
+                }
+            }
+            None => {
+                self.spill.insert(0, slots[end - 1]);
+                slots.copy_within(i..end - 1, i + 1);
+                slots[i] = key;
+            }
         }
         self.len += 1;
     }
@@ -1137,15 +1142,16 @@ impl Exact {
             }
             None => return self.refuse(),
         };
+        let free = t.free_from(i);
         // The spill grows rarely, but within the budget too.
-        if t.spills(i) && t.spill.len() == t.spill.capacity() {
+        if free.is_none() && t.spill.len() == t.spill.capacity() {
             let more = t.spill.capacity().max(4);
             if !self.reserve(more as u64 * 8) {
                 return self.refuse();
             }
             t.spill.reserve_exact(more);
         }
-        t.insert_at(i, key);
+        t.insert_at(i, free, key);
     }
 
     fn refuse(&self) {
@@ -1312,10 +1318,16 @@ fn shingles_with(text: &str, n: usize, words: &mut Vec<u64>) -> Vec<u64> {
                 .map(|w| ascii_word_hash(bytes, w.as_ptr() as usize - base, w.len())),
         );
     } else {
+        let base = text.as_ptr() as usize;
+        let bytes = text.as_bytes();
         let mut lower = String::new();
         words.extend(crate::segment::words(text).map(|w| {
-            lowercase_into(w, &mut lower);
-            word_hash(lower.as_bytes())
+            if w.is_ascii() {
+                ascii_word_hash(bytes, w.as_ptr() as usize - base, w.len())
+            } else {
+                lowercase_into(w, &mut lower);
+                word_hash(lower.as_bytes())
+            }
         }));
     }
     // Too short to be evidence of copying: headings like "Pros" repeat legitimately, and
@@ -1352,7 +1364,10 @@ pub fn word_hash(word: &[u8]) -> u64 {
     let mut buf = [0u8; 16];
     match word.len() {
         0..=16 => {
-            buf[..word.len()].copy_from_slice(word);
+            // Byte by byte: a call to memcpy costs more for a few bytes.
+            for (d, &s) in buf.iter_mut().zip(word) {
+                *d = s;
+            }
             short_hash(&buf, word.len())
         }
         _ => xxh3_64(word),
@@ -1378,7 +1393,11 @@ fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
     match bytes.get(at..at + 16) {
         // Read past the word (there is text enough), then clear the extra bytes.
         Some(b) => buf.copy_from_slice(b),
-        None => buf[..len].copy_from_slice(&bytes[at..at + len]),
+        None => {
+            for (d, &s) in buf.iter_mut().zip(&bytes[at..at + len]) {
+                *d = s;
+            }
+        }
     }
     let mut lo = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
     let mut hi = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));

@@ -276,46 +276,68 @@ impl<'a> Iterator for AsciiWords<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let b = self.text.as_bytes();
         let n = b.len();
-        let word_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let class = |c: u8| ASCII_CLASS[usize::from(c)];
         loop {
             // Skip to the next word character.
-            while self.pos < n && !word_byte(b[self.pos]) {
+            while self.pos < n && class(b[self.pos]) & WORD == 0 {
                 self.pos += 1;
             }
             if self.pos >= n {
                 return None;
             }
             let start = self.pos;
+            // Whether the word has a letter or digit, not only `_`.
+            let mut alnum = class(b[start]);
             let mut i = start + 1;
             loop {
-                if i < n && word_byte(b[i]) {
+                while i < n && class(b[i]) & WORD != 0 {
+                    alnum |= class(b[i]);
                     i += 1;
-                    continue;
                 }
                 // A single joiner between two word characters of the right kinds.
-                if i + 1 < n && word_byte(b[i + 1]) && i > start {
-                    let (prev, mid, next) = (b[i - 1], b[i], b[i + 1]);
-                    let letters = prev.is_ascii_alphabetic()
-                        && next.is_ascii_alphabetic()
-                        && matches!(mid, b'\'' | b'.' | b':');
-                    let digits = prev.is_ascii_digit()
-                        && next.is_ascii_digit()
-                        && matches!(mid, b'\'' | b'.' | b',' | b';');
+                if i + 1 < n && class(b[i + 1]) & WORD != 0 {
+                    let (prev, mid, next) = (class(b[i - 1]), b[i], class(b[i + 1]));
+                    let letters = prev & next & LETTER != 0 && matches!(mid, b'\'' | b'.' | b':');
+                    let digits =
+                        prev & next & DIGIT != 0 && matches!(mid, b'\'' | b'.' | b',' | b';');
                     if letters || digits {
                         i += 2;
+                        alnum |= next;
                         continue;
                     }
                 }
                 break;
             }
             self.pos = i;
-            let word = &self.text[start..i];
-            if word.bytes().any(|c| c.is_ascii_alphanumeric()) {
-                return Some(word);
+            if alnum & (LETTER | DIGIT) != 0 {
+                return Some(&self.text[start..i]);
             }
         }
     }
 }
+
+/// Byte classes of the ASCII word rules, one table lookup per byte.
+const WORD: u8 = 1;
+const LETTER: u8 = 2;
+const DIGIT: u8 = 4;
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() {
+            WORD | LETTER
+        } else if b.is_ascii_digit() {
+            WORD | DIGIT
+        } else if b == b'_' {
+            WORD
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod word_tests {
