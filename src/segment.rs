@@ -196,9 +196,10 @@ mod tests {
 /// crate's `unicode_words`) defines them: runs of letters and digits, joined across `'`, `.`
 /// and `:` inside words and `.`, `,`, `;` and `'` inside numbers.
 ///
-/// A space is always a word boundary, so the text is cut at spaces and each ASCII piece (the
-/// bulk of any crawl, even in pages with curly quotes elsewhere) takes a byte-level fast path
-/// applying the same rules; other pieces go through the crate.
+/// A space is always a word boundary, so the text is cut at the spaces around each non-ASCII
+/// character; those pieces go through the crate, and the ASCII stretches between them (the
+/// bulk of any crawl, even in pages with curly quotes) take a byte-level fast path applying
+/// the same rules.
 ///
 /// ```
 /// let w: Vec<_> = gleaner::segment::words("Don’t pay $1,000.50 for e.g. foo_bar!").collect();
@@ -238,21 +239,46 @@ impl<'a> Iterator for Words<'a> {
             if self.rest.is_empty() {
                 return None;
             }
-            let end = memchr::memchr(b' ', self.rest.as_bytes()).unwrap_or(self.rest.len());
-            let piece = &self.rest[..end];
-            self.rest = self.rest.get(end + 1..).unwrap_or("");
-            self.current = if piece.is_ascii() {
-                Piece::Ascii(AsciiWords {
-                    text: piece,
-                    pos: 0,
-                })
-            } else {
-                Piece::Unicode(unicode_segmentation::UnicodeSegmentation::unicode_words(
-                    piece,
-                ))
+            let bytes = self.rest.as_bytes();
+            let (text, rest) = match first_non_ascii(bytes) {
+                None => (self.rest, ""),
+                Some(at) => match memchr::memrchr(b' ', &bytes[..at]) {
+                    // The ASCII stretch up to the space before the non-ASCII character.
+                    Some(space) => self.rest.split_at(space + 1),
+                    // The piece with the non-ASCII character, up to the next space.
+                    None => {
+                        let end =
+                            memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+                        let piece = &self.rest[..end];
+                        self.rest = self.rest.get(end + 1..).unwrap_or("");
+                        self.current = Piece::Unicode(
+                            unicode_segmentation::UnicodeSegmentation::unicode_words(piece),
+                        );
+                        continue;
+                    }
+                },
             };
+            self.rest = rest;
+            self.current = Piece::Ascii(AsciiWords { text, pos: 0 });
         }
     }
+}
+
+/// The position of the first byte of `b` that is not ASCII, 8 bytes at a time.
+fn first_non_ascii(b: &[u8]) -> Option<usize> {
+    let mut chunks = b.chunks_exact(8);
+    for (i, c) in chunks.by_ref().enumerate() {
+        let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        if x & 0x8080_8080_8080_8080 != 0 {
+            return Some(i * 8 + (x & 0x8080_8080_8080_8080).trailing_zeros() as usize / 8);
+        }
+    }
+    let tail = b.len() - chunks.remainder().len();
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c >= 0x80)
+        .map(|p| tail + p)
 }
 
 /// The words of an ASCII `text`, the same as [`words`] gives (a space or any other ASCII
@@ -384,6 +410,16 @@ mod word_tests {
             }
         }
         assert!(lines > 100);
+    }
+
+    #[test]
+    fn first_non_ascii_byte_is_found() {
+        assert_eq!(first_non_ascii(b"plain ascii text, long enough"), None);
+        for at in 0..20 {
+            let mut s = vec![b'a'; 20];
+            s[at] = 0xC3;
+            assert_eq!(first_non_ascii(&s), Some(at));
+        }
     }
 
     #[test]
