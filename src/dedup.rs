@@ -16,14 +16,12 @@
 //! [`DedupIndex::load`]).
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use nohash_hasher::BuildNoHashHasher;
 use serde::Serialize;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
@@ -377,7 +375,7 @@ impl DedupIndex {
                 return;
             }
         }
-        local.clear();
+        local.reset(all.len());
         inserts.clear();
         let mut at = 0;
         for (p, sh) in page.paragraphs.iter_mut().zip(prepared) {
@@ -390,17 +388,20 @@ impl DedupIndex {
                 continue;
             }
             seen.clear();
-            seen.extend(sh.iter().zip(before).map(|(h, &f)| f || local.contains(h)));
+            seen.extend(sh.iter().zip(before).map(|(h, &f)| f || local.contains(*h)));
             if is_duplicate(seen, self.options.threshold) {
                 p.reason = Some(Reason::Duplicate);
             } else if !self.options.read_only {
                 inserts.extend_from_slice(sh);
-                local.extend(sh.iter().copied());
+                sh.iter().for_each(|&h| local.insert(h));
             }
         }
         // The page's decisions depend only on the lookups above, so its inserts can be one
-        // batch too.
-        self.store_all(inserts, batch);
+        // batch too; when nothing was dropped, the very batch that was looked up.
+        match &self.store {
+            Store::Exact(e) if inserts.len() == all.len() => e.insert_sorted(batch),
+            _ => self.store_all(inserts, batch),
+        }
         page.settle();
     }
 
@@ -986,7 +987,47 @@ struct Scratch {
     flags: Vec<bool>,
     seen: Vec<bool>,
     inserts: Vec<u64>,
-    local: HashSet<u64, BuildNoHashHasher<u64>>,
+    local: LocalSet,
+}
+
+/// A page's own kept shingles: linear probing over a buffer reused from page to page, at most
+/// half full.
+#[derive(Default)]
+struct LocalSet {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl LocalSet {
+    /// Empties the set, with room for `n` keys.
+    fn reset(&mut self, n: usize) {
+        self.slots.clear();
+        self.slots.resize((2 * n).next_power_of_two().max(16), 0);
+        self.len = 0;
+    }
+
+    /// The slot of `h`, or the empty one where it would go.
+    fn slot(&self, h: u64) -> usize {
+        let k = key(h);
+        let mask = self.slots.len() - 1;
+        let mut i = (k >> (64 - self.slots.len().trailing_zeros())) as usize;
+        while self.slots[i] != 0 && self.slots[i] != k {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    fn contains(&self, h: u64) -> bool {
+        self.len > 0 && self.slots[self.slot(h)] != 0
+    }
+
+    fn insert(&mut self, h: u64) {
+        let i = self.slot(h);
+        if self.slots[i] == 0 {
+            self.slots[i] = key(h);
+            self.len += 1;
+        }
+    }
 }
 
 /// The keys of a batch and their order by stripe.
@@ -994,6 +1035,8 @@ struct Scratch {
 struct Batch {
     keys: Vec<u64>,
     order: Vec<u32>,
+    /// Where each stripe's indices start in `order`.
+    starts: [u32; STRIPES + 1],
 }
 
 /// Buffers above this many elements are given back after use: a huge page must not pin its
@@ -1008,7 +1051,7 @@ impl Scratch {
         self.flags.shrink_to(SCRATCH_KEEP);
         self.seen.shrink_to(SCRATCH_KEEP);
         self.inserts.shrink_to(SCRATCH_KEEP);
-        self.local.shrink_to(SCRATCH_KEEP);
+        self.local.slots.shrink_to(SCRATCH_KEEP);
     }
 }
 
@@ -1068,7 +1111,8 @@ impl Exact {
     fn contains_many(&self, hashes: &[u64], out: &mut Vec<bool>, s: &mut Batch) {
         out.clear();
         out.resize(hashes.len(), false);
-        self.by_stripe(hashes, s, |stripe, keys, order| {
+        self.sort(hashes, s);
+        self.for_each_stripe(s, |stripe, keys, order| {
             let t = self.lock(stripe);
             for &i in order {
                 let k = keys[i as usize];
@@ -1079,7 +1123,14 @@ impl Exact {
 
     /// Stores `hashes`, in order (which matters only when the budget refuses some).
     fn insert_many(&self, hashes: &[u64], s: &mut Batch) {
-        self.by_stripe(hashes, s, |stripe, keys, order| {
+        self.sort(hashes, s);
+        self.insert_sorted(s);
+    }
+
+    /// Stores the keys of the last batch sorted by [`sort`](Self::sort) again: a page whose
+    /// every shingle is kept skips a second sort.
+    fn insert_sorted(&self, s: &Batch) {
+        self.for_each_stripe(s, |stripe, keys, order| {
             let mut t = self.lock(stripe);
             for &i in order {
                 self.insert_locked(&mut t, keys[i as usize]);
@@ -1087,10 +1138,14 @@ impl Exact {
         });
     }
 
-    /// Calls `f(stripe, keys, indices)` for each stripe that `hashes` touch, with the indices
-    /// of its keys in input order, after prefetching every key's home slot.
-    fn by_stripe(&self, hashes: &[u64], s: &mut Batch, mut f: impl FnMut(usize, &[u64], &[u32])) {
-        let Batch { keys, order } = s;
+    /// Orders the keys of `hashes` by stripe (keeping input order within one), prefetching
+    /// every key's home slot.
+    fn sort(&self, hashes: &[u64], s: &mut Batch) {
+        let Batch {
+            keys,
+            order,
+            starts,
+        } = s;
         keys.clear();
         keys.extend(hashes.iter().map(|&h| key(h)));
         let mut counts = [0u32; STRIPES + 1];
@@ -1101,7 +1156,7 @@ impl Exact {
         for i in 1..=STRIPES {
             counts[i] += counts[i - 1];
         }
-        let starts = counts;
+        *starts = counts;
         order.clear();
         order.resize(keys.len(), 0);
         for (i, &k) in keys.iter().enumerate() {
@@ -1109,10 +1164,15 @@ impl Exact {
             order[*c as usize] = i as u32;
             *c += 1;
         }
+    }
+
+    /// Calls `f(stripe, keys, indices)` for each stripe of a sorted batch, with the indices
+    /// of its keys in input order.
+    fn for_each_stripe(&self, s: &Batch, mut f: impl FnMut(usize, &[u64], &[u32])) {
         for stripe in 0..STRIPES {
-            let range = starts[stripe] as usize..starts[stripe + 1] as usize;
+            let range = s.starts[stripe] as usize..s.starts[stripe + 1] as usize;
             if !range.is_empty() {
-                f(stripe, keys, &order[range]);
+                f(stripe, &s.keys, &s.order[range]);
             }
         }
     }
@@ -1429,6 +1489,7 @@ fn ascii_lower(x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     #[test]
     fn shingle_counts() {
