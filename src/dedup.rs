@@ -307,6 +307,11 @@ impl DedupIndex {
         match &self.store {
             Store::Exact(e) => e.contains_many(shingles, out, batch),
             Store::Bloom(b) => {
+                // Most lookups of new text stop at the first bit, so fetching it for the whole
+                // batch first overlaps the cache misses.
+                for &h in shingles {
+                    b.prefetch(h);
+                }
                 out.clear();
                 out.extend(shingles.iter().map(|&h| b.contains(h)));
             }
@@ -666,7 +671,8 @@ struct Header {
 
 impl Header {
     const MAGIC: &'static [u8; 8] = b"GLEANIDX";
-    /// 2: words hashed by [`word_hash`] instead of xxh3 of every word.
+    /// 2: words hashed by [`word_hash`] instead of xxh3 of every word; Bloom positions from a
+    /// mix instead of xxh3.
     const VERSION: u32 = 2;
     const LEN: usize = 8 + 4 + 4 + 4 + 4 + 4 + 8 + 8 + 8;
 
@@ -1290,11 +1296,18 @@ impl Bloom {
 
     /// The `k` bit positions by double hashing (Kirsch–Mitzenmacher) of one 64-bit hash.
     fn positions(&self, h: u64) -> impl Iterator<Item = u64> + '_ {
-        let h2 = xxh3_64(&h.to_le_bytes()) | 1;
+        // A second, independent hash of the shingle hash: a mix of it with another seed.
+        let h2 = mix(h ^ 0xA409_3822_299F_31D0) | 1;
         (0..u64::from(self.k)).map(move |i| {
             let x = h.wrapping_add(i.wrapping_mul(h2));
             ((u128::from(x) * u128::from(self.bits)) >> 64) as u64
         })
+    }
+
+    fn prefetch(&self, h: u64) {
+        if let Some(p) = self.positions(h).next() {
+            prefetch(self.words.as_ptr() as u64 + p / 64 * 8);
+        }
     }
 
     fn contains(&self, h: u64) -> bool {
