@@ -671,9 +671,7 @@ struct Header {
 
 impl Header {
     const MAGIC: &'static [u8; 8] = b"GLEANIDX";
-    /// 2: words hashed by [`word_hash`] instead of xxh3 of every word; Bloom positions from a
-    /// mix instead of xxh3.
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 1;
     const LEN: usize = 8 + 4 + 4 + 4 + 4 + 4 + 8 + 8 + 8;
 
     fn encode(&self) -> [u8; Self::LEN] {
@@ -702,13 +700,6 @@ impl Header {
         let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().expect("4 bytes"));
         let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
         let version = u32_at(8);
-        if version < Self::VERSION {
-            return Err(format!(
-                "index format version {version}, this gleaner reads version {}: shingles are \
-                 hashed differently now, so the index must be rebuilt",
-                Self::VERSION
-            ));
-        }
         if version != Self::VERSION {
             return Err(format!(
                 "index format version {version}, this gleaner reads version {}",
@@ -1296,8 +1287,7 @@ impl Bloom {
 
     /// The `k` bit positions by double hashing (Kirsch–Mitzenmacher) of one 64-bit hash.
     fn positions(&self, h: u64) -> impl Iterator<Item = u64> + '_ {
-        // A second, independent hash of the shingle hash: a mix of it with another seed.
-        let h2 = mix(h ^ 0xA409_3822_299F_31D0) | 1;
+        let h2 = xxh3_64(&h.to_le_bytes()) | 1;
         (0..u64::from(self.k)).map(move |i| {
             let x = h.wrapping_add(i.wrapping_mul(h2));
             ((u128::from(x) * u128::from(self.bits)) >> 64) as u64
@@ -1429,35 +1419,14 @@ fn mix(mut h: u64) -> u64 {
     h ^ (h >> 31)
 }
 
-/// The hash of a lower-cased word. Words of up to 8 bytes (most of them) are read as one
-/// little-endian number, zero-padded, which no two words share (a word has no NUL byte), then
-/// mixed: no collisions at all. Up to 16 bytes, two such numbers are mixed together; longer
-/// words go through xxh3.
+/// The hash of a lower-cased word: xxh3, as index files of earlier versions have it.
 pub fn word_hash(word: &[u8]) -> u64 {
-    let mut buf = [0u8; 16];
-    match word.len() {
-        0..=16 => {
-            // Byte by byte: a call to memcpy costs more for a few bytes.
-            for (d, &s) in buf.iter_mut().zip(word) {
-                *d = s;
-            }
-            short_hash(&buf, word.len())
-        }
-        _ => xxh3_64(word),
-    }
-}
-
-fn short_hash(buf: &[u8; 16], len: usize) -> u64 {
-    let lo = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
-    if len <= 8 {
-        return mix(lo ^ 0x243F_6A88_85A3_08D3);
-    }
-    let hi = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));
-    mix(mix(lo ^ 0x1319_8A2E_0370_7344) ^ hi)
+    xxh3_64(word)
 }
 
 /// [`word_hash`] of the ASCII word at `bytes[at..at + len]`, lower-cased on the way: a word
-/// of up to 16 bytes is loaded 8 bytes at a time and lower-cased 8 letters at once.
+/// of up to 16 bytes is loaded 8 bytes at a time and lower-cased 8 letters at once, with no
+/// copy into a `String`.
 fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
     if len > 16 {
         return word_hash(bytes[at..at + len].to_ascii_lowercase().as_slice());
@@ -1472,8 +1441,6 @@ fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
             }
         }
     }
-    let mut lo = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
-    let mut hi = u64::from_le_bytes(buf[8..].try_into().expect("8 bytes"));
     let keep = |n: usize| {
         if n >= 8 {
             u64::MAX
@@ -1481,11 +1448,13 @@ fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
             (1u64 << (8 * n)) - 1
         }
     };
-    lo = ascii_lower(lo & keep(len));
-    hi = ascii_lower(hi & keep(len.saturating_sub(8)));
+    let lo = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes")) & keep(len);
+    let hi =
+        u64::from_le_bytes(buf[8..].try_into().expect("8 bytes")) & keep(len.saturating_sub(8));
+    let (lo, hi) = (ascii_lower(lo), ascii_lower(hi));
     buf[..8].copy_from_slice(&lo.to_le_bytes());
     buf[8..].copy_from_slice(&hi.to_le_bytes());
-    short_hash(&buf, len)
+    word_hash(&buf[..len])
 }
 
 /// Lower-cases the 8 ASCII bytes of `x`: `A`–`Z` get bit 5 set.
@@ -1502,7 +1471,6 @@ fn ascii_lower(x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
 
     #[test]
     fn shingle_counts() {
@@ -1551,18 +1519,27 @@ mod tests {
         }
     }
 
+    /// Saved indexes hold these hashes: xxh3 of each lower-cased word, folded.
     #[test]
-    fn short_words_never_collide() {
-        let mut seen = HashSet::new();
-        let letters = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        for &a in letters {
-            for &b in letters {
-                for &c in letters {
-                    assert!(seen.insert(word_hash(&[a, b, c])));
-                    assert!(seen.insert(word_hash(&[a, b, c, b'x', a, b, c, b'y', a])));
-                }
-                assert!(seen.insert(word_hash(&[a, b])));
-            }
+    fn shingle_hashes_are_those_of_format_1() {
+        for text in [
+            "The Quick brown FOX jumps over the lazy dog, twice_over; 3.14 times",
+            "Don’t PAY $1,000.50 for e.g. ÜBER-cool Straße items, a-very-long-word-indeed",
+        ] {
+            let words: Vec<u64> = crate::segment::words(text)
+                .map(|w| xxh3_64(w.to_lowercase().as_bytes()))
+                .collect();
+            let want: Vec<u64> = words
+                .windows(3)
+                .map(|w| {
+                    let mut h = 3u64;
+                    for &x in w {
+                        h = (h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
+                    }
+                    mix(h)
+                })
+                .collect();
+            assert_eq!(shingles(text, 3), want, "{text}");
         }
     }
 
