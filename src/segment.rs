@@ -196,9 +196,10 @@ mod tests {
 /// crate's `unicode_words`) defines them: runs of letters and digits, joined across `'`, `.`
 /// and `:` inside words and `.`, `,`, `;` and `'` inside numbers.
 ///
-/// A space is always a word boundary, so the text is cut at spaces and each ASCII piece (the
-/// bulk of any crawl, even in pages with curly quotes elsewhere) takes a byte-level fast path
-/// applying the same rules; other pieces go through the crate.
+/// A space is always a word boundary, so the text is cut at the spaces around each non-ASCII
+/// character; those pieces go through the crate, and the ASCII stretches between them (the
+/// bulk of any crawl, even in pages with curly quotes) take a byte-level fast path applying
+/// the same rules.
 ///
 /// ```
 /// let w: Vec<_> = gleaner::segment::words("Don’t pay $1,000.50 for e.g. foo_bar!").collect();
@@ -238,21 +239,53 @@ impl<'a> Iterator for Words<'a> {
             if self.rest.is_empty() {
                 return None;
             }
-            let end = memchr::memchr(b' ', self.rest.as_bytes()).unwrap_or(self.rest.len());
-            let piece = &self.rest[..end];
-            self.rest = self.rest.get(end + 1..).unwrap_or("");
-            self.current = if piece.is_ascii() {
-                Piece::Ascii(AsciiWords {
-                    text: piece,
-                    pos: 0,
-                })
-            } else {
-                Piece::Unicode(unicode_segmentation::UnicodeSegmentation::unicode_words(
-                    piece,
-                ))
+            let bytes = self.rest.as_bytes();
+            let (text, rest) = match first_non_ascii(bytes) {
+                None => (self.rest, ""),
+                Some(at) => match memchr::memrchr(b' ', &bytes[..at]) {
+                    // The ASCII stretch up to the space before the non-ASCII character.
+                    Some(space) => self.rest.split_at(space + 1),
+                    // The piece with the non-ASCII character, up to the next space.
+                    None => {
+                        let end =
+                            memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+                        let piece = &self.rest[..end];
+                        self.rest = self.rest.get(end + 1..).unwrap_or("");
+                        self.current = Piece::Unicode(
+                            unicode_segmentation::UnicodeSegmentation::unicode_words(piece),
+                        );
+                        continue;
+                    }
+                },
             };
+            self.rest = rest;
+            self.current = Piece::Ascii(AsciiWords { text, pos: 0 });
         }
     }
+}
+
+/// The position of the first byte of `b` that is not ASCII, 8 bytes at a time.
+fn first_non_ascii(b: &[u8]) -> Option<usize> {
+    let mut chunks = b.chunks_exact(8);
+    for (i, c) in chunks.by_ref().enumerate() {
+        let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        if x & 0x8080_8080_8080_8080 != 0 {
+            return Some(i * 8 + (x & 0x8080_8080_8080_8080).trailing_zeros() as usize / 8);
+        }
+    }
+    let tail = b.len() - chunks.remainder().len();
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c >= 0x80)
+        .map(|p| tail + p)
+}
+
+/// The words of an ASCII `text`, the same as [`words`] gives (a space or any other ASCII
+/// non-word byte is a boundary either way), without cutting it at spaces first.
+pub(crate) fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
+    debug_assert!(text.is_ascii());
+    AsciiWords { text, pos: 0 }
 }
 
 /// UAX #29 word boundaries restricted to ASCII (rules WB5–WB13b with ALetter = letters,
@@ -269,46 +302,68 @@ impl<'a> Iterator for AsciiWords<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let b = self.text.as_bytes();
         let n = b.len();
-        let word_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let class = |c: u8| ASCII_CLASS[usize::from(c)];
         loop {
             // Skip to the next word character.
-            while self.pos < n && !word_byte(b[self.pos]) {
+            while self.pos < n && class(b[self.pos]) & WORD == 0 {
                 self.pos += 1;
             }
             if self.pos >= n {
                 return None;
             }
             let start = self.pos;
+            // Whether the word has a letter or digit, not only `_`.
+            let mut alnum = class(b[start]);
             let mut i = start + 1;
             loop {
-                if i < n && word_byte(b[i]) {
+                while i < n && class(b[i]) & WORD != 0 {
+                    alnum |= class(b[i]);
                     i += 1;
-                    continue;
                 }
                 // A single joiner between two word characters of the right kinds.
-                if i + 1 < n && word_byte(b[i + 1]) && i > start {
-                    let (prev, mid, next) = (b[i - 1], b[i], b[i + 1]);
-                    let letters = prev.is_ascii_alphabetic()
-                        && next.is_ascii_alphabetic()
-                        && matches!(mid, b'\'' | b'.' | b':');
-                    let digits = prev.is_ascii_digit()
-                        && next.is_ascii_digit()
-                        && matches!(mid, b'\'' | b'.' | b',' | b';');
+                if i + 1 < n && class(b[i + 1]) & WORD != 0 {
+                    let (prev, mid, next) = (class(b[i - 1]), b[i], class(b[i + 1]));
+                    let letters = prev & next & LETTER != 0 && matches!(mid, b'\'' | b'.' | b':');
+                    let digits =
+                        prev & next & DIGIT != 0 && matches!(mid, b'\'' | b'.' | b',' | b';');
                     if letters || digits {
                         i += 2;
+                        alnum |= next;
                         continue;
                     }
                 }
                 break;
             }
             self.pos = i;
-            let word = &self.text[start..i];
-            if word.bytes().any(|c| c.is_ascii_alphanumeric()) {
-                return Some(word);
+            if alnum & (LETTER | DIGIT) != 0 {
+                return Some(&self.text[start..i]);
             }
         }
     }
 }
+
+/// Byte classes of the ASCII word rules, one table lookup per byte.
+const WORD: u8 = 1;
+const LETTER: u8 = 2;
+const DIGIT: u8 = 4;
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphabetic() {
+            WORD | LETTER
+        } else if b.is_ascii_digit() {
+            WORD | DIGIT
+        } else if b == b'_' {
+            WORD
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod word_tests {
@@ -334,6 +389,9 @@ mod word_tests {
             let fast: Vec<&str> = words(&s).collect();
             let crate_words: Vec<&str> = s.unicode_words().collect();
             assert_eq!(fast, crate_words, "input {s:?}");
+            if s.is_ascii() {
+                assert_eq!(ascii_words(&s).collect::<Vec<_>>(), fast, "input {s:?}");
+            }
         }
     }
 
@@ -352,6 +410,16 @@ mod word_tests {
             }
         }
         assert!(lines > 100);
+    }
+
+    #[test]
+    fn first_non_ascii_byte_is_found() {
+        assert_eq!(first_non_ascii(b"plain ascii text, long enough"), None);
+        for at in 0..20 {
+            let mut s = vec![b'a'; 20];
+            s[at] = 0xC3;
+            assert_eq!(first_non_ascii(&s), Some(at));
+        }
     }
 
     #[test]
