@@ -109,6 +109,17 @@ pub enum Error {
         /// The folder it leads back to.
         ancestor: PathBuf,
     },
+    /// A WARC response's HTTP payload could not be decoded (broken chunked framing, a
+    /// corrupt or unsupported `Content-Encoding`): the record was skipped.
+    #[error("{path}: record {record}: {message}, skipped")]
+    Payload {
+        /// The WARC file.
+        path: PathBuf,
+        /// The record's target URI, or its record id.
+        record: String,
+        /// What could not be decoded.
+        message: String,
+    },
     /// A configuration value is out of range or inconsistent.
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -144,6 +155,7 @@ impl Error {
             Error::Changed { .. } => "changed_while_read",
             Error::Empty { .. } => "empty",
             Error::SymlinkLoop { .. } => "symlink_loop",
+            Error::Payload { .. } => "bad_payload",
             Error::Config(_) => "config",
         }
     }
@@ -169,7 +181,8 @@ impl Error {
             | Error::Binary { path, .. }
             | Error::Changed { path }
             | Error::Empty { path }
-            | Error::SymlinkLoop { path, .. } => Some((path, None)),
+            | Error::SymlinkLoop { path, .. }
+            | Error::Payload { path, .. } => Some((path, None)),
             Error::Json { path, line, .. } => Some((path, Some(*line))),
             Error::TooLarge { path, line, .. } | Error::Truncated { path, line, .. } => {
                 Some((path, *line))

@@ -10,6 +10,7 @@
 //! looks binary is skipped, a truncated gzip/zstd stream keeps what was read, and a file that
 //! changes while read, or is empty, gets a warning (see [`Error::is_warning`]).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -577,22 +578,108 @@ fn read_warc_record(reader: &mut dyn BufRead, limit: u64) -> io::Result<Option<W
     Ok(Some(WarcRecord { headers, block }))
 }
 
-/// An HTTP response's Content-Type and body.
-fn split_http(block: &[u8]) -> (Option<String>, &[u8]) {
+/// An HTTP response's head and body, as a WARC `response` record holds them.
+struct HttpResponse<'a> {
+    content_type: Option<String>,
+    transfer_encoding: Option<String>,
+    content_encoding: Option<String>,
+    body: &'a [u8],
+}
+
+/// Splits an HTTP response into the headers that matter here and its body.
+fn split_http(block: &[u8]) -> HttpResponse<'_> {
     let Some(end) = memchr::memmem::find(block, b"\r\n\r\n")
         .map(|i| i + 4)
         .or_else(|| memchr::memmem::find(block, b"\n\n").map(|i| i + 2))
     else {
-        return (None, block);
+        return HttpResponse {
+            content_type: None,
+            transfer_encoding: None,
+            content_encoding: None,
+            body: block,
+        };
     };
     let head = String::from_utf8_lossy(&block[..end]);
-    let content_type = head.lines().skip(1).find_map(|l| {
-        let (name, value) = l.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("content-type")
-            .then(|| value.trim().to_string())
-    });
-    (content_type, &block[end..])
+    let header = |wanted: &str| {
+        head.lines().skip(1).find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.trim()
+                .eq_ignore_ascii_case(wanted)
+                .then(|| value.trim().to_ascii_lowercase())
+        })
+    };
+    HttpResponse {
+        content_type: header("content-type"),
+        transfer_encoding: header("transfer-encoding"),
+        content_encoding: header("content-encoding"),
+        body: &block[end..],
+    }
+}
+
+/// The body as the server meant it: chunked transfer coding undone, then the content coding
+/// (gzip, deflate, br, zstd). Crawlers other than Common Crawl store the bytes as received.
+/// Decoding stops past `limit` bytes. `Err` says what could not be decoded.
+fn decode_body(http: &HttpResponse<'_>, limit: u64) -> Result<Vec<u8>, String> {
+    let mut body = Cow::Borrowed(http.body);
+    if http
+        .transfer_encoding
+        .as_deref()
+        .is_some_and(|t| t.contains("chunked"))
+    {
+        body = Cow::Owned(dechunk(http.body).ok_or("broken chunked transfer coding")?);
+    }
+    let coding = http.content_encoding.as_deref().unwrap_or("identity");
+    let mut out = Vec::new();
+    let bounded = |r: &mut dyn Read, out: &mut Vec<u8>| -> Result<(), String> {
+        r.take(limit + 1)
+            .read_to_end(out)
+            .map_err(|e| format!("corrupt {coding} content: {e}"))?;
+        Ok(())
+    };
+    match coding {
+        "" | "identity" | "none" => return Ok(body.into_owned()),
+        "gzip" | "x-gzip" => bounded(&mut flate2::read::MultiGzDecoder::new(&body[..]), &mut out)?,
+        // "deflate" is zlib-wrapped by the standard, raw deflate by some servers.
+        "deflate" => {
+            if bounded(&mut flate2::read::ZlibDecoder::new(&body[..]), &mut out).is_err() {
+                out.clear();
+                bounded(&mut flate2::read::DeflateDecoder::new(&body[..]), &mut out)?;
+            }
+        }
+        "br" => bounded(
+            &mut brotli_decompressor::Decompressor::new(&body[..], 64 << 10),
+            &mut out,
+        )?,
+        "zstd" => {
+            let mut decoder =
+                zstd::Decoder::new(&body[..]).map_err(|e| format!("corrupt zstd content: {e}"))?;
+            bounded(&mut decoder, &mut out)?;
+        }
+        other => return Err(format!("unsupported Content-Encoding {other:?}")),
+    }
+    Ok(out)
+}
+
+/// Undoes HTTP/1.1 chunked transfer coding: hex size lines (extensions ignored), chunks, a
+/// zero-size chunk, trailers. `None` when the framing is broken.
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(data.len());
+    loop {
+        let line_end = memchr::memchr(b'\n', data)?;
+        let line = std::str::from_utf8(&data[..line_end]).ok()?;
+        let size = line.split(';').next()?.trim();
+        let size = usize::from_str_radix(size, 16).ok()?;
+        data = &data[line_end + 1..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(data.get(..size)?);
+        data = &data[size..];
+        data = data
+            .strip_prefix(b"\r\n")
+            .or_else(|| data.strip_prefix(b"\n"))
+            .unwrap_or(data);
+    }
 }
 
 impl Reader {
@@ -641,22 +728,44 @@ impl Reader {
                 let http = record
                     .header("content-type")
                     .is_some_and(|t| t.starts_with("application/http"));
-                let (content_type, body) = if http {
+                let response = if http {
                     split_http(block)
                 } else {
-                    (
-                        record.header("content-type").map(str::to_string),
-                        &block[..],
-                    )
+                    HttpResponse {
+                        content_type: record.header("content-type").map(str::to_ascii_lowercase),
+                        transfer_encoding: None,
+                        content_encoding: None,
+                        body: &block[..],
+                    }
                 };
                 // Only HTML pages: images, PDFs and scripts in a crawl are not text.
-                if content_type.as_deref().is_some_and(|t| {
-                    let t = t.to_ascii_lowercase();
-                    !(t.contains("html") || t.starts_with("text/plain"))
-                }) {
+                if response
+                    .content_type
+                    .as_deref()
+                    .is_some_and(|t| !(t.contains("html") || t.starts_with("text/plain")))
+                {
                     continue;
                 }
-                let (text, lossy) = crate::html::decode(body, content_type.as_deref());
+                let body = match decode_body(&response, limit) {
+                    Ok(body) if body.len() as u64 > limit => {
+                        return Some(Err(Error::TooLarge {
+                            path,
+                            line: None,
+                            limit,
+                        }))
+                    }
+                    Ok(body) => body,
+                    Err(message) => {
+                        let url = record.header("warc-target-uri").unwrap_or_default();
+                        let id = record.header("warc-record-id").unwrap_or_default();
+                        return Some(Err(Error::Payload {
+                            path,
+                            record: if url.is_empty() { id } else { url }.to_string(),
+                            message,
+                        }));
+                    }
+                };
+                let (text, lossy) = crate::html::decode(&body, response.content_type.as_deref());
                 (text, lossy, true)
             };
             let url = record.header("warc-target-uri").unwrap_or_default();
@@ -939,6 +1048,90 @@ impl<R: Read> Read for CountingReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn response(headers: &str, body: &[u8]) -> Vec<u8> {
+        let mut out = format!("HTTP/1.1 200 OK\r\n{headers}\r\n").into_bytes();
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn body_of(block: &[u8]) -> Result<Vec<u8>, String> {
+        decode_body(&split_http(block), 1 << 20)
+    }
+
+    #[test]
+    fn http_payloads_are_decoded_as_sent() {
+        use std::io::Write;
+        let page = b"<p>The council met on Monday.</p>";
+        let plain = response("Content-Type: text/html\r\n", page);
+        assert_eq!(body_of(&plain).unwrap(), page);
+        // Chunked, with a chunk extension and a trailer.
+        let chunked = response(
+            "Transfer-Encoding: chunked\r\n",
+            b"5;ext=1\r\n<p>Th\r\n1c\r\ne council met on Monday.</p>\r\n0\r\nX-Trailer: y\r\n\r\n",
+        );
+        assert_eq!(body_of(&chunked).unwrap(), page);
+        // gzip inside chunked, as servers send it.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(page).unwrap();
+        let gz = gz.finish().unwrap();
+        let mut framed = format!("{:x}\r\n", gz.len()).into_bytes();
+        framed.extend_from_slice(&gz);
+        framed.extend_from_slice(b"\r\n0\r\n\r\n");
+        let both = response(
+            "Transfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n",
+            &framed,
+        );
+        assert_eq!(body_of(&both).unwrap(), page);
+        // deflate, zlib-wrapped and raw.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(page).unwrap();
+        let zlib = response("Content-Encoding: deflate\r\n", &z.finish().unwrap());
+        assert_eq!(body_of(&zlib).unwrap(), page);
+        let mut d = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        d.write_all(page).unwrap();
+        let raw = response("Content-Encoding: deflate\r\n", &d.finish().unwrap());
+        assert_eq!(body_of(&raw).unwrap(), page);
+        // zstd and brotli ("<p>Brotli works.</p>", compressed by Python's brotli module).
+        let zst = response(
+            "Content-Encoding: zstd\r\n",
+            &zstd::encode_all(&page[..], 3).unwrap(),
+        );
+        assert_eq!(body_of(&zst).unwrap(), page);
+        let br: &[u8] = &[
+            139, 9, 128, 60, 112, 62, 66, 114, 111, 116, 108, 105, 32, 119, 111, 114, 107, 115, 46,
+            60, 47, 112, 62, 3,
+        ];
+        let br = response("Content-Encoding: br\r\n", br);
+        assert_eq!(body_of(&br).unwrap(), b"<p>Brotli works.</p>");
+    }
+
+    #[test]
+    fn undecodable_payloads_say_why() {
+        let broken = response("Transfer-Encoding: chunked\r\n", b"zz\r\nabc");
+        assert_eq!(
+            body_of(&broken).unwrap_err(),
+            "broken chunked transfer coding"
+        );
+        let cut = response("Transfer-Encoding: chunked\r\n", b"ff\r\nabc");
+        assert!(body_of(&cut).is_err());
+        let gz = response("Content-Encoding: gzip\r\n", b"not gzip at all");
+        assert!(body_of(&gz)
+            .unwrap_err()
+            .starts_with("corrupt gzip content"));
+        let odd = response("Content-Encoding: compress\r\n", b"x");
+        assert_eq!(
+            body_of(&odd).unwrap_err(),
+            "unsupported Content-Encoding \"compress\""
+        );
+        // Decoding stops past the limit: a small bomb does not inflate in memory.
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![b'a'; 10 << 20]).unwrap();
+        let bomb = response("Content-Encoding: gzip\r\n", &gz.finish().unwrap());
+        let out = decode_body(&split_http(&bomb), 1000).unwrap();
+        assert_eq!(out.len(), 1001);
+    }
     use std::io::Write;
 
     fn read_all(inputs: &[&Path]) -> Vec<Result<Document, Error>> {

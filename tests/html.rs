@@ -134,6 +134,63 @@ fn warc_responses_across_gzip_members_become_jsonl_records() {
     );
 }
 
+/// Crawlers other than Common Crawl store responses as sent: chunked, gzip-compressed. Those
+/// are decoded; a payload that cannot be is rejected with its record named, and the run goes on.
+#[test]
+fn warc_payloads_are_decoded_and_broken_ones_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(page("Flood walls held", &FLOOD).as_bytes())
+        .unwrap();
+    let gz = gz.finish().unwrap();
+    let (a, b) = gz.split_at(gz.len() / 2);
+    let mut chunked = Vec::new();
+    for part in [a, b] {
+        chunked.extend(format!("{:x}\r\n", part.len()).into_bytes());
+        chunked.extend_from_slice(part);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let mut sent = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\
+        Content-Encoding: gzip\r\n\r\n"
+        .to_vec();
+    sent.extend_from_slice(&chunked);
+    let broken = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n\r\n\
+        this is not gzip";
+    let records = [
+        record(
+            "response",
+            "https://a.example/flood",
+            "<urn:uuid:1>",
+            "application/http; msgtype=response",
+            &sent,
+        ),
+        record(
+            "response",
+            "https://a.example/broken",
+            "<urn:uuid:2>",
+            "application/http; msgtype=response",
+            broken,
+        ),
+    ];
+    std::fs::write(dir.path().join("crawl.warc"), records.concat()).unwrap();
+    let out = clean_in(dir.path())
+        .args(["crawl.warc", "--stats", "s.json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("crawl.warc: record https://a.example/broken: corrupt gzip content"),
+        "{stderr}"
+    );
+    let recs = parse_jsonl(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(recs.len(), 1, "{recs:?}");
+    assert!(recs[0]["text"].as_str().unwrap().contains(FLOOD[3]));
+    let stats: Value = serde_json::from_str(&read(dir.path().join("s.json"))).unwrap();
+    assert_eq!(stats["rejected"]["bad_payload"], 1, "{stats:#}");
+}
+
 #[test]
 fn wet_conversion_records_are_text_pages() {
     let text = format!("Home\nLog in\n{}\n{}\nShare:\n", ORCHARD[0], ORCHARD[1]);
