@@ -327,6 +327,31 @@ fn deep_nesting_does_not_overflow_the_stack() {
     assert!(start.elapsed() < Duration::from_secs(10));
 }
 
+/// Stray end tags under deep nesting: a parser that searches the whole open-element stack
+/// for each one takes quadratic time (lol_html 2.9 took 12.7 s on this page at n = 100,000;
+/// see the README). Here each looks a bounded way down, so doubling the page doubles the time.
+#[test]
+fn stray_end_tags_under_deep_nesting_take_linear_time() {
+    let time = |n: usize| {
+        let html = format!(
+            "<body>{}<p>{}</p>{}</body>",
+            "<div>".repeat(n),
+            FLOOD[0],
+            "</span>".repeat(n)
+        );
+        let start = Instant::now();
+        let blocks = gleaner::html::blocks(&html);
+        assert_eq!(blocks.len(), 1);
+        start.elapsed()
+    };
+    let (small, big) = (time(20_000), time(200_000));
+    assert!(
+        big < small * 40 + Duration::from_millis(200),
+        "{small:?} then {big:?}"
+    );
+    assert!(big < Duration::from_secs(5), "{big:?}");
+}
+
 #[test]
 fn a_50_mb_page_takes_linear_time() {
     let time = |paragraphs: usize| {
