@@ -12,7 +12,8 @@
 //! page gets a quarter of its words tagged with the copy number, so most paragraphs are new to
 //! the dedup index, and every tenth document is an exact repeat of the one before, so dedup has
 //! work to do. It is written to `GLEANER_E2E_DIR` (default: a temporary folder) and deleted
-//! afterwards. `GLEANER_E2E_RUNS=j1,j2,off,bloom` picks the runs (default: all).
+//! afterwards. `GLEANER_E2E_RUNS=core,j1,j2,off,bloom` picks the runs (default: all); `core` is
+//! `-j1` pinned to one core with `taskset`, the figure to read as "per core".
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
@@ -98,9 +99,18 @@ fn baseline(path: &Path) -> f64 {
 /// The peak is the child's own `VmHWM`, polled while it runs. (`wait4`'s `ru_maxrss` would
 /// also count the parent's memory, which an exec'd child inherits as its starting high-water
 /// mark on Linux.)
-fn run(args: &[&str]) -> (f64, u64) {
+fn run(args: &[&str], one_core: bool) -> (f64, u64) {
     let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_gleaner"))
+    // `taskset -c 0` keeps every thread of the run (reader, workers, ordered writer) on one
+    // core: "-j1" alone still lets the reader and writer threads use a second one.
+    let mut command = if one_core {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0", env!("CARGO_BIN_EXE_gleaner")]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_gleaner"))
+    };
+    let mut child = command
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -174,10 +184,12 @@ fn main() {
     );
     let dump_s = dump.to_str().unwrap();
     let out_s = out.to_str().unwrap();
-    // GLEANER_E2E_RUNS=j1,j2,off,bloom picks runs (default: all).
-    let wanted = std::env::var("GLEANER_E2E_RUNS").unwrap_or_else(|_| "j1,j2,off,bloom".into());
+    // GLEANER_E2E_RUNS=core,j1,j2,off,bloom picks runs (default: all; `core` needs taskset).
+    let wanted =
+        std::env::var("GLEANER_E2E_RUNS").unwrap_or_else(|_| "core,j1,j2,off,bloom".into());
     let common = ["clean", dump_s, "-o", out_s, "-q"];
-    let runs: [(&str, &str, &[&str]); 4] = [
+    let runs: [(&str, &str, &[&str]); 5] = [
+        ("core", "gleaner -j1, one core (taskset)", &["-j1"]),
         ("j1", "gleaner -j1", &["-j1"]),
         ("j2", "gleaner -j2", &["-j2"]),
         ("off", "gleaner -j2 --dedup off", &["-j2", "--dedup", "off"]),
@@ -187,15 +199,21 @@ fn main() {
             &["-j2", "--dedup-mode", "bloom", "--dedup-memory", "64M"],
         ),
     ];
-    let mut one = 0.0;
+    let (mut one, mut core) = (0.0, 0.0);
     for (key, name, extra) in runs {
         if !wanted.split(',').any(|w| w.trim() == key) {
             continue;
         }
+        if key == "core" && Command::new("taskset").arg("-V").output().is_err() {
+            println!("(no taskset: the one-core run is skipped)");
+            continue;
+        }
         let args: Vec<&str> = common.iter().chain(extra).copied().collect();
-        let (secs, rss) = run(&args);
-        if name == "gleaner -j1" {
-            one = secs;
+        let (secs, rss) = run(&args, key == "core");
+        match key {
+            "core" => core = secs,
+            "j1" => one = secs,
+            _ => {}
         }
         println!(
             "{:<34} {:>9.2} {:>9.1} {:>10.0} {:>12.0} {:>14.2}",
@@ -206,8 +224,13 @@ fn main() {
             rss as f64 / 1e6,
             secs / base
         );
-        if name == "gleaner -j2" {
-            println!("scaling -j2 / -j1: {:.2}×", one / secs);
+        if key == "j2" {
+            if one > 0.0 {
+                println!("scaling -j2 / -j1: {:.2}×", one / secs);
+            }
+            if core > 0.0 {
+                println!("scaling -j2 (two cores) / one core: {:.2}×", core / secs);
+            }
         }
     }
 }
