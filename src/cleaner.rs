@@ -72,7 +72,8 @@ impl Page {
 /// Cleans one page: segments it, identifies its language and classifies every paragraph.
 ///
 /// Pure and `Sync`; deduplication is a separate step ([`DedupIndex::dedup`]) because it
-/// depends on what came before.
+/// depends on what came before. Cleaning is idempotent: the clean text, cleaned again, is
+/// kept whole.
 ///
 /// ```
 /// use gleaner::{Cleaner, Config};
@@ -82,6 +83,7 @@ impl Page {
 ///     across the city over the next three years.\n\nShare:\n");
 /// assert_eq!(page.lang.unwrap().code(), "en");
 /// assert!(page.text().starts_with("The council approved"));
+/// assert_eq!(cleaner.clean(&page.text()).text(), page.text());
 /// ```
 ///
 /// [`DedupIndex::dedup`]: crate::DedupIndex::dedup
