@@ -1163,8 +1163,9 @@ fn is_separator_menu(text: &str, f: &Features) -> bool {
         || (text.trim() == "|" || text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty())
 }
 
-/// A site's copyright notice; photo credits ("© Jane Doe / Agency") carry no year and do
-/// not start a footer.
+/// A site's copyright notice: a line that starts with ©, "(c)" or "copyright" and gives a
+/// year, or says "all rights reserved". Photo credits ("© Jane Doe / Agency", "Pine forest |
+/// © 2021 Jane Doe") do not start a footer.
 static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(^\W*(©|\(c\)|copyright)\D*(\d{4})|all rights reserved)").unwrap()
 });

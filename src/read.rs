@@ -619,7 +619,7 @@ fn split_http(block: &[u8]) -> HttpResponse<'_> {
 /// The body as the server meant it: chunked transfer coding undone, then the content coding
 /// (gzip, deflate, br, zstd). Crawlers other than Common Crawl store the bytes as received.
 /// Decoding stops past `limit` bytes. `Err` says what could not be decoded.
-fn decode_body(http: &HttpResponse<'_>, limit: u64) -> Result<Vec<u8>, String> {
+fn decode_body<'a>(http: &HttpResponse<'a>, limit: u64) -> Result<Cow<'a, [u8]>, String> {
     let mut body = Cow::Borrowed(http.body);
     if http
         .transfer_encoding
@@ -637,7 +637,8 @@ fn decode_body(http: &HttpResponse<'_>, limit: u64) -> Result<Vec<u8>, String> {
         Ok(())
     };
     match coding {
-        "" | "identity" | "none" => return Ok(body.into_owned()),
+        // Most payloads: borrowed, not copied.
+        "" | "identity" | "none" => return Ok(body),
         "gzip" | "x-gzip" => bounded(&mut flate2::read::MultiGzDecoder::new(&body[..]), &mut out)?,
         // "deflate" is zlib-wrapped by the standard, raw deflate by some servers.
         "deflate" => {
@@ -657,7 +658,7 @@ fn decode_body(http: &HttpResponse<'_>, limit: u64) -> Result<Vec<u8>, String> {
         }
         other => return Err(format!("unsupported Content-Encoding {other:?}")),
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// Undoes HTTP/1.1 chunked transfer coding: hex size lines (extensions ignored), chunks, a
@@ -1056,7 +1057,7 @@ mod tests {
     }
 
     fn body_of(block: &[u8]) -> Result<Vec<u8>, String> {
-        decode_body(&split_http(block), 1 << 20)
+        decode_body(&split_http(block), 1 << 20).map(Cow::into_owned)
     }
 
     #[test]
