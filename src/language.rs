@@ -86,6 +86,41 @@ fn stopword_index() -> &'static StopwordIndex {
     })
 }
 
+/// The language whose stopwords make up at least 30% of the samples' words (40 words or more)
+/// and at least twice the share of any other language's.
+fn decisive_stopword_language(samples: &[&str]) -> Option<Language> {
+    let index = stopword_index();
+    let mut counts = [0u32; 128];
+    let mut total = 0u32;
+    let mut lower = String::new();
+    for sample in samples {
+        for w in crate::segment::words(sample) {
+            total += 1;
+            lowercase_into(w, &mut lower);
+            if let Some(&bits) = index.words.get(lower.as_str()) {
+                let mut b = bits;
+                while b != 0 {
+                    counts[b.trailing_zeros() as usize] += 1;
+                    b &= b - 1;
+                }
+            }
+        }
+    }
+    if total < 40 {
+        return None;
+    }
+    let (mut best, mut second) = ((0usize, 0u32), 0u32);
+    for (i, &c) in counts.iter().enumerate().take(index.languages.len()) {
+        if c > best.1 {
+            second = best.1;
+            best = (i, c);
+        } else if c > second {
+            second = c;
+        }
+    }
+    (10 * best.1 >= 3 * total && best.1 >= 2 * second).then(|| index.languages[best.0])
+}
+
 /// The language other than `doc` whose stopwords make up the largest share of `text`'s
 /// words, with that share.
 fn best_other_stopword_language(text: &str, doc: Language) -> Option<(Language, f32)> {
@@ -254,12 +289,18 @@ impl LanguageDetector {
             budget = budget.saturating_sub(sample.len());
             samples.push((i, sample));
         }
+        let texts: Vec<&str> = samples.iter().map(|s| s.1).collect();
+        // Function words settle most documents without the trigram model, which costs about
+        // half a million instructions a call; close calls between related languages (whose
+        // stopword lists overlap) still go to whatlang.
+        if let Some(lang) = decisive_stopword_language(&texts) {
+            return Some(lang);
+        }
         let mut detect = |i: usize, sample: &str| {
             *asked[i].get_or_insert_with(|| whatlang::detect(sample).map(|x| Language(x.lang())))
         };
         if let Some(&(i, longest)) = samples.first() {
             if let Some(lang) = detect(i, longest) {
-                let texts: Vec<&str> = samples.iter().map(|s| s.1).collect();
                 if lang.has_stopwords() && stopword_share(&texts, lang) >= 0.25 {
                     return Some(lang);
                 }
@@ -446,6 +487,74 @@ mod tests {
         // No function words of any language: not worth identifying.
         let specs = "Echelon Row-S Indoor Rowing Machine HD Touchscreen 32 lbs 2025 Model XL";
         assert_eq!(d.paragraph_language(specs, en), None);
+    }
+
+    #[test]
+    fn function_words_decide_clear_cases_without_whatlang() {
+        let en = "The committee met on Tuesday and agreed that the new bridge would be built over \
+                  the river before the end of next year, despite the objections of several members \
+                  who said that it was too expensive and that the money should be spent on the \
+                  schools of the town instead.";
+        assert_eq!(decisive_stopword_language(&[en]).unwrap().code(), "en");
+        let de = "Der Ausschuss hat sich am Dienstag darauf geeinigt, dass die neue Brücke noch vor \
+                  dem Ende des nächsten Jahres über den Fluss gebaut werden soll, obwohl mehrere \
+                  Mitglieder sagten, dass sie zu teuer sei und dass das Geld besser für die Schulen \
+                  der Stadt ausgegeben werden sollte.";
+        assert_eq!(decisive_stopword_language(&[de]).unwrap().code(), "de");
+        // Too few words, or no function words: whatlang decides.
+        assert_eq!(decisive_stopword_language(&["The bridge will be built."]), None);
+        let menu = ["Home News Sport Weather Travel Culture Business Technology Science Health \
+                     Video Live Audio Weather Newsletters Podcasts Football Cricket Tennis Golf \
+                     Athletics Cycling Rugby Boxing Formula Motorsport Swimming Snooker Darts \
+                     Horse Racing Olympics Paralympics Winter Sports Sailing Rowing"];
+        assert_eq!(decisive_stopword_language(&menu), None);
+        // Danish and Norwegian share most function words: too close to call by them alone.
+        let da = "Udvalget mødtes tirsdag og blev enige om, at den nye bro skulle bygges over floden \
+                  inden udgangen af næste år, på trods af indvendinger fra flere medlemmer, som \
+                  sagde, at den var for dyr, og at pengene hellere skulle bruges på byens skoler, \
+                  hvor der er brug for dem.";
+        assert_ne!(
+            decisive_stopword_language(&[da]).map(|l| l.code()),
+            Some("nb"),
+            "a Danish text must not be called Norwegian"
+        );
+        let page = Segmenter::default().segment(da);
+        assert_eq!(LanguageDetector::default().detect_document(&page).unwrap().code(), "da");
+    }
+
+    #[test]
+    fn function_words_agree_with_whatlang() {
+        let texts = [
+            "El comité se reunió el martes y acordó que el nuevo puente se construiría sobre el \
+             río antes del final del próximo año, a pesar de las objeciones de varios miembros que \
+             dijeron que era demasiado caro y que el dinero debería gastarse en las escuelas.",
+            "O comitê se reuniu na terça-feira e concordou que a nova ponte seria construída sobre \
+             o rio antes do fim do próximo ano, apesar das objeções de vários membros que disseram \
+             que ela era cara demais e que o dinheiro deveria ser gasto nas escolas da cidade.",
+            "Il comitato si è riunito martedì e ha deciso che il nuovo ponte sarà costruito sul \
+             fiume prima della fine del prossimo anno, nonostante le obiezioni di diversi membri \
+             che hanno detto che era troppo caro e che il denaro doveva essere speso per le scuole.",
+            "Le comité s'est réuni mardi et a convenu que le nouveau pont serait construit sur la \
+             rivière avant la fin de l'année prochaine, malgré les objections de plusieurs membres \
+             qui ont dit qu'il était trop cher et que l'argent devrait être dépensé pour les écoles.",
+            "Het comité kwam dinsdag bijeen en besloot dat de nieuwe brug voor het einde van \
+             volgend jaar over de rivier zou worden gebouwd, ondanks de bezwaren van een aantal \
+             leden die zeiden dat hij te duur was en dat het geld aan de scholen moest worden besteed.",
+            "Komite bertemu pada hari Selasa dan sepakat bahwa jembatan baru akan dibangun di atas \
+             sungai sebelum akhir tahun depan, meskipun ada keberatan dari beberapa anggota yang \
+             mengatakan bahwa jembatan itu terlalu mahal dan bahwa uang itu harus digunakan untuk sekolah.",
+        ];
+        let mut decided = 0;
+        for text in texts {
+            let whatlang = whatlang::detect(text).map(|i| Language(i.lang()));
+            if let Some(lang) = decisive_stopword_language(&[text]) {
+                assert_eq!(Some(lang), whatlang, "{text}");
+                decided += 1;
+            }
+        }
+        // Italian, French and Indonesian are; Spanish, Portuguese and Dutch share too many
+        // function words with a neighbour and go to whatlang.
+        assert!(decided >= 3, "only {decided} decided by function words");
     }
 
     #[test]
