@@ -543,8 +543,9 @@ fn features_and_words(
     lang: Option<Language>,
     mut content: Option<&mut Vec<u64>>,
 ) -> Features {
+    let ascii = text.is_ascii();
     let mut f = Features {
-        chars: text.chars().count() as u32,
+        chars: if ascii { text.len() } else { text.chars().count() } as u32,
         ..Features::default()
     };
     let mut stop = 0u32;
@@ -568,7 +569,22 @@ fn features_and_words(
     }
     let (mut letters, mut upper, mut digits, mut nonspace) = (0u32, 0u32, 0u32, 0u32);
     let mut prev_end = false;
-    for c in text.chars() {
+    if ascii {
+        // The same counts as below, without decoding or Unicode tables.
+        for &b in text.as_bytes() {
+            if b.is_ascii_alphabetic() {
+                letters += 1;
+                upper += u32::from(b.is_ascii_uppercase());
+            } else if b.is_ascii_digit() {
+                digits += 1;
+            }
+            let space = (b as char).is_whitespace();
+            nonspace += u32::from(!space);
+            f.sentence_ends += u32::from(prev_end && space);
+            prev_end = matches!(b, b'.' | b'!' | b'?');
+        }
+    }
+    for c in text.chars().filter(|_| !ascii) {
         if c.is_alphabetic() {
             letters += 1;
             if c.is_uppercase() {
