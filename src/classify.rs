@@ -545,7 +545,11 @@ fn features_and_words(
 ) -> Features {
     let ascii = text.is_ascii();
     let mut f = Features {
-        chars: if ascii { text.len() } else { text.chars().count() } as u32,
+        chars: if ascii {
+            text.len()
+        } else {
+            text.chars().count()
+        } as u32,
         ..Features::default()
     };
     let mut stop = 0u32;

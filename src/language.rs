@@ -502,14 +502,20 @@ mod tests {
                   der Stadt ausgegeben werden sollte.";
         assert_eq!(decisive_stopword_language(&[de]).unwrap().code(), "de");
         // Too few words, or no function words: whatlang decides.
-        assert_eq!(decisive_stopword_language(&["The bridge will be built."]), None);
-        let menu = ["Home News Sport Weather Travel Culture Business Technology Science Health \
+        assert_eq!(
+            decisive_stopword_language(&["The bridge will be built."]),
+            None
+        );
+        let menu = [
+            "Home News Sport Weather Travel Culture Business Technology Science Health \
                      Video Live Audio Weather Newsletters Podcasts Football Cricket Tennis Golf \
                      Athletics Cycling Rugby Boxing Formula Motorsport Swimming Snooker Darts \
-                     Horse Racing Olympics Paralympics Winter Sports Sailing Rowing"];
+                     Horse Racing Olympics Paralympics Winter Sports Sailing Rowing",
+        ];
         assert_eq!(decisive_stopword_language(&menu), None);
         // Danish and Norwegian share most function words: too close to call by them alone.
-        let da = "Udvalget mødtes tirsdag og blev enige om, at den nye bro skulle bygges over floden \
+        let da =
+            "Udvalget mødtes tirsdag og blev enige om, at den nye bro skulle bygges over floden \
                   inden udgangen af næste år, på trods af indvendinger fra flere medlemmer, som \
                   sagde, at den var for dyr, og at pengene hellere skulle bruges på byens skoler, \
                   hvor der er brug for dem.";
@@ -519,7 +525,13 @@ mod tests {
             "a Danish text must not be called Norwegian"
         );
         let page = Segmenter::default().segment(da);
-        assert_eq!(LanguageDetector::default().detect_document(&page).unwrap().code(), "da");
+        assert_eq!(
+            LanguageDetector::default()
+                .detect_document(&page)
+                .unwrap()
+                .code(),
+            "da"
+        );
     }
 
     #[test]

@@ -79,8 +79,7 @@ pub struct Document {
     pub text: String,
     /// Where it came from.
     pub source: Source,
-    /// For JSONL input, the whole record (the text field is replaced on output, the rest
-    /// passed through).
+    /// For JSONL input, the whole record, its text field left empty: the page is in `text`. On output the text field is replaced, the rest passed through.
     pub record: Option<Map<String, Value>>,
     /// Invalid UTF-8 was replaced with U+FFFD.
     pub lossy: bool,
@@ -460,26 +459,31 @@ impl Reader {
                 line: state.line,
                 message,
             };
-            let record: Map<String, Value> = match serde_json::from_str(&line_text) {
+            let mut record: Map<String, Value> = match serde_json::from_str(&line_text) {
                 Ok(Value::Object(m)) => m,
                 Ok(_) => return Some(Err(err("not a JSON object".into()))),
                 Err(e) => return Some(Err(err(json_message(&e)))),
             };
             let mut html = false;
-            let text = match record.get(&self.options.text_field) {
-                Some(Value::String(s)) => s.clone(),
-                // A record with an `html` field and no text field is an HTML page.
-                None if record.get("html").is_some_and(Value::is_string) => {
-                    html = true;
-                    record["html"].as_str().unwrap_or_default().to_string()
-                }
+            // The page moves out of the record (its field stays, empty, in place), so that
+            // a document is never held or copied twice.
+            let text = match record.get_mut(&self.options.text_field) {
+                Some(Value::String(s)) => std::mem::take(s),
+                // A record with an `html` field and no text field is an HTML page. Its `html`
+                // field is passed through, so it is copied.
+                None => match record.get("html") {
+                    Some(Value::String(page)) => {
+                        html = true;
+                        page.clone()
+                    }
+                    _ => return Some(Err(err(format!("no `{}` field", self.options.text_field)))),
+                },
                 Some(_) => {
                     return Some(Err(err(format!(
                         "field `{}` is not a string",
                         self.options.text_field
                     ))))
                 }
-                None => return Some(Err(err(format!("no `{}` field", self.options.text_field)))),
             };
             let id = match record.get(&self.options.id_field) {
                 Some(Value::String(s)) => s.clone(),

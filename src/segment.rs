@@ -196,7 +196,11 @@ mod tests {
             }
             let mut out = String::from("kept ");
             normalize_whitespace(&line, &mut out);
-            assert_eq!(out, format!("kept {}", normalize_reference(&line)), "{line:?}");
+            assert_eq!(
+                out,
+                format!("kept {}", normalize_reference(&line)),
+                "{line:?}"
+            );
         }
     }
 

@@ -238,6 +238,7 @@ impl Writer {
     }
 
     fn write_record(&mut self, doc: &Document, page: &Page, text: &str) -> Result<()> {
+        // Cheap: the page itself is not in the record (see `Document::record`).
         let mut record = match &doc.record {
             Some(r) => r.clone(),
             None => {
