@@ -653,10 +653,12 @@ fn hard_rule(
     if UI_STRINGS.contains(key.as_str()) || UI_PATTERN.is_match(text) || is_ui_words(text, f) {
         return Some(Reason::UiString);
     }
-    if TAGS.is_match(text) {
+    // Cheap necessary conditions first: a regex call costs hundreds of instructions even on
+    // a short line.
+    if text.contains([':', '：']) && TAGS.is_match(text) {
         return Some(Reason::TagList);
     }
-    if f.words <= 12 && BREADCRUMB.is_match(text) {
+    if f.words <= 12 && text.contains(BREADCRUMB_SEPARATORS) && BREADCRUMB.is_match(text) {
         return Some(Reason::Breadcrumb);
     }
     if is_timestamp(text) {
@@ -1070,6 +1072,8 @@ static TAGS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(tags?|topics?|keywords?|categories|category|filed under|tagged( with)?|từ khóa|schlagwörter|étiquettes)\s*[:：]").unwrap()
 });
 
+const BREADCRUMB_SEPARATORS: [char; 6] = ['/', '>', '»', '›', '|', '→'];
+
 static BREADCRUMB: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[^/>»›|]{1,40}(\s+[/>»›|→]\s+[^/>»›|]{1,60}){1,6}$").unwrap());
 
@@ -1094,7 +1098,7 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 /// A line that is a date or time with at most a couple of other words
 /// (`29/01/2025 | 21:42`, `Updated: September 4, 2025 5:50 am`).
 fn is_timestamp(text: &str) -> bool {
-    if text.len() > 80 || !DATE.is_match(text) {
+    if text.len() > 80 || !may_hold_date(text) || !DATE.is_match(text) {
         return false;
     }
     let rest = DATE.replace_all(text, " ");
@@ -1126,11 +1130,21 @@ fn is_timestamp(text: &str) -> bool {
     words <= 2
 }
 
+/// Whether `text` has what every [`DATE`] match needs: a digit (`\d` is any Unicode decimal
+/// digit), or "yesterday" / "today".
+fn may_hold_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().any(u8::is_ascii_digit)
+        || b.windows(3).any(|w| w.eq_ignore_ascii_case(b"day"))
+        || (!text.is_ascii() && text.chars().any(char::is_numeric))
+}
+
 /// A short run of capitalised names followed by a date or time: an author line.
 fn is_name_and_date(text: &str, f: &Features) -> bool {
     f.words >= 3
         && f.titlecase_share + f.digit_share >= 0.6
         && !f.ends_with_punct
+        && may_hold_date(text)
         && {
             let m = DATE.find(text);
             m.is_some_and(|m| m.start() > 3)
@@ -1160,7 +1174,7 @@ fn is_caption(p: &Paragraph, f: &Features) -> bool {
     if CAPTION.is_match(&p.text) {
         return true;
     }
-    if POSITION_MARK.is_match(&p.text) && f.sentence_ends <= 2 {
+    if f.sentence_ends <= 2 && p.text.contains('(') && POSITION_MARK.is_match(&p.text) {
         return true;
     }
     // NBSP padding before the text is what an inline image leaves in a scrape.
@@ -1169,6 +1183,12 @@ fn is_caption(p: &Paragraph, f: &Features) -> bool {
 
 /// Lines of menu items joined by separators (`Home | News | Sport`).
 fn is_separator_menu(text: &str, f: &Features) -> bool {
+    if text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty() {
+        return true;
+    }
+    if f.sentence_ends > 0 || !text.contains(['|', '•', '·', '/', '»', '›', '-', '–', '—', ':']) {
+        return false;
+    }
     let seps = text
         .split_whitespace()
         .filter(|t| {
@@ -1179,8 +1199,7 @@ fn is_separator_menu(text: &str, f: &Features) -> bool {
         })
         .count() as u32
         + text.matches('|').count() as u32 / 2;
-    (seps >= 2 && f.sentence_ends == 0 && seps * 4 >= f.words.saturating_sub(seps))
-        || (text.trim() == "|" || text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty())
+    seps >= 2 && seps * 4 >= f.words.saturating_sub(seps)
 }
 
 /// A site's copyright notice: a line that starts with ©, "(c)" or "copyright" and gives a
