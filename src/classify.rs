@@ -557,11 +557,23 @@ fn features_and_words(
     let mut lower = String::new();
     for w in crate::segment::words(text) {
         f.words += 1;
-        if w.chars().next().is_some_and(char::is_uppercase) {
+        let first = w.as_bytes()[0];
+        if first.is_ascii_uppercase()
+            || (!first.is_ascii() && w.chars().next().is_some_and(char::is_uppercase))
+        {
             title += 1;
         }
         let content_word = content.is_some() && is_content_length(w);
         if lang.is_none() && !content_word {
+            continue;
+        }
+        // Most words are short and ASCII: no string is built or hashed for them.
+        if let Some(key) = crate::language::pack_ascii_lower(w) {
+            let is_stop = lang.is_some_and(|l| l.is_stopword_packed(key));
+            stop += u32::from(is_stop);
+            if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
+                out.push(spread(key));
+            }
             continue;
         }
         lowercase_into(w, &mut lower);
@@ -619,6 +631,14 @@ fn features_and_words(
     f.uppercase_share = ratio(upper, letters);
     f.digit_share = ratio(digits, nonspace);
     f
+}
+
+/// splitmix64's finaliser: a packed word's bits spread over its hash, as a set of hashes
+/// wants.
+fn spread(mut h: u64) -> u64 {
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }
 
 fn is_terminal(c: char) -> bool {

@@ -20,6 +20,9 @@ struct LangInfo {
     code: &'static str,
     // FxHash: lookups of short words are the hot path of classification.
     stopwords: Option<FxHashSet<&'static str>>,
+    /// The stopwords of at most 8 ASCII bytes, packed by [`pack_ascii_lower`]: most words a
+    /// page has are looked up here without hashing a string.
+    short_stopwords: FxHashSet<u64>,
 }
 
 /// Every language whatlang knows, in `Lang::all()` order.
@@ -38,8 +41,21 @@ fn table() -> &'static [(whatlang::Lang, LangInfo)] {
                         .and_then(|l| l.to_639_1())
                         .unwrap_or(code3)
                 };
-                let stopwords = stop_words::lookup(code).map(|w| w.iter().copied().collect());
-                (lang, LangInfo { code, stopwords })
+                let stopwords: Option<FxHashSet<&'static str>> =
+                    stop_words::lookup(code).map(|w| w.iter().copied().collect());
+                let short_stopwords = stopwords
+                    .iter()
+                    .flatten()
+                    .filter_map(|w| pack_ascii_lower(w))
+                    .collect();
+                (
+                    lang,
+                    LangInfo {
+                        code,
+                        stopwords,
+                        short_stopwords,
+                    },
+                )
             })
             .collect()
     })
@@ -185,6 +201,11 @@ impl Language {
             .stopwords
             .as_ref()
             .is_some_and(|s| s.contains(lowercase_word))
+    }
+
+    /// [`is_stopword`](Self::is_stopword) for a word packed by [`pack_ascii_lower`].
+    pub(crate) fn is_stopword_packed(self, key: u64) -> bool {
+        info(self.0).short_stopwords.contains(&key)
     }
 
     /// Whether a stopword list exists for this language.
@@ -408,6 +429,29 @@ fn stopword_share(samples: &[&str], lang: Language) -> f32 {
     }
 }
 
+/// An ASCII word of at most 8 bytes, lower-cased and packed into an integer (zero bytes pad
+/// it, and ASCII words have none, so distinct words give distinct keys); `None` for any other
+/// word.
+pub(crate) fn pack_ascii_lower(word: &str) -> Option<u64> {
+    let b = word.as_bytes();
+    if b.len() > 8 {
+        return None;
+    }
+    let mut buf = [0u8; 8];
+    buf[..b.len()].copy_from_slice(b);
+    let v = u64::from_le_bytes(buf);
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    if v & (ONES * 0x80) != 0 {
+        return None;
+    }
+    // Eight bytes at a time: a byte's top bit is set by adding the distance to 0x80 from 'A'
+    // (it is >= 'A') and from the byte after 'Z' (it is > 'Z'); no byte carries into the next.
+    let at_least_a = v + ONES * u64::from(0x80 - b'A');
+    let above_z = v + ONES * u64::from(0x80 - b'Z' - 1);
+    let upper = at_least_a & !above_z & (ONES * 0x80);
+    Some(v | (upper >> 2))
+}
+
 /// Lower-cases `word` into `out`, without going through Unicode tables for ASCII.
 pub(crate) fn lowercase_into(word: &str, out: &mut String) {
     out.clear();
@@ -567,6 +611,32 @@ mod tests {
         // Italian, French and Indonesian are; Spanish, Portuguese and Dutch share too many
         // function words with a neighbour and go to whatlang.
         assert!(decided >= 3, "only {decided} decided by function words");
+    }
+
+    #[test]
+    fn packed_words_are_lower_cased_ascii() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 10) as usize;
+            let word: String = (0..len)
+                .map(|i| char::from(((state >> (i * 6)) as u8 % 95) + 32))
+                .collect();
+            let packed = pack_ascii_lower(&word);
+            if len > 8 {
+                assert_eq!(packed, None);
+                continue;
+            }
+            let mut expect = [0u8; 8];
+            expect[..len].copy_from_slice(word.to_ascii_lowercase().as_bytes());
+            assert_eq!(packed, Some(u64::from_le_bytes(expect)), "{word:?}");
+        }
+        assert_eq!(pack_ascii_lower("Ñandú"), None);
+        let en = Language::from_code("en").unwrap();
+        assert!(en.is_stopword_packed(pack_ascii_lower("The").unwrap()));
+        assert!(!en.is_stopword_packed(pack_ascii_lower("bridge").unwrap()));
     }
 
     #[test]
