@@ -675,10 +675,10 @@ fn hard_rule(
     }
     // Cheap necessary conditions first: a regex call costs hundreds of instructions even on
     // a short line.
-    if text.contains([':', '：']) && TAGS.is_match(text) {
+    if (text.as_bytes().contains(&b':') || text.contains('：')) && TAGS.is_match(text) {
         return Some(Reason::TagList);
     }
-    if f.words <= 12 && text.contains(BREADCRUMB_SEPARATORS) && BREADCRUMB.is_match(text) {
+    if f.words <= 12 && may_hold_separator(text, b"/>|") && BREADCRUMB.is_match(text) {
         return Some(Reason::Breadcrumb);
     }
     if is_timestamp(text) {
@@ -1092,8 +1092,6 @@ static TAGS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(tags?|topics?|keywords?|categories|category|filed under|tagged( with)?|từ khóa|schlagwörter|étiquettes)\s*[:：]").unwrap()
 });
 
-const BREADCRUMB_SEPARATORS: [char; 6] = ['/', '>', '»', '›', '|', '→'];
-
 static BREADCRUMB: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[^/>»›|]{1,40}(\s+[/>»›|→]\s+[^/>»›|]{1,60}){1,6}$").unwrap());
 
@@ -1201,12 +1199,20 @@ fn is_caption(p: &Paragraph, f: &Features) -> bool {
     p.indented && f.sentence_ends <= 1 && f.chars < 300
 }
 
+/// Whether `text` may hold one of the `ascii` bytes or a separator from U+0080–U+00FF or
+/// U+2000–U+2FFF (`·`, `»`, `•`, `›`, `–`, `—`, `→`): a superset, by lead byte, so a cheap
+/// test before the exact one.
+fn may_hold_separator(text: &str, ascii: &[u8]) -> bool {
+    text.bytes()
+        .any(|b| b == 0xC2 || b == 0xE2 || ascii.contains(&b))
+}
+
 /// Lines of menu items joined by separators (`Home | News | Sport`).
 fn is_separator_menu(text: &str, f: &Features) -> bool {
     if text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty() {
         return true;
     }
-    if f.sentence_ends > 0 || !text.contains(['|', '•', '·', '/', '»', '›', '-', '–', '—', ':']) {
+    if f.sentence_ends > 0 || !may_hold_separator(text, b"|/-:") {
         return false;
     }
     let seps = text
