@@ -731,14 +731,19 @@ fn structural_rule(s: &Structure, wrappers: u16) -> Option<Reason> {
 /// Lower-cased text without surrounding punctuation, counters and arrows: the form UI strings
 /// and headings are matched in.
 fn normalize_key(text: &str) -> String {
-    let t = text.trim_matches(|c: char| !c.is_alphanumeric());
-    let mut s = t.to_lowercase();
+    let mut t = text.trim_matches(|c: char| !c.is_alphanumeric());
     // "Comments (0)", "Share 12"
-    if let Some(i) = s.find(['(', '[']) {
-        s.truncate(i);
+    if let Some(i) = t.find(['(', '[']) {
+        t = &t[..i];
     }
-    let s = s.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || c == ':');
-    s.trim().to_string()
+    let t = t.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || c == ':');
+    // Lower-casing last, once: it neither makes nor removes brackets, digits or spaces.
+    let t = t.trim();
+    if t.is_ascii() {
+        t.to_ascii_lowercase()
+    } else {
+        t.to_lowercase()
+    }
 }
 
 static RELATED_HEADINGS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
