@@ -301,12 +301,19 @@ impl LanguageDetector {
         order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
         let mut samples: Vec<(usize, &str)> = Vec::new();
         let mut budget = self.document_sample_bytes * 2;
-        for &i in order.iter().take(16) {
+        for &i in &order {
             let text = &paragraphs[i].text;
-            if budget == 0 || text.chars().count() < self.min_paragraph_chars {
+            if samples.len() == 16
+                || budget == 0
+                || text.chars().count() < self.min_paragraph_chars
+            {
                 break;
             }
             let sample = prefix(text, 200);
+            // A block repeated on the page (a form's country list, a menu) votes once.
+            if samples.iter().any(|&(_, s)| s == sample) {
+                continue;
+            }
             budget = budget.saturating_sub(sample.len());
             samples.push((i, sample));
         }
@@ -502,6 +509,28 @@ mod tests {
                     that the new bridge would be built over the river before the end of next year, \
                     despite the objections of several members.";
         let paras = Segmenter::default().segment(page);
+        let lang = LanguageDetector::default().detect_document(&paras).unwrap();
+        assert_eq!(lang.code(), "en");
+    }
+
+    #[test]
+    fn a_repeated_block_votes_once() {
+        let countries = "Country * Country Afghanistan Albania Algeria Andorra Angola Antigua and \
+                         Barbuda Argentina Armenia Australia Austria Azerbaijan Bahamas Bahrain \
+                         Bangladesh Barbados Belarus Belgium Belize Benin Bhutan Bolivia Bosnia and \
+                         Herzegovina Botswana Brazil Brunei Bulgaria Burkina Faso Burundi";
+        let mut page = String::new();
+        for _ in 0..12 {
+            page.push_str(countries);
+            page.push_str("\n\n");
+        }
+        for topic in ["colour", "light", "furniture", "kitchens"] {
+            page.push_str(&format!(
+                "Interior design is more than just aesthetics: {topic} is about creating spaces \
+                 that resonate with the times, and this year the trend is to bring it back.\n\n"
+            ));
+        }
+        let paras = Segmenter::default().segment(&page);
         let lang = LanguageDetector::default().detect_document(&paras).unwrap();
         assert_eq!(lang.code(), "en");
     }
