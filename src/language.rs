@@ -303,9 +303,7 @@ impl LanguageDetector {
         let mut budget = self.document_sample_bytes * 2;
         for &i in &order {
             let text = &paragraphs[i].text;
-            if samples.len() == 16
-                || budget == 0
-                || text.chars().count() < self.min_paragraph_chars
+            if samples.len() == 16 || budget == 0 || text.chars().count() < self.min_paragraph_chars
             {
                 break;
             }
