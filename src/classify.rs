@@ -464,6 +464,13 @@ impl Classifier {
                 .collect();
         }
 
+        let content_span = match (
+            in_block.iter().position(|&b| b),
+            in_block.iter().rposition(|&b| b),
+        ) {
+            (Some(first), Some(last)) => first..last,
+            _ => 0..0,
+        };
         for i in 0..n {
             let in_main = in_block[i];
             feats[i].in_main_block = in_main;
@@ -491,6 +498,9 @@ impl Classifier {
                 if main.is_some() && sim < self.options.min_paragraph_similarity {
                     reasons[i] = Some(Reason::Unrelated);
                 }
+            } else if content_span.contains(&i) {
+                // Between two parts of the content (subheadings, list items, a table between
+                // the halves of an article): content, unless a rule named it.
             } else {
                 reasons[i] = Some(bad_reason(&feats, i));
             }
@@ -1827,6 +1837,24 @@ mod tests {
         let page = format!("{BODY}\n\n{BODY}\n\nLog in\nShare\nMenu\nHome\nJobs\n\n{related}");
         let r = run(&page);
         assert_eq!(r.last().unwrap().1, None, "{r:?}");
+    }
+
+    #[test]
+    fn what_lies_between_two_parts_of_the_content_stays() {
+        let spec = |year: u32| {
+            format!(
+                "Budget {year}: schools 41.2M; roads 18.9M; library 3.4M; parks 2.2M; \
+                 transport 12.7M; housing 9.1M; health 7.6M; culture 1.8M; sport 1.1M; \
+                 administration 5.5M; reserves 4.0M; debt service 6.3M; total 113.8M (EUR)"
+            )
+        };
+        let (a, b, c, d) = (spec(2022), spec(2023), spec(2024), spec(2025));
+        let page = format!("{BODY}\n\n{a}\n{b}\n{c}\n{d}\n\n{BODY}");
+        let r = run(&page);
+        assert!(r[1..5].iter().all(|(_, reason)| reason.is_none()), "{r:?}");
+        // Not so after the last part: there it is not prose, and outside the content.
+        let page = format!("{BODY}\n\n{BODY}\n\n{d}");
+        assert_eq!(run(&page).last().unwrap().1, Some(Reason::NotProse));
     }
 
     #[test]
