@@ -671,7 +671,9 @@ struct Header {
 
 impl Header {
     const MAGIC: &'static [u8; 8] = b"GLEANIDX";
-    const VERSION: u32 = 1;
+    /// 2: word hashes and shingle folding changed (see [`word_hash`]); a version 1 file's
+    /// hashes would never match.
+    const VERSION: u32 = 2;
     const LEN: usize = 8 + 4 + 4 + 4 + 4 + 4 + 8 + 8 + 8;
 
     fn encode(&self) -> [u8; Self::LEN] {
@@ -702,8 +704,13 @@ impl Header {
         let version = u32_at(8);
         if version != Self::VERSION {
             return Err(format!(
-                "index format version {version}, this gleaner reads version {}",
-                Self::VERSION
+                "index format version {version}, this gleaner reads version {}{}",
+                Self::VERSION,
+                if version < Self::VERSION {
+                    " (older files hash shingles differently: rebuild the index)"
+                } else {
+                    ""
+                }
             ));
         }
         let mode = match u32_at(12) {
@@ -1353,63 +1360,113 @@ fn is_duplicate(seen: &[bool], threshold: f32) -> bool {
 }
 
 /// Word `n`-gram shingles of `text`, hashed: each lower-cased word is hashed once
-/// ([`word_hash`]), each window of `n` word hashes is folded into one. Fewer than `n` words
-/// give no shingle: such a paragraph is never a duplicate.
+/// ([`word_hash`]), and each window of `n` word hashes gives one shingle hash (a polynomial
+/// rolling hash of the window, then a 64-bit finaliser). Fewer than `n` words give no
+/// shingle: such a paragraph is never a duplicate.
 pub fn shingles(text: &str, n: usize) -> Vec<u64> {
     thread_local! {
-        static WORDS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+        static SCRATCH: RefCell<WordScratch> = RefCell::new(WordScratch::default());
     }
-    WORDS.with(|w| match w.try_borrow_mut() {
-        Ok(mut words) => {
-            let out = shingles_with(text, n, &mut words);
-            words.clear();
-            words.shrink_to(SCRATCH_KEEP);
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => {
+            let out = shingles_with(text, n, &mut s);
+            s.trim();
             out
         }
-        Err(_) => shingles_with(text, n, &mut Vec::new()),
+        Err(_) => shingles_with(text, n, &mut WordScratch::default()),
     })
 }
 
-fn shingles_with(text: &str, n: usize, words: &mut Vec<u64>) -> Vec<u64> {
-    words.clear();
-    if text.is_ascii() {
-        // The common case: words are hashed straight from the text, lower-cased in registers.
-        let base = text.as_ptr() as usize;
-        let bytes = text.as_bytes();
-        words.extend(
-            crate::segment::ascii_words(text)
-                .map(|w| ascii_word_hash(bytes, w.as_ptr() as usize - base, w.len())),
-        );
-    } else {
-        let base = text.as_ptr() as usize;
-        let bytes = text.as_bytes();
-        let mut lower = String::new();
-        words.extend(crate::segment::words(text).map(|w| {
-            if w.is_ascii() {
-                ascii_word_hash(bytes, w.as_ptr() as usize - base, w.len())
-            } else {
-                lowercase_into(w, &mut lower);
-                word_hash(lower.as_bytes())
-            }
-        }));
+/// Buffers of [`shingles`], reused from paragraph to paragraph.
+#[derive(Default)]
+struct WordScratch {
+    words: Vec<u64>,
+    spans: crate::segment::Spans,
+    lower: String,
+}
+
+impl WordScratch {
+    fn trim(&mut self) {
+        self.words.clear();
+        self.words.shrink_to(SCRATCH_KEEP);
+        self.spans.trim(SCRATCH_KEEP);
+        self.lower.shrink_to(SCRATCH_KEEP);
     }
+}
+
+/// The multiplier of the rolling shingle hash (odd).
+const ROLL: u64 = 0x9E37_79B9_7F4A_7C15;
+
+fn shingles_with(text: &str, n: usize, s: &mut WordScratch) -> Vec<u64> {
+    s.words.clear();
+    word_hashes(text, s);
+    let words = &s.words;
     // Too short to be evidence of copying: headings like "Pros" repeat legitimately, and
     // repeated boilerplate is the classifier's job.
     if words.len() < n {
         return Vec::new();
     }
-    // The word hashes are well mixed already; an order-sensitive multiply-rotate fold and a
-    // final avalanche are enough to combine them.
-    words
-        .windows(n)
-        .map(|w| {
-            let mut h = n as u64;
-            for &x in w {
-                h = (h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
-            }
-            mix(h)
-        })
-        .collect()
+    // h = w[i]·ROLL^(n−1) + … + w[i+n−1]: two multiplies per word whatever `n`. The
+    // finaliser then spreads every bit, as the shard (top bits) and the sample (low bits)
+    // need.
+    let oldest = ROLL.wrapping_pow(n as u32 - 1);
+    let mut h = 0u64;
+    for &w in &words[..n - 1] {
+        h = h.wrapping_mul(ROLL).wrapping_add(w);
+    }
+    let mut out = Vec::with_capacity(words.len() + 1 - n);
+    for (&w, &old) in words[n - 1..].iter().zip(words) {
+        h = h.wrapping_mul(ROLL).wrapping_add(w);
+        out.push(mix(h));
+        h = h.wrapping_sub(old.wrapping_mul(oldest));
+    }
+    out
+}
+
+/// Appends the hashes of the lower-cased words of `text` to `s.words`: the words of
+/// [`segment::words`](crate::segment::words), cut the same way. ASCII stretches (up to the
+/// space before a non-ASCII character) are cut 64 bytes at a time and their words hashed
+/// straight from the text; the pieces with a non-ASCII character go through
+/// `unicode-segmentation`.
+fn word_hashes(text: &str, s: &mut WordScratch) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let bytes = rest.as_bytes();
+        let Some(at) = crate::segment::first_non_ascii(bytes) else {
+            ascii_word_hashes(bytes, s);
+            return;
+        };
+        if let Some(space) = memchr::memrchr(b' ', &bytes[..at]) {
+            ascii_word_hashes(&bytes[..space + 1], s);
+            rest = &rest[space + 1..];
+            continue;
+        }
+        // The piece with the non-ASCII character, up to the next space.
+        let end = memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+        let piece = &rest[..end];
+        for w in unicode_segmentation::UnicodeSegmentation::unicode_words(piece) {
+            let h = if w.is_ascii() {
+                ascii_word_hash(w.as_bytes(), 0, w.len())
+            } else {
+                lowercase_into(w, &mut s.lower);
+                word_hash(s.lower.as_bytes())
+            };
+            s.words.push(h);
+        }
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+}
+
+fn ascii_word_hashes(text: &[u8], s: &mut WordScratch) {
+    crate::segment::ascii_word_spans(text, &mut s.spans);
+    let spans = &s.spans;
+    s.words.extend(
+        spans
+            .starts
+            .iter()
+            .zip(&spans.ends)
+            .map(|(&a, &b)| ascii_word_hash(text, a as usize, (b - a) as usize)),
+    );
 }
 
 /// splitmix64's finaliser: a bijection that spreads every input bit over the output.
@@ -1419,28 +1476,70 @@ fn mix(mut h: u64) -> u64 {
     h ^ (h >> 31)
 }
 
-/// The hash of a lower-cased word: xxh3, as index files of earlier versions have it.
+/// Keys of [`word_hash`] (wyhash's secrets). Each has a control byte that no word has, so
+/// no word's half can cancel its key to 0.
+const WORD_KEYS: [u64; 3] = [
+    0xA076_1D64_78BD_642F,
+    0xE703_7ED1_A0B4_28DB,
+    0x8EBC_6AF0_9C88_C6E3,
+];
+
+/// 64×64 → 128-bit multiply, folded: the two halves xor-ed.
+#[inline(always)]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let r = u128::from(a) * u128::from(b);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+/// The hash of a word of up to 16 bytes, given as two little-endian, zero-padded halves.
+/// Words have no NUL byte, so the halves identify the word.
+#[inline(always)]
+fn hash16(lo: u64, hi: u64) -> u64 {
+    fold_mul(lo ^ WORD_KEYS[0], hi ^ WORD_KEYS[1])
+}
+
+/// The hash of a lower-cased word (index format 2): one folded 128-bit multiply of its two
+/// 8-byte halves for a word of up to 16 bytes (almost all), chained over 16-byte chunks for a
+/// longer one.
 pub fn word_hash(word: &[u8]) -> u64 {
-    xxh3_64(word)
+    let halves = |chunk: &[u8]| {
+        let mut buf = [0u8; 16];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        (
+            u64::from_le_bytes(buf[..8].try_into().expect("8 bytes")),
+            u64::from_le_bytes(buf[8..].try_into().expect("8 bytes")),
+        )
+    };
+    if word.len() <= 16 {
+        let (lo, hi) = halves(word);
+        return hash16(lo, hi);
+    }
+    let mut h = (word.len() as u64).wrapping_mul(WORD_KEYS[2]);
+    for chunk in word.chunks(16) {
+        let (lo, hi) = halves(chunk);
+        h = fold_mul(lo ^ WORD_KEYS[0], hi ^ WORD_KEYS[1] ^ h);
+    }
+    h
 }
 
 /// [`word_hash`] of the ASCII word at `bytes[at..at + len]`, lower-cased on the way: a word
 /// of up to 16 bytes is loaded 8 bytes at a time and lower-cased 8 letters at once, with no
 /// copy into a `String`.
+#[inline]
 fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
     if len > 16 {
         return word_hash(bytes[at..at + len].to_ascii_lowercase().as_slice());
     }
-    let mut buf = [0u8; 16];
-    match bytes.get(at..at + 16) {
+    let load = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let (lo, hi) = match bytes.get(at..at + 16) {
         // Read past the word (there is text enough), then clear the extra bytes.
-        Some(b) => buf.copy_from_slice(b),
+        Some(b) => (load(&b[..8]), load(&b[8..])),
         None => {
-            for (d, &s) in buf.iter_mut().zip(&bytes[at..at + len]) {
-                *d = s;
-            }
+            let mut buf = [0u8; 16];
+            buf[..len].copy_from_slice(&bytes[at..at + len]);
+            (load(&buf[..8]), load(&buf[8..]))
         }
-    }
+    };
     let keep = |n: usize| {
         if n >= 8 {
             u64::MAX
@@ -1448,13 +1547,9 @@ fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
             (1u64 << (8 * n)) - 1
         }
     };
-    let lo = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes")) & keep(len);
-    let hi =
-        u64::from_le_bytes(buf[8..].try_into().expect("8 bytes")) & keep(len.saturating_sub(8));
-    let (lo, hi) = (ascii_lower(lo), ascii_lower(hi));
-    buf[..8].copy_from_slice(&lo.to_le_bytes());
-    buf[8..].copy_from_slice(&hi.to_le_bytes());
-    word_hash(&buf[..len])
+    let lo = ascii_lower(lo & keep(len));
+    let hi = ascii_lower(hi & keep(len.saturating_sub(8)));
+    hash16(lo, hi)
 }
 
 /// Lower-cases the 8 ASCII bytes of `x`: `A`–`Z` get bit 5 set.
@@ -1519,29 +1614,40 @@ mod tests {
         }
     }
 
-    /// Saved indexes hold these hashes: xxh3 of each lower-cased word, folded.
+    /// Saved indexes hold these hashes (format 2): [`word_hash`] of each lower-cased word of
+    /// `segment::words`, then a polynomial in `ROLL` over each window, finalised.
     #[test]
-    fn shingle_hashes_are_those_of_format_1() {
+    fn shingle_hashes_are_those_of_format_2() {
         for text in [
             "The Quick brown FOX jumps over the lazy dog, twice_over; 3.14 times",
             "Don’t PAY $1,000.50 for e.g. ÜBER-cool Straße items, a-very-long-word-indeed",
+            "__ _x_ a.b.c 1,2.a 3;4 don't :a: a:b ’quoted’ “Hello” x__ supercalifragilisticexpialidocious",
         ] {
             let words: Vec<u64> = crate::segment::words(text)
-                .map(|w| xxh3_64(w.to_lowercase().as_bytes()))
+                .map(|w| word_hash(w.to_lowercase().as_bytes()))
                 .collect();
-            let want: Vec<u64> = words
-                .windows(3)
-                .map(|w| {
-                    let mut h = 3u64;
-                    for &x in w {
-                        h = (h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
-                    }
-                    mix(h)
-                })
-                .collect();
-            assert_eq!(shingles(text, 3), want, "{text}");
+            for n in [1, 3, 5] {
+                let want: Vec<u64> = words
+                    .windows(n)
+                    .map(|w| {
+                        let h = w.iter().fold(0u64, |h, &x| h.wrapping_mul(ROLL).wrapping_add(x));
+                        mix(h)
+                    })
+                    .collect();
+                assert_eq!(shingles(text, n), want, "{text}");
+            }
         }
+        // Pinned: a change here changes the index file format.
+        assert_eq!(word_hash(b"quick"), PINNED[0]);
+        assert_eq!(word_hash(b"a-very-long-word-indeed"), PINNED[1]);
+        assert_eq!(shingles("The quick brown fox jumps", 5), [PINNED[2]]);
     }
+
+    const PINNED: [u64; 3] = [
+        0x28ad_00e2_6786_1c6b,
+        0xd3aa_c893_bcb8_b0d2,
+        0x2471_be4d_f91c_f91f,
+    ];
 
     #[test]
     fn ascii_lower_matches_the_standard_library() {
