@@ -349,6 +349,128 @@ impl DedupIndex {
     }
 
     fn apply_with(&self, page: &mut Page, prepared: &[Option<Vec<u64>>], s: &mut Scratch) {
+        s.all.clear();
+        for (p, sh) in page.paragraphs.iter().zip(prepared) {
+            if let (true, Some(sh)) = (p.is_kept(), sh) {
+                s.all.extend_from_slice(sh);
+            }
+        }
+        match &self.store {
+            Store::Exact(e) if e.budget.is_none() && !self.options.read_only => {
+                self.apply_exact(e, page, prepared, s)
+            }
+            _ => self.apply_batched(page, prepared, s),
+        }
+    }
+
+    /// Whether the document rule drops a page whose shingles were seen as `before` says.
+    fn is_duplicate_document(&self, before: &[bool]) -> bool {
+        let Some(doc_threshold) = self.options.document_threshold else {
+            return false;
+        };
+        let total = before.len();
+        let seen = before.iter().filter(|&&f| f).count();
+        total > 0 && seen as f32 >= doc_threshold * total as f32
+    }
+
+    fn drop_document(page: &mut Page) {
+        for p in page.paragraphs.iter_mut().filter(|p| p.is_kept()) {
+            p.reason = Some(Reason::DuplicateDocument);
+        }
+        if page.dropped.is_none() {
+            page.dropped = Some(Reason::DuplicateDocument);
+        }
+    }
+
+    /// [`apply`](Self::apply) on an unbudgeted exact index, in one pass over the tables: every
+    /// shingle of the page is stored as it is looked up (in input order, holding every lock),
+    /// then the shingles of what the rules dropped are removed again. The decisions are those
+    /// of a lookup pass then an insert pass of the kept paragraphs' shingles
+    /// ([`apply_batched`](Self::apply_batched)): whether each shingle was stored before the
+    /// page comes out of the same pass, and the stored set ends up the same. (With a budget,
+    /// a shingle stored then removed could make a table grow, or be refused, where the two
+    /// passes would not: that path keeps the two passes.)
+    fn apply_exact(
+        &self,
+        e: &Exact,
+        page: &mut Page,
+        prepared: &[Option<Vec<u64>>],
+        s: &mut Scratch,
+    ) {
+        let Scratch {
+            all,
+            flags: before,
+            seen,
+            local,
+            added,
+            mine,
+            ..
+        } = s;
+        let mut locks = e.lock_all();
+        let repeats = e.insert_all(&mut locks, all, before, added, mine);
+        if self.is_duplicate_document(before) {
+            e.remove_all(&mut locks, added.iter().map(|&i| all[i as usize]));
+            Self::drop_document(page);
+            return;
+        }
+        // Without a shingle repeated within the page, a shingle is seen exactly when it was
+        // stored before the page; with one, the page's kept shingles go in a local set, as in
+        // the two-pass path.
+        if repeats {
+            local.reset(all.len());
+        }
+        let mut at = 0;
+        let mut next_added = 0;
+        for (p, sh) in page.paragraphs.iter_mut().zip(prepared) {
+            let Some(sh) = sh.as_deref().filter(|_| p.is_kept()) else {
+                continue;
+            };
+            let range = at..at + sh.len();
+            at += sh.len();
+            if sh.is_empty() {
+                continue;
+            }
+            let dup = if repeats {
+                seen.clear();
+                seen.extend(
+                    sh.iter()
+                        .zip(&before[range.clone()])
+                        .map(|(h, &f)| f || local.contains(*h)),
+                );
+                is_duplicate(seen, self.options.threshold)
+            } else {
+                is_duplicate(&before[range.clone()], self.options.threshold)
+            };
+            if dup {
+                p.reason = Some(Reason::Duplicate);
+            } else if repeats {
+                sh.iter().for_each(|&h| local.insert(h));
+            }
+            if !repeats {
+                // Each shingle occurs once: those this paragraph stored go if it goes.
+                let from = next_added;
+                while next_added < added.len() && (added[next_added] as usize) < range.end {
+                    next_added += 1;
+                }
+                if dup {
+                    let mine = &added[from..next_added];
+                    e.remove_all(&mut locks, mine.iter().map(|&i| all[i as usize]));
+                }
+            }
+        }
+        if repeats {
+            // What the page stored and no kept paragraph has.
+            let gone = added.iter().map(|&i| all[i as usize]);
+            let gone: Vec<u64> = gone.filter(|&h| !local.contains(h)).collect();
+            e.remove_all(&mut locks, gone.into_iter());
+        }
+        drop(locks);
+        page.settle();
+    }
+
+    /// [`apply`](Self::apply) in two batched passes: the lookups of the whole page, then the
+    /// inserts of the kept paragraphs' shingles.
+    fn apply_batched(&self, page: &mut Page, prepared: &[Option<Vec<u64>>], s: &mut Scratch) {
         let Scratch {
             batch,
             all,
@@ -356,29 +478,15 @@ impl DedupIndex {
             seen,
             inserts,
             local,
+            ..
         } = s;
         // One batched lookup for the whole page, against what came before it: the document
         // rule needs exactly that, and the paragraph rule adds this page's own shingles from
         // a small local set instead of asking the index again.
-        all.clear();
-        for (p, sh) in page.paragraphs.iter().zip(prepared) {
-            if let (true, Some(sh)) = (p.is_kept(), sh) {
-                all.extend_from_slice(sh);
-            }
-        }
         self.lookup(all, flags, batch);
-        if let Some(doc_threshold) = self.options.document_threshold {
-            let total = flags.len();
-            let seen = flags.iter().filter(|&&f| f).count();
-            if total > 0 && seen as f32 >= doc_threshold * total as f32 {
-                for p in page.paragraphs.iter_mut().filter(|p| p.is_kept()) {
-                    p.reason = Some(Reason::DuplicateDocument);
-                }
-                if page.dropped.is_none() {
-                    page.dropped = Some(Reason::DuplicateDocument);
-                }
-                return;
-            }
+        if self.is_duplicate_document(flags) {
+            Self::drop_document(page);
+            return;
         }
         local.reset(all.len());
         inserts.clear();
@@ -919,6 +1027,47 @@ impl Table {
         self.len += 1;
     }
 
+    /// Removes `key` if stored: the keys after it in its run move back one slot while their
+    /// home allows (backward-shift deletion), so the table stays sorted and gap-free; the
+    /// spill's first key moves into the last slot when that frees up.
+    fn remove(&mut self, key: u64) {
+        if self.homes == 0 {
+            return;
+        }
+        let (i, found) = self.find(key);
+        if !found {
+            return;
+        }
+        self.len -= 1;
+        let end = self.end();
+        if i >= end {
+            self.spill.remove(i - end);
+            return;
+        }
+        let shift = self.homes.trailing_zeros();
+        let home = |k: u64| ((k << SHARD_BITS) >> (64 - shift)) as usize;
+        let slots = &mut self.slots[self.start..];
+        let mut j = i;
+        loop {
+            match slots.get(j + 1) {
+                Some(&next) if next != 0 && home(next) <= j => {
+                    slots[j] = next;
+                    j += 1;
+                }
+                Some(_) => break,
+                // `j` is the last slot: the spill's keys all belong at or before it.
+                None => {
+                    if self.spill.is_empty() {
+                        break;
+                    }
+                    slots[j] = self.spill.remove(0);
+                    return;
+                }
+            }
+        }
+        slots[j] = 0;
+    }
+
     fn needs_growth(&self) -> bool {
         (self.len + 1) * 8 > self.homes * 7
     }
@@ -992,6 +1141,56 @@ struct Scratch {
     seen: Vec<bool>,
     inserts: Vec<u64>,
     local: LocalSet,
+    added: Vec<u32>,
+    mine: Mine,
+}
+
+/// The keys a batch stored, to tell a key stored earlier in the same batch from one stored
+/// before it. A bitmap of about 16 bits a key answers most questions (a key stored before
+/// the batch, in text that was copied, usually finds its bit clear); the exact set is built
+/// only when a bit says maybe.
+#[derive(Default)]
+struct Mine {
+    bits: Vec<u64>,
+    exact: LocalSet,
+    built: bool,
+}
+
+impl Mine {
+    fn reset(&mut self, n: usize) {
+        self.bits.clear();
+        self.bits.resize((n / 4).next_power_of_two().max(8), 0);
+        self.built = false;
+    }
+
+    fn bit(&self, k: u64) -> (usize, u64) {
+        let b = k as usize & (self.bits.len() * 64 - 1);
+        (b / 64, 1 << (b % 64))
+    }
+
+    fn add(&mut self, k: u64) {
+        let (w, m) = self.bit(k);
+        self.bits[w] |= m;
+        if self.built {
+            self.exact.insert(k);
+        }
+    }
+
+    /// Whether `k` is one of `hashes[i]` for `i` in `added`, the keys stored so far.
+    fn holds(&mut self, k: u64, hashes: &[u64], added: &[u32]) -> bool {
+        let (w, m) = self.bit(k);
+        if self.bits[w] & m == 0 {
+            return false;
+        }
+        if !self.built {
+            self.exact.reset(hashes.len());
+            for &i in added {
+                self.exact.insert(hashes[i as usize]);
+            }
+            self.built = true;
+        }
+        self.exact.contains(k)
+    }
 }
 
 /// A page's own kept shingles: linear probing over a buffer reused from page to page, at most
@@ -1056,6 +1255,9 @@ impl Scratch {
         self.seen.shrink_to(SCRATCH_KEEP);
         self.inserts.shrink_to(SCRATCH_KEEP);
         self.local.slots.shrink_to(SCRATCH_KEEP);
+        self.added.shrink_to(SCRATCH_KEEP);
+        self.mine.bits.shrink_to(SCRATCH_KEEP / 64);
+        self.mine.exact.slots.shrink_to(SCRATCH_KEEP);
     }
 }
 
@@ -1187,13 +1389,15 @@ impl Exact {
         self.insert_locked(&mut t, key);
     }
 
-    fn insert_locked(&self, stripe: &mut Stripe, key: u64) {
+    /// Stores `key`; true if it was not stored before and now is (false: already there, or
+    /// refused by the budget).
+    fn insert_locked(&self, stripe: &mut Stripe, key: u64) -> bool {
         let shard = shard_of(key);
         let t = &mut stripe[shard % TABLES_PER_STRIPE];
         let mut at = None;
         if t.homes != 0 {
             match t.find(key) {
-                (_, true) => return,
+                (_, true) => return false,
                 (i, false) if !t.needs_growth() => at = Some(i),
                 _ => {}
             }
@@ -1204,18 +1408,78 @@ impl Exact {
                 self.hints[shard].store(t.hint(), Ordering::Relaxed);
                 t.find(key).0
             }
-            None => return self.refuse(),
+            None => {
+                self.refuse();
+                return false;
+            }
         };
         let free = t.free_from(i);
         // The spill grows rarely, but within the budget too.
         if free.is_none() && t.spill.len() == t.spill.capacity() {
             let more = t.spill.capacity().max(4);
             if !self.reserve(more as u64 * 8) {
-                return self.refuse();
+                self.refuse();
+                return false;
             }
             t.spill.reserve_exact(more);
         }
         t.insert_at(i, free, key);
+        true
+    }
+
+    /// Every lock, taken in stripe order (so two threads doing this never deadlock).
+    fn lock_all(&self) -> [std::sync::MutexGuard<'_, Stripe>; STRIPES] {
+        std::array::from_fn(|s| self.lock(s))
+    }
+
+    /// Stores `hashes` in input order under `locks`, prefetching a few keys ahead. Sets
+    /// `before[i]` to whether `hashes[i]` was stored before this call and pushes to `added`
+    /// the positions whose key this call stored. Returns whether a key this call stored
+    /// occurs again later in `hashes` (a shingle repeated within the batch).
+    fn insert_all(
+        &self,
+        locks: &mut [std::sync::MutexGuard<'_, Stripe>; STRIPES],
+        hashes: &[u64],
+        before: &mut Vec<bool>,
+        added: &mut Vec<u32>,
+        mine: &mut Mine,
+    ) -> bool {
+        const AHEAD: usize = 16;
+        before.clear();
+        before.resize(hashes.len(), false);
+        added.clear();
+        mine.reset(hashes.len());
+        let mut repeats = false;
+        for &h in &hashes[..hashes.len().min(AHEAD)] {
+            self.prefetch(key(h));
+        }
+        for (i, &h) in hashes.iter().enumerate() {
+            if let Some(&next) = hashes.get(i + AHEAD) {
+                self.prefetch(key(next));
+            }
+            let k = key(h);
+            if self.insert_locked(&mut locks[stripe_of(k)], k) {
+                added.push(i as u32);
+                mine.add(k);
+            } else if mine.holds(k, hashes, added) {
+                repeats = true;
+            } else {
+                before[i] = true;
+            }
+        }
+        repeats
+    }
+
+    /// Removes `keys` (stored, all of them) under `locks`.
+    fn remove_all(
+        &self,
+        locks: &mut [std::sync::MutexGuard<'_, Stripe>; STRIPES],
+        keys: impl Iterator<Item = u64>,
+    ) {
+        for k in keys {
+            let k = key(k);
+            locks[stripe_of(k)][shard_of(k) % TABLES_PER_STRIPE].remove(k);
+        }
     }
 
     fn refuse(&self) {

@@ -282,8 +282,10 @@ pub(crate) fn first_non_ascii(b: &[u8]) -> Option<usize> {
 }
 
 /// The words of an ASCII `text`, the same as [`words`] gives (a space or any other ASCII
-/// non-word byte is a boundary either way), without cutting it at spaces first.
-pub(crate) fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
+/// non-word byte is a boundary either way), without cutting it at spaces first: the
+/// reference for [`ascii_word_spans`].
+#[cfg(test)]
+fn ascii_words(text: &str) -> impl Iterator<Item = &str> {
     debug_assert!(text.is_ascii());
     AsciiWords { text, pos: 0 }
 }
