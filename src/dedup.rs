@@ -958,7 +958,7 @@ impl Table {
 
     /// The position holding `key`, or where it would go (from [`end`](Self::end) on: in the
     /// spill); the table must not be empty, and `key` not 0.
-    #[inline]
+    #[inline(always)]
     fn find(&self, key: u64) -> (usize, bool) {
         match self.find_in_slots(key) {
             (i, false) if i == self.end() => match self.spill.binary_search(&key) {
@@ -969,7 +969,7 @@ impl Table {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn find_in_slots(&self, key: u64) -> (usize, bool) {
         let home = self.home(key);
         let lines = self.lines();
@@ -1391,28 +1391,42 @@ impl Exact {
 
     /// Stores `key`; true if it was not stored before and now is (false: already there, or
     /// refused by the budget).
+    #[inline]
     fn insert_locked(&self, stripe: &mut Stripe, key: u64) -> bool {
         let shard = shard_of(key);
         let t = &mut stripe[shard % TABLES_PER_STRIPE];
-        let mut at = None;
         if t.homes != 0 {
-            match t.find(key) {
-                (_, true) => return false,
-                (i, false) if !t.needs_growth() => at = Some(i),
-                _ => {}
-            }
-        }
-        let i = match at {
-            Some(i) => i,
-            None if self.grow(t) => {
-                self.hints[shard].store(t.hint(), Ordering::Relaxed);
-                t.find(key).0
-            }
-            None => {
-                self.refuse();
+            let (i, found) = t.find(key);
+            if found {
                 return false;
             }
-        };
+            if !t.needs_growth() {
+                // About half the time the key goes to an empty slot: nothing to shift.
+                if let Some(slot) = t.slots.get_mut(t.start + i).filter(|s| **s == 0) {
+                    *slot = key;
+                    t.len += 1;
+                    return true;
+                }
+                return self.insert_at(t, i, key);
+            }
+        }
+        self.insert_growing(t, shard, key)
+    }
+
+    /// Grows `t` (if the budget allows) and stores `key`, which it does not hold.
+    #[cold]
+    fn insert_growing(&self, t: &mut Table, shard: usize, key: u64) -> bool {
+        if !self.grow(t) {
+            self.refuse();
+            return false;
+        }
+        self.hints[shard].store(t.hint(), Ordering::Relaxed);
+        let i = t.find(key).0;
+        self.insert_at(t, i, key)
+    }
+
+    /// Stores `key` at position `i` of `t` (from [`Table::find`]), shifting its run.
+    fn insert_at(&self, t: &mut Table, i: usize, key: u64) -> bool {
         let free = t.free_from(i);
         // The spill grows rarely, but within the budget too.
         if free.is_none() && t.spill.len() == t.spill.capacity() {
