@@ -26,6 +26,8 @@ use serde::Serialize;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::classify::Reason;
+#[cfg(test)]
+use crate::cleaner::CleanParagraph;
 use crate::cleaner::Page;
 use crate::error::{Error, Result};
 use crate::language::lowercase_into;
@@ -617,7 +619,7 @@ impl DedupIndex {
             Store::Exact(e) => {
                 for stripe in 0..STRIPES {
                     let tables: Vec<Vec<u64>> =
-                        e.lock(stripe).iter().map(|t| t.keys().collect()).collect();
+                        e.lock(stripe).iter().map(Table::sorted_keys).collect();
                     // Tables are sorted, so the same index always gives the same file.
                     for keys in tables {
                         for k in keys {
@@ -888,16 +890,18 @@ const TABLES_PER_STRIPE: usize = SHARDS / STRIPES;
 
 type Stripe = [Table; TABLES_PER_STRIPE];
 
-/// Ordered linear probing (Amble and Knuth's ordered hash table) over a power-of-two number
-/// of home slots plus [`PAD`] slots of overflow, without wrap-around: a run that goes past
-/// the last slot continues in a sorted `spill` list. 0 marks an empty slot (hash 0 is stored
-/// as 1); at most 7/8 of the home slots are used.
+/// Bucketed linear probing over a power-of-two number of home slots plus [`PAD`] slots of
+/// overflow, without wrap-around. The slots are grouped in cache-line-aligned buckets of
+/// [`LINE`] (64 bytes); a key's home bucket comes from its hash, and it is stored in the first
+/// free slot of the first bucket from there with one. 0 marks an empty slot (hash 0 is stored
+/// as 1); at most 7/8 of the home slots are used; a key that finds every bucket up to the end
+/// full goes to a small `spill` list.
 ///
-/// A key's home slot grows with the key, and every run of occupied slots is kept sorted, so
-/// the whole table (then the spill) is sorted: a lookup stops at the first slot holding 0 or
-/// a key not below its own. A missing key then costs about as few probes as a present one (2 at 2/3 full, 4.5
-/// at 7/8 full, against 5 and 32 for plain linear probing), and most lookups read one cache
-/// line. The slots are grouped in cache-line-aligned lines of 8, compared at once.
+/// So a probe compares one line of 8 slots at once (for the key, and for a free slot) and
+/// stops at the first bucket holding the key or a free slot: a missing key usually costs one
+/// line, like a present one, and an insert writes one slot, with nothing to shift. Removal
+/// keeps the rule that every bucket between a key's home and its slot is full (see
+/// [`remove`](Self::remove)).
 #[derive(Debug, Default)]
 struct Table {
     /// `start` unused slots (to align line 0 to 64 bytes), the home slots, the overflow.
@@ -905,15 +909,14 @@ struct Table {
     start: usize,
     /// Home slots: a power of two, or 0 for an empty table.
     homes: usize,
-    /// The keys of the last run beyond the last slot, ascending; almost always empty.
+    /// The keys that found every bucket to the end full; almost always empty.
     spill: Vec<u64>,
     len: usize,
 }
 
-/// Slots per line: 64 bytes, one cache line.
+/// Slots per bucket: 64 bytes, one cache line.
 const LINE: usize = 8;
-/// Overflow slots after the home slots, for the runs that reach the end of the table; a run
-/// that would go past them makes the table grow.
+/// Overflow slots after the home slots, for the keys whose buckets up to the end are full.
 const PAD: usize = 2 * LINE;
 
 impl Table {
@@ -942,6 +945,7 @@ impl Table {
         self.slots.len() - self.start
     }
 
+    /// The home slot of `key`; its bucket is `home / LINE`.
     fn home(&self, key: u64) -> usize {
         // The top bits chose the shard; the next ones choose the slot.
         ((key << SHARD_BITS) >> (64 - self.homes.trailing_zeros())) as usize
@@ -956,80 +960,48 @@ impl Table {
         self.homes != 0 && self.find(key).1
     }
 
-    /// The position holding `key`, or where it would go (from [`end`](Self::end) on: in the
-    /// spill); the table must not be empty, and `key` not 0.
+    /// The position holding `key`, or the free one where it would go (from
+    /// [`end`](Self::end) on: in the spill); the table must not be empty, and `key` not 0.
     #[inline(always)]
     fn find(&self, key: u64) -> (usize, bool) {
-        match self.find_in_slots(key) {
-            (i, false) if i == self.end() => match self.spill.binary_search(&key) {
-                Ok(j) => (i + j, true),
-                Err(j) => (i + j, false),
-            },
-            found => found,
-        }
-    }
-
-    #[inline(always)]
-    fn find_in_slots(&self, key: u64) -> (usize, bool) {
-        let home = self.home(key);
         let lines = self.lines();
-        let mut l = home / LINE;
-        // Slots before `home` in its line hold smaller keys.
-        let mut from = u32::MAX << (home % LINE);
-        // An empty slot (0) or a key >= `key` ends the probe: with 0 wrapped to the largest
-        // value, that is one comparison.
-        let k = key - 1;
-        while let Some(line) = lines.get(l * LINE..l * LINE + LINE) {
-            // A line at a time without a branch per slot: probe lengths vary, so a loop that
-            // exits on each slot mispredicts about once per lookup.
-            let mut stop = 0u32;
+        let mut b = self.home(key) / LINE;
+        while let Some(line) = lines.get(b * LINE..b * LINE + LINE) {
+            // A line at a time, without a branch per slot.
+            let (mut hit, mut free) = (0u32, 0u32);
             for (j, &s) in line.iter().enumerate() {
-                stop |= u32::from(s.wrapping_sub(1) >= k) << j;
+                hit |= u32::from(s == key) << j;
+                free |= u32::from(s == 0) << j;
             }
-            let stop = stop & from;
-            if stop != 0 {
-                let j = stop.trailing_zeros() as usize;
-                return (l * LINE + j, line[j] == key);
+            if hit != 0 {
+                return (b * LINE + hit.trailing_zeros() as usize, true);
             }
-            from = u32::MAX;
-            l += 1;
+            if free != 0 {
+                return (b * LINE + free.trailing_zeros() as usize, false);
+            }
+            b += 1;
         }
-        (lines.len(), false)
+        let end = lines.len();
+        match self.spill.iter().position(|&k| k == key) {
+            Some(j) => (end + j, true),
+            None => (end + self.spill.len(), false),
+        }
     }
 
-    /// The first free slot from `i` on, if the run ends before the last slot.
-    fn free_from(&self, i: usize) -> Option<usize> {
-        let slots = self.lines().get(i..)?;
-        // Most runs end within a slot or two.
-        slots.iter().position(|&k| k == 0).map(|j| i + j)
-    }
-
-    /// Puts `key` at position `i` (from [`find`](Self::find)), shifting the larger keys of
-    /// its run one slot on, to `free` (from [`free_from`](Self::free_from)), or the last one
-    /// into the spill if the run reaches the end.
-    fn insert_at(&mut self, i: usize, free: Option<usize>, key: u64) {
-        let end = self.end();
-        let slots = &mut self.slots[self.start..];
-        match free {
-            _ if i >= end => self.spill.insert(i - end, key),
-            Some(f) => {
-                let mut carry = key;
-                for s in &mut slots[i..=f] {
-                    carry = std::mem::replace(s, carry);
-                }
-            }
-            None => {
-                self.spill.insert(0, slots[end - 1]);
-                slots.copy_within(i..end - 1, i + 1);
-                slots[i] = key;
-            }
+    /// Stores `key` at the free position `i` from [`find`](Self::find).
+    #[inline(always)]
+    fn put(&mut self, i: usize, key: u64) {
+        match self.slots.get_mut(self.start + i) {
+            Some(slot) => *slot = key,
+            None => self.spill.push(key),
         }
         self.len += 1;
     }
 
-    /// Removes `key` if stored: the keys after it in its run move back one slot while their
-    /// home allows (backward-shift deletion), so the table stays sorted and gap-free; the
-    /// spill's first key moves into the last slot when that frees up.
+    /// Removes `key` if stored. The freed slot may break the rule that the buckets between a
+    /// key's home and its slot are full, for keys further on in the run of full buckets that
+    /// follows (or in the spill): one of them whose home is at or before the hole moves into
+    /// it, which leaves a new hole, and so on until a bucket that had a free slot.
     fn remove(&mut self, key: u64) {
         if self.homes == 0 {
             return;
@@ -1041,55 +1013,75 @@ impl Table {
         self.len -= 1;
         let end = self.end();
         if i >= end {
-            self.spill.remove(i - end);
+            self.spill.swap_remove(i - end);
             return;
         }
         let shift = self.homes.trailing_zeros();
-        let home = |k: u64| ((k << SHARD_BITS) >> (64 - shift)) as usize;
-        let slots = &mut self.slots[self.start..];
-        let mut j = i;
+        let bucket_of = |k: u64| ((k << SHARD_BITS) >> (64 - shift)) as usize / LINE;
+        let start = self.start;
+        let slots = &mut self.slots[start..];
+        let mut hole = i;
+        let mut b = hole / LINE + 1;
         loop {
-            match slots.get(j + 1) {
-                Some(&next) if next != 0 && home(next) <= j => {
-                    slots[j] = next;
-                    j += 1;
-                }
-                Some(_) => break,
-                // `j` is the last slot: the spill's keys all belong at or before it.
-                None => {
-                    if self.spill.is_empty() {
-                        break;
-                    }
-                    slots[j] = self.spill.remove(0);
+            let Some(line) = slots.get(b * LINE..b * LINE + LINE) else {
+                // Past the last bucket: the spill's keys went through every bucket.
+                if let Some(j) = self.spill.iter().position(|&k| bucket_of(k) <= hole / LINE) {
+                    slots[hole] = self.spill.swap_remove(j);
                     return;
                 }
+                break;
+            };
+            let mover = line
+                .iter()
+                .position(|&k| k != 0 && bucket_of(k) <= hole / LINE);
+            let had_free = line.contains(&0);
+            if let Some(j) = mover {
+                slots[hole] = slots[b * LINE + j];
+                hole = b * LINE + j;
             }
+            if had_free {
+                break;
+            }
+            b += 1;
         }
-        slots[j] = 0;
+        slots[hole] = 0;
     }
 
     fn needs_growth(&self) -> bool {
         (self.len + 1) * 8 > self.homes * 7
     }
 
-    /// The keys in slot order then the spill, which is ascending.
+    /// The keys, in no particular order.
     fn keys(&self) -> impl Iterator<Item = u64> + '_ {
         let slots = self.lines().iter().copied().filter(|&k| k != 0);
         slots.chain(self.spill.iter().copied())
     }
 
-    /// Fills an empty table with ascending keys: each goes to its home or just after the
-    /// previous one.
-    fn fill_sorted(&mut self, keys: impl Iterator<Item = u64>) {
-        let mut next = 0;
+    /// The keys, ascending: what an index file holds, the same for the same set.
+    fn sorted_keys(&self) -> Vec<u64> {
+        let mut keys: Vec<u64> = self.keys().collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    /// Fills an empty table with distinct keys, counting the keys of each bucket in `used`
+    /// (one per bucket) rather than reading the lines: with no key removed, a bucket fills
+    /// from its first slot on.
+    fn fill(&mut self, keys: impl Iterator<Item = u64>, mut used: Vec<u8>) {
+        debug_assert_eq!(used.len(), self.end() / LINE);
         for k in keys {
-            let i = self.home(k).max(next);
-            match self.slots.get_mut(self.start + i) {
-                Some(slot) => *slot = k,
-                None => self.spill.push(k),
+            let mut b = self.home(k) / LINE;
+            while used.get(b) == Some(&(LINE as u8)) {
+                b += 1;
             }
-            self.len += 1;
-            next = i + 1;
+            match used.get_mut(b) {
+                Some(n) => {
+                    self.slots[self.start + b * LINE + usize::from(*n)] = k;
+                    *n += 1;
+                    self.len += 1;
+                }
+                None => self.put(self.end() + self.spill.len(), k),
+            }
         }
     }
 
@@ -1401,13 +1393,11 @@ impl Exact {
                 return false;
             }
             if !t.needs_growth() {
-                // About half the time the key goes to an empty slot: nothing to shift.
-                if let Some(slot) = t.slots.get_mut(t.start + i).filter(|s| **s == 0) {
-                    *slot = key;
-                    t.len += 1;
+                if i < t.end() {
+                    t.put(i, key);
                     return true;
                 }
-                return self.insert_at(t, i, key);
+                return self.spill(t, i, key);
             }
         }
         self.insert_growing(t, shard, key)
@@ -1421,15 +1411,19 @@ impl Exact {
             return false;
         }
         self.hints[shard].store(t.hint(), Ordering::Relaxed);
-        let i = t.find(key).0;
-        self.insert_at(t, i, key)
+        match t.find(key).0 {
+            i if i < t.end() => {
+                t.put(i, key);
+                true
+            }
+            i => self.spill(t, i, key),
+        }
     }
 
-    /// Stores `key` at position `i` of `t` (from [`Table::find`]), shifting its run.
-    fn insert_at(&self, t: &mut Table, i: usize, key: u64) -> bool {
-        let free = t.free_from(i);
-        // The spill grows rarely, but within the budget too.
-        if free.is_none() && t.spill.len() == t.spill.capacity() {
+    /// Stores `key` in the spill of `t`, which grows rarely, but within the budget too.
+    #[cold]
+    fn spill(&self, t: &mut Table, i: usize, key: u64) -> bool {
+        if t.spill.len() == t.spill.capacity() {
             let more = t.spill.capacity().max(4);
             if !self.reserve(more as u64 * 8) {
                 self.refuse();
@@ -1437,7 +1431,7 @@ impl Exact {
             }
             t.spill.reserve_exact(more);
         }
-        t.insert_at(i, free, key);
+        t.put(i, key);
         true
     }
 
@@ -1515,17 +1509,19 @@ impl Exact {
     /// one included, until it is freed).
     fn grow(&self, t: &mut Table) -> bool {
         let homes = (t.homes * 2).max(MIN_SLOTS);
-        // What `with_slots` allocates.
+        // What `with_slots` allocates, and the fill counts (one byte a bucket) while filling.
         let bytes = (LINE - 1 + homes + PAD) as u64 * 8;
-        if !self.reserve(bytes) {
+        let counts = (homes + PAD) / LINE;
+        if !self.reserve(bytes + counts as u64) {
             return false;
         }
         let mut new = Table::with_slots(homes);
-        new.fill_sorted(t.keys());
+        new.fill(t.keys(), vec![0; counts]);
         // The allocator may round up, and a spill at half the load is vanishingly rare, but
         // the count must be exact.
         self.allocated
             .fetch_add(new.bytes() - bytes, Ordering::Relaxed);
+        self.allocated.fetch_sub(counts as u64, Ordering::Relaxed);
         let old = std::mem::replace(t, new);
         self.allocated.fetch_sub(old.bytes(), Ordering::Relaxed);
         true
@@ -2013,10 +2009,7 @@ mod tests {
         assert!(keys.iter().all(|&k| e.contains(k)));
         assert!(e.contains(0));
         for s in 0..STRIPES {
-            for t in e.lock(s).iter() {
-                let k: Vec<u64> = t.keys().collect();
-                assert!(k.windows(2).all(|w| w[0] < w[1]), "tables stay sorted");
-            }
+            e.lock(s).iter().for_each(check_buckets);
         }
         assert!((0..10_000).all(|_| !e.contains(splitmix(&mut s))));
         // At most 7/8 full, at least 7/16 after a doubling: 9.1 to 18.3 bytes per key.
@@ -2048,14 +2041,146 @@ mod tests {
             let t = &stripe[0];
             assert!(!t.spill.is_empty());
             assert_eq!(t.len, 2200);
-            let k: Vec<u64> = t.keys().collect();
-            assert!(k.windows(2).all(|w| w[0] < w[1]));
+            check_buckets(t);
         }
         // Every byte is counted.
         let held: u64 = (0..STRIPES)
             .map(|s| e.lock(s).iter().map(Table::bytes).sum::<u64>())
             .sum();
         assert_eq!(held, e.allocated.load(Ordering::Relaxed));
+    }
+
+    /// The rule lookups rely on: every bucket from a key's home bucket to the one before its
+    /// slot is full (to the last bucket, for a key in the spill); and no key twice.
+    fn check_buckets(t: &Table) {
+        let lines = t.lines();
+        let full = |b: usize| !lines[b * LINE..b * LINE + LINE].contains(&0);
+        for (i, &k) in lines.iter().enumerate() {
+            if k != 0 {
+                assert!((t.home(k) / LINE..i / LINE).all(full), "key {k:#x} at {i}");
+            }
+        }
+        for &k in &t.spill {
+            assert!(
+                (t.home(k) / LINE..lines.len() / LINE).all(full),
+                "spilt {k:#x}"
+            );
+        }
+        let keys = t.sorted_keys();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(keys.len(), t.len);
+    }
+
+    /// Removal keeps every other key findable, in crowded runs and the spill too.
+    #[test]
+    fn removed_keys_go_and_the_others_stay() {
+        let mut s = 5;
+        for round in 0..20 {
+            let e = Exact::new(None);
+            // Shard 0: a crowd at the end of the table (it spills) and spread keys.
+            let mut keys: Vec<u64> = (0..300).map(|i| (1 << 58) - 1 - 5 * i).collect();
+            keys.extend((0..3000).map(|_| splitmix(&mut s) >> 6));
+            let mut held: std::collections::HashSet<u64> = std::collections::HashSet::new();
+            for &k in &keys {
+                e.insert(k);
+                held.insert(key(k));
+            }
+            for (n, &k) in keys.iter().enumerate() {
+                if (n as u64 + round) % 3 == 0 {
+                    let mut locks = e.lock_all();
+                    e.remove_all(&mut locks, std::iter::once(k));
+                    held.remove(&key(k));
+                }
+            }
+            let stripe = e.lock(0);
+            check_buckets(&stripe[0]);
+            drop(stripe);
+            for &k in &keys {
+                assert_eq!(e.contains(k), held.contains(&key(k)), "{k:#x}");
+            }
+            assert_eq!(e.len() as usize, held.len());
+        }
+    }
+
+    /// The one-pass path (no budget) decides every paragraph as the two-pass path (a budget
+    /// too large to matter) does, and leaves the same index: pages with repeats inside them,
+    /// copies, near copies, and pages the document rule drops.
+    #[test]
+    fn one_pass_and_two_passes_agree() {
+        let mut s = 9;
+        let mut word = |s: &mut u64| format!("w{}", splitmix(s) % 400);
+        let mut paragraphs: Vec<String> = Vec::new();
+        let mut pages = Vec::new();
+        for _ in 0..400 {
+            let mut page = Page::default();
+            for line in 0..(1 + splitmix(&mut s) % 6) as usize {
+                let text = match splitmix(&mut s) % 6 {
+                    0 if !paragraphs.is_empty() => {
+                        paragraphs[(splitmix(&mut s) % paragraphs.len() as u64) as usize].clone()
+                    }
+                    1 if !paragraphs.is_empty() => {
+                        let p = &paragraphs[(splitmix(&mut s) % paragraphs.len() as u64) as usize];
+                        let mut w: Vec<&str> = p.split(' ').collect();
+                        let at = (splitmix(&mut s) % w.len() as u64) as usize;
+                        w[at] = "edited";
+                        w.join(" ")
+                    }
+                    2 => page
+                        .paragraphs
+                        .last()
+                        .map_or_else(String::new, |p: &CleanParagraph| p.text.clone()),
+                    _ => (0..(3 + splitmix(&mut s) % 20))
+                        .map(|_| word(&mut s))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                };
+                paragraphs.push(text.clone());
+                page.paragraphs.push(CleanParagraph {
+                    text,
+                    line: line + 1,
+                    lang: None,
+                    reason: (splitmix(&mut s) % 10 == 0).then_some(Reason::ShortFragment),
+                    features: Default::default(),
+                });
+            }
+            pages.push(page);
+        }
+        for doc in [Some(0.8), Some(0.5), None] {
+            let options = DedupOptions {
+                shingle_size: 3,
+                document_threshold: doc,
+                ..DedupOptions::default()
+            };
+            let one = DedupIndex::with_options(options.clone()).unwrap();
+            let two = DedupIndex::with_options(DedupOptions {
+                memory: Some(1 << 40),
+                ..options
+            })
+            .unwrap();
+            let mut dropped = 0;
+            for page in &pages {
+                let (mut a, mut b) = (page.clone(), page.clone());
+                one.dedup(&mut a);
+                two.dedup(&mut b);
+                let reasons = |p: &Page| p.paragraphs.iter().map(|q| q.reason).collect::<Vec<_>>();
+                assert_eq!(reasons(&a), reasons(&b));
+                assert_eq!(a.dropped, b.dropped);
+                dropped += a
+                    .paragraphs
+                    .iter()
+                    .filter(|q| q.reason == Some(Reason::Duplicate))
+                    .count();
+                assert_eq!(one.len(), two.len());
+            }
+            assert!(dropped > 50, "{dropped}");
+            let dir = tempfile::tempdir().unwrap();
+            one.save(&dir.path().join("a")).unwrap();
+            two.save(&dir.path().join("b")).unwrap();
+            assert_eq!(
+                std::fs::read(dir.path().join("a")).unwrap(),
+                std::fs::read(dir.path().join("b")).unwrap()
+            );
+        }
     }
 
     #[test]
