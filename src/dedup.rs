@@ -1688,13 +1688,16 @@ fn shingles_with(text: &str, n: usize, s: &mut WordScratch) -> Vec<u64> {
     for &w in &words[..n - 1] {
         h = h.wrapping_mul(ROLL).wrapping_add(w);
     }
-    let mut out = Vec::with_capacity(words.len() + 1 - n);
-    for (&w, &old) in words[n - 1..].iter().zip(words) {
-        h = h.wrapping_mul(ROLL).wrapping_add(w);
-        out.push(mix(h));
-        h = h.wrapping_sub(old.wrapping_mul(oldest));
-    }
-    out
+    words[n - 1..]
+        .iter()
+        .zip(words)
+        .map(|(&w, &old)| {
+            h = h.wrapping_mul(ROLL).wrapping_add(w);
+            let shingle = mix(h);
+            h = h.wrapping_sub(old.wrapping_mul(oldest));
+            shingle
+        })
+        .collect()
 }
 
 /// Appends the hashes of the lower-cased words of `text` to `s.words`: the words of
@@ -1732,15 +1735,12 @@ fn word_hashes(text: &str, s: &mut WordScratch) {
 }
 
 fn ascii_word_hashes(text: &[u8], s: &mut WordScratch) {
-    crate::segment::ascii_word_spans(text, &mut s.spans);
-    let spans = &s.spans;
-    s.words.extend(
-        spans
-            .starts
-            .iter()
-            .zip(&spans.ends)
-            .map(|(&a, &b)| ascii_word_hash(text, a as usize, (b - a) as usize)),
-    );
+    let words = &mut s.words;
+    // A word takes at least 2 bytes with its separator.
+    words.reserve(text.len() / 2 + 1);
+    crate::segment::for_each_ascii_word(text, &mut s.spans, |a, b| {
+        words.push(ascii_word_hash(text, a, b - a));
+    });
 }
 
 /// splitmix64's finaliser: a bijection that spreads every input bit over the output.
@@ -1799,7 +1799,7 @@ pub fn word_hash(word: &[u8]) -> u64 {
 /// [`word_hash`] of the ASCII word at `bytes[at..at + len]`, lower-cased on the way: a word
 /// of up to 16 bytes is loaded 8 bytes at a time and lower-cased 8 letters at once, with no
 /// copy into a `String`.
-#[inline]
+#[inline(always)]
 fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
     if len > 16 {
         return word_hash(bytes[at..at + len].to_ascii_lowercase().as_slice());
@@ -1814,17 +1814,27 @@ fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
             (load(&buf[..8]), load(&buf[8..]))
         }
     };
-    let keep = |n: usize| {
+    let [keep_lo, keep_hi] = KEEP[len];
+    hash16(ascii_lower(lo & keep_lo), ascii_lower(hi & keep_hi))
+}
+
+/// The masks that keep the first `len` bytes of two little-endian 8-byte halves, by `len`.
+static KEEP: [[u64; 2]; 17] = {
+    const fn keep(n: usize) -> u64 {
         if n >= 8 {
             u64::MAX
         } else {
             (1u64 << (8 * n)) - 1
         }
-    };
-    let lo = ascii_lower(lo & keep(len));
-    let hi = ascii_lower(hi & keep(len.saturating_sub(8)));
-    hash16(lo, hi)
-}
+    }
+    let mut t = [[0u64; 2]; 17];
+    let mut len = 1;
+    while len <= 16 {
+        t[len] = [keep(len), keep(len.saturating_sub(8))];
+        len += 1;
+    }
+    t
+};
 
 /// Lower-cases the 8 ASCII bytes of `x`: `A`–`Z` get bit 5 set.
 fn ascii_lower(x: u64) -> u64 {

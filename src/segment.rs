@@ -352,8 +352,10 @@ pub(crate) struct Spans {
     classes: Vec<[u64; 5]>,
     /// Per block: the bytes that belong to a word.
     masks: Vec<u64>,
-    /// Where each word starts and ends (exclusive).
+    /// Where each word starts and ends (exclusive), for the tests.
+    #[cfg(test)]
     pub starts: Vec<u32>,
+    #[cfg(test)]
     pub ends: Vec<u32>,
 }
 
@@ -362,29 +364,34 @@ impl Spans {
     pub fn trim(&mut self, keep: usize) {
         self.classes.shrink_to(keep / 64);
         self.masks.shrink_to(keep / 64);
-        self.starts.shrink_to(keep);
-        self.ends.shrink_to(keep);
     }
 }
 
-/// The words of an ASCII `text` as byte ranges (`starts[i]..ends[i]` in `spans`), the same
-/// words as [`ascii_words`] gives, found 64 bytes at a time without a branch per byte: the
-/// byte classes become bit masks (16 bytes per SSE2 compare on x86-64), a joiner (`'` `.`
-/// `:` between letters, `'` `.` `,` `;` between digits) joins when the bits on both sides
-/// say so, and the words are the runs of set bits.
+/// The words of an ASCII `text` as byte ranges (`starts[i]..ends[i]` in `spans`): see
+/// [`for_each_ascii_word`].
+#[cfg(test)]
 pub(crate) fn ascii_word_spans(text: &[u8], spans: &mut Spans) {
+    let (mut starts, mut ends) = (std::mem::take(&mut spans.starts), Vec::new());
+    starts.clear();
+    for_each_ascii_word(text, spans, |a, b| {
+        starts.push(a as u32);
+        ends.push(b as u32);
+    });
+    spans.starts = starts;
+    spans.ends = ends;
+}
+
+/// Calls `f(start, end)` for each word of an ASCII `text`, in order: the same words as
+/// [`ascii_words`] gives, found 64 bytes at a time without a branch per byte. The byte
+/// classes become bit masks (16 bytes per SSE2 compare on x86-64), a joiner (`'` `.` `:`
+/// between letters, `'` `.` `,` `;` between digits) joins when the bits on both sides say
+/// so, and the words are the runs of set bits.
+#[inline]
+pub(crate) fn for_each_ascii_word(text: &[u8], spans: &mut Spans, mut f: impl FnMut(usize, usize)) {
     debug_assert!(text.is_ascii());
-    assert!(u32::try_from(text.len()).is_ok(), "text over 4 GiB");
-    let Spans {
-        classes,
-        masks,
-        starts,
-        ends,
-    } = spans;
+    let Spans { classes, masks, .. } = spans;
     classes.clear();
     masks.clear();
-    starts.clear();
-    ends.clear();
     let mut blocks = text.chunks_exact(64);
     for b in blocks.by_ref() {
         classes.push(classify(b.try_into().expect("64 bytes")));
@@ -395,7 +402,6 @@ pub(crate) fn ascii_word_spans(text: &[u8], spans: &mut Spans) {
         classes.push(classify(&last));
     }
     const NONE: [u64; 5] = [0; 5];
-    let mut underscores = 0;
     for (k, c) in classes.iter().enumerate() {
         let prev = if k > 0 { &classes[k - 1] } else { &NONE };
         let next = classes.get(k + 1).unwrap_or(&NONE);
@@ -404,36 +410,32 @@ pub(crate) fn ascii_word_spans(text: &[u8], spans: &mut Spans) {
         let after = |j: usize| (c[j] >> 1) | (next[j] << 63);
         let joined = (c[3] & before(0) & after(0)) | (c[4] & before(1) & after(1));
         masks.push(c[0] | c[1] | c[2] | joined);
-        underscores |= c[2];
     }
+    // A word's start, when it goes on into the next block.
+    let mut open = None;
     for (k, &m) in masks.iter().enumerate() {
         let prev = if k > 0 { masks[k - 1] } else { 0 };
         let next = masks.get(k + 1).copied().unwrap_or(0);
-        let base = 64 * k as u32;
-        let mut s = m & !((m << 1) | (prev >> 63));
-        let mut e = m & !((m >> 1) | (next << 63));
-        while s != 0 {
-            starts.push(base + s.trailing_zeros());
-            s &= s - 1;
-        }
-        while e != 0 {
-            ends.push(base + e.trailing_zeros() + 1);
-            e &= e - 1;
-        }
-    }
-    // A run of `_` alone is not a word: it needs a letter or a digit.
-    if underscores != 0 {
-        let mut kept = 0;
-        for i in 0..starts.len() {
-            let (s, e) = (starts[i] as usize, ends[i] as usize);
-            if text[s] != b'_' || text[s..e].iter().any(u8::is_ascii_alphanumeric) {
-                starts[kept] = starts[i];
-                ends[kept] = ends[i];
-                kept += 1;
+        let base = 64 * k;
+        let mut starts = m & !((m << 1) | (prev >> 63));
+        let mut ends = m & !((m >> 1) | (next << 63));
+        // Starts and ends alternate: each end closes the open word or the next start.
+        while ends != 0 {
+            let end = base + ends.trailing_zeros() as usize + 1;
+            ends &= ends - 1;
+            let start = open.take().unwrap_or_else(|| {
+                let s = base + starts.trailing_zeros() as usize;
+                starts &= starts.wrapping_sub(1);
+                s
+            });
+            // A run of `_` alone is not a word: it needs a letter or a digit.
+            if text[start] != b'_' || text[start..end].iter().any(u8::is_ascii_alphanumeric) {
+                f(start, end);
             }
         }
-        starts.truncate(kept);
-        ends.truncate(kept);
+        if starts != 0 {
+            open = Some(base + starts.trailing_zeros() as usize);
+        }
     }
 }
 
