@@ -1966,6 +1966,28 @@ mod tests {
         assert_eq!(shingles("The quick brown fox jumps", 5), [PINNED[2]]);
     }
 
+    /// The word hashes come from the words of `segment::words`, on mixed ASCII and Unicode
+    /// text cut at every kind of place.
+    #[test]
+    fn word_hashes_follow_segment_words() {
+        let alphabet = [
+            "a", "Z", "q", "0", "9", "_", ".", ",", ";", ":", "'", "\"", " ", " ", "-", "!", "é",
+            "’", "中", "\u{301}", "\u{a0}", "Ü", "ß", "😀", "“", "—", "ab", "Xy",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for len in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(len % 90) {
+                let i = (splitmix(&mut state) % alphabet.len() as u64) as usize;
+                text.push_str(alphabet[i]);
+            }
+            let want: Vec<u64> = crate::segment::words(&text)
+                .map(|w| mix(word_hash(w.to_lowercase().as_bytes())))
+                .collect();
+            assert_eq!(shingles(&text, 1), want, "{text:?}");
+        }
+    }
+
     const PINNED: [u64; 3] = [
         0x28ad_00e2_6786_1c6b,
         0xd3aa_c893_bcb8_b0d2,
