@@ -1,14 +1,15 @@
 //! Stage 4: drop paragraphs seen before, in this page or earlier in the corpus.
 //!
 //! A paragraph is cut into word n-gram shingles (words from Unicode segmentation, lower-cased,
-//! hashed with xxh3); when more than `threshold` of its shingles are already in the index it is a
-//! duplicate, otherwise its shingles are added. Paragraphs shorter than `n` words have no
+//! each hashed once, [`word_hash`]; a rolling hash over each window of `n`); when more than
+//! `threshold` of its shingles are already in the index it is a duplicate, otherwise its
+//! shingles are added. Paragraphs shorter than `n` words have no
 //! shingle and are never duplicates: too short to be evidence of copying.
 //!
 //! The index has two stores, both deterministic when applied in input order:
-//! - [`DedupMode::Exact`]: 64-bit hashes in sharded, sorted open-addressing tables (8 bytes a
-//!   slot, at most 7/8 full: 9.1–18 bytes per stored hash), optionally holding only a deterministic
-//!   sample of the shingles (`hash % sample == 0`);
+//! - [`DedupMode::Exact`]: 64-bit hashes in sharded open-addressing tables of 8-slot buckets
+//!   (8 bytes a slot, at most 7/8 full: 9.1–18 bytes per stored hash), optionally holding only
+//!   a deterministic sample of the shingles (`hash % sample == 0`);
 //! - [`DedupMode::Bloom`]: a Bloom filter sized from a memory budget or from the expected
 //!   number of shingles and a false-positive rate.
 //!
@@ -164,9 +165,10 @@ pub struct IndexStats {
 
 /// A shareable index of seen shingles.
 ///
-/// A batch of lookups or inserts (a paragraph, a page) prefetches its slots, then locks each of
-/// 8 stripes of tables once (exact mode); Bloom mode sets bits atomically. So threads of a
-/// crawler can share one index. [`Pipeline`](crate::Pipeline)
+/// Exact mode: a page's shingles are looked up and stored in one pass holding the 8 locks of
+/// the tables (without a budget; see [`apply`](Self::apply)), or in batches that prefetch
+/// their slots and take each lock once; Bloom mode sets bits atomically. So threads of a
+/// crawler can share one index (a page at a time). [`Pipeline`](crate::Pipeline)
 /// applies it in input order, which makes its decisions deterministic: the first occurrence
 /// is kept.
 ///
@@ -250,7 +252,10 @@ impl DedupIndex {
     pub fn shingles(&self, text: &str) -> Vec<u64> {
         let mut all = shingles(text, self.options.shingle_size);
         let k = u64::from(self.options.sample);
-        if k > 1 {
+        if k.is_power_of_two() {
+            // The usual samples (2, 4, 8) need no division.
+            all.retain(|h| h & (k - 1) == 0);
+        } else {
             all.retain(|h| h % k == 0);
         }
         all
@@ -345,7 +350,9 @@ impl DedupIndex {
             .collect()
     }
 
-    /// Applies prepared shingles to `page` (see [`dedup`](Self::dedup)).
+    /// Applies prepared shingles to `page` (see [`dedup`](Self::dedup)). An exact index
+    /// without a budget does it in one pass over the tables, holding their 8 locks for the
+    /// page; otherwise a batch of lookups, then one of inserts. The decisions are the same.
     pub fn apply(&self, page: &mut Page, prepared: &[Option<Vec<u64>>]) {
         with_scratch(|s| self.apply_with(page, prepared, s));
     }
@@ -868,7 +875,7 @@ pub fn bloom_geometry(memory: Option<u64>, items: Option<u64>, p: f64) -> Result
 ///
 /// The 64 tables sit behind [`STRIPES`] locks, so that a page's lookups take a few locks rather
 /// than one per shingle, and each table publishes its address in `hints` so that a batch can
-/// prefetch every slot it is about to probe before taking any lock.
+/// prefetch the lines it is about to probe.
 #[derive(Debug)]
 struct Exact {
     stripes: Box<[Mutex<Stripe>]>,
@@ -883,7 +890,8 @@ struct Exact {
 }
 
 /// 8 locks of 8 tables each: few enough that a page of shingles takes at most 8 locks per
-/// pass, enough that crawler threads rarely wait for one another.
+/// pass, enough that crawler threads querying or inserting batches rarely wait for one
+/// another.
 const STRIPE_BITS: u32 = 3;
 const STRIPES: usize = 1 << STRIPE_BITS;
 const TABLES_PER_STRIPE: usize = SHARDS / STRIPES;
