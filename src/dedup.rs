@@ -252,10 +252,10 @@ impl DedupIndex {
     pub fn shingles(&self, text: &str) -> Vec<u64> {
         let mut all = shingles(text, self.options.shingle_size);
         let k = u64::from(self.options.sample);
-        if k.is_power_of_two() {
+        if k > 1 && k.is_power_of_two() {
             // The usual samples (2, 4, 8) need no division.
             all.retain(|h| h & (k - 1) == 0);
-        } else {
+        } else if k > 1 {
             all.retain(|h| h % k == 0);
         }
         all
