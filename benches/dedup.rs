@@ -259,7 +259,11 @@ fn run_mode(mode: &str) {
     let rss_before = vm_kb("VmRSS:");
     let index = DedupIndex::with_options(options(mode, distinct)).unwrap();
     // Repeat the stage for a stable timing; decisions come from the first pass.
-    let reps = (200_000_000 / dump.bytes.max(1)).clamp(1, 20);
+    // GLEANER_DEDUP_BENCH_REPS overrides the count (e.g. 1 under callgrind).
+    let reps = std::env::var("GLEANER_DEDUP_BENCH_REPS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or((200_000_000 / dump.bytes.max(1)).clamp(1, 20));
     let mut decided = Vec::new();
     let (mut t_shingle, mut t_apply) = (0.0, 0.0);
     for rep in 0..reps {

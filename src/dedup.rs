@@ -1,14 +1,15 @@
 //! Stage 4: drop paragraphs seen before, in this page or earlier in the corpus.
 //!
 //! A paragraph is cut into word n-gram shingles (words from Unicode segmentation, lower-cased,
-//! hashed with xxh3); when more than `threshold` of its shingles are already in the index it is a
-//! duplicate, otherwise its shingles are added. Paragraphs shorter than `n` words have no
+//! each hashed once, [`word_hash`]; a rolling hash over each window of `n`); when more than
+//! `threshold` of its shingles are already in the index it is a duplicate, otherwise its
+//! shingles are added. Paragraphs shorter than `n` words have no
 //! shingle and are never duplicates: too short to be evidence of copying.
 //!
 //! The index has two stores, both deterministic when applied in input order:
-//! - [`DedupMode::Exact`]: 64-bit hashes in sharded, sorted open-addressing tables (8 bytes a
-//!   slot, at most 7/8 full: 9.1–18 bytes per stored hash), optionally holding only a deterministic
-//!   sample of the shingles (`hash % sample == 0`);
+//! - [`DedupMode::Exact`]: 64-bit hashes in sharded open-addressing tables of 8-slot buckets
+//!   (8 bytes a slot, at most 7/8 full: 9.1–18 bytes per stored hash), optionally holding only
+//!   a deterministic sample of the shingles (`hash % sample == 0`);
 //! - [`DedupMode::Bloom`]: a Bloom filter sized from a memory budget or from the expected
 //!   number of shingles and a false-positive rate.
 //!
@@ -26,6 +27,8 @@ use serde::Serialize;
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 use crate::classify::Reason;
+#[cfg(test)]
+use crate::cleaner::CleanParagraph;
 use crate::cleaner::Page;
 use crate::error::{Error, Result};
 use crate::language::lowercase_into;
@@ -162,9 +165,10 @@ pub struct IndexStats {
 
 /// A shareable index of seen shingles.
 ///
-/// A batch of lookups or inserts (a paragraph, a page) prefetches its slots, then locks each of
-/// 8 stripes of tables once (exact mode); Bloom mode sets bits atomically. So threads of a
-/// crawler can share one index. [`Pipeline`](crate::Pipeline)
+/// Exact mode: a page's shingles are looked up and stored in one pass holding the 8 locks of
+/// the tables (without a budget; see [`apply`](Self::apply)), or in batches that prefetch
+/// their slots and take each lock once; Bloom mode sets bits atomically. So threads of a
+/// crawler can share one index (a page at a time). [`Pipeline`](crate::Pipeline)
 /// applies it in input order, which makes its decisions deterministic: the first occurrence
 /// is kept.
 ///
@@ -248,7 +252,10 @@ impl DedupIndex {
     pub fn shingles(&self, text: &str) -> Vec<u64> {
         let mut all = shingles(text, self.options.shingle_size);
         let k = u64::from(self.options.sample);
-        if k > 1 {
+        if k > 1 && k.is_power_of_two() {
+            // The usual samples (2, 4, 8) need no division.
+            all.retain(|h| h & (k - 1) == 0);
+        } else if k > 1 {
             all.retain(|h| h % k == 0);
         }
         all
@@ -343,12 +350,136 @@ impl DedupIndex {
             .collect()
     }
 
-    /// Applies prepared shingles to `page` (see [`dedup`](Self::dedup)).
+    /// Applies prepared shingles to `page` (see [`dedup`](Self::dedup)). An exact index
+    /// without a budget does it in one pass over the tables, holding their 8 locks for the
+    /// page; otherwise a batch of lookups, then one of inserts. The decisions are the same.
     pub fn apply(&self, page: &mut Page, prepared: &[Option<Vec<u64>>]) {
         with_scratch(|s| self.apply_with(page, prepared, s));
     }
 
     fn apply_with(&self, page: &mut Page, prepared: &[Option<Vec<u64>>], s: &mut Scratch) {
+        s.all.clear();
+        for (p, sh) in page.paragraphs.iter().zip(prepared) {
+            if let (true, Some(sh)) = (p.is_kept(), sh) {
+                s.all.extend_from_slice(sh);
+            }
+        }
+        match &self.store {
+            Store::Exact(e) if e.budget.is_none() && !self.options.read_only => {
+                self.apply_exact(e, page, prepared, s)
+            }
+            _ => self.apply_batched(page, prepared, s),
+        }
+    }
+
+    /// Whether the document rule drops a page whose shingles were seen as `before` says.
+    fn is_duplicate_document(&self, before: &[bool]) -> bool {
+        let Some(doc_threshold) = self.options.document_threshold else {
+            return false;
+        };
+        let total = before.len();
+        let seen = before.iter().filter(|&&f| f).count();
+        total > 0 && seen as f32 >= doc_threshold * total as f32
+    }
+
+    fn drop_document(page: &mut Page) {
+        for p in page.paragraphs.iter_mut().filter(|p| p.is_kept()) {
+            p.reason = Some(Reason::DuplicateDocument);
+        }
+        if page.dropped.is_none() {
+            page.dropped = Some(Reason::DuplicateDocument);
+        }
+    }
+
+    /// [`apply`](Self::apply) on an unbudgeted exact index, in one pass over the tables: every
+    /// shingle of the page is stored as it is looked up (in input order, holding every lock),
+    /// then the shingles of what the rules dropped are removed again. The decisions are those
+    /// of a lookup pass then an insert pass of the kept paragraphs' shingles
+    /// ([`apply_batched`](Self::apply_batched)): whether each shingle was stored before the
+    /// page comes out of the same pass, and the stored set ends up the same. (With a budget,
+    /// a shingle stored then removed could make a table grow, or be refused, where the two
+    /// passes would not: that path keeps the two passes.)
+    fn apply_exact(
+        &self,
+        e: &Exact,
+        page: &mut Page,
+        prepared: &[Option<Vec<u64>>],
+        s: &mut Scratch,
+    ) {
+        let Scratch {
+            all,
+            flags: before,
+            seen,
+            local,
+            added,
+            mine,
+            ..
+        } = s;
+        let mut locks = e.lock_all();
+        let repeats = e.insert_all(&mut locks, all, before, added, mine);
+        if self.is_duplicate_document(before) {
+            e.remove_all(&mut locks, added.iter().map(|&i| all[i as usize]));
+            Self::drop_document(page);
+            return;
+        }
+        // Without a shingle repeated within the page, a shingle is seen exactly when it was
+        // stored before the page; with one, the page's kept shingles go in a local set, as in
+        // the two-pass path.
+        if repeats {
+            local.reset(all.len());
+        }
+        let mut at = 0;
+        let mut next_added = 0;
+        for (p, sh) in page.paragraphs.iter_mut().zip(prepared) {
+            let Some(sh) = sh.as_deref().filter(|_| p.is_kept()) else {
+                continue;
+            };
+            let range = at..at + sh.len();
+            at += sh.len();
+            if sh.is_empty() {
+                continue;
+            }
+            let dup = if repeats {
+                seen.clear();
+                seen.extend(
+                    sh.iter()
+                        .zip(&before[range.clone()])
+                        .map(|(h, &f)| f || local.contains(*h)),
+                );
+                is_duplicate(seen, self.options.threshold)
+            } else {
+                is_duplicate(&before[range.clone()], self.options.threshold)
+            };
+            if dup {
+                p.reason = Some(Reason::Duplicate);
+            } else if repeats {
+                sh.iter().for_each(|&h| local.insert(h));
+            }
+            if !repeats {
+                // Each shingle occurs once: those this paragraph stored go if it goes.
+                let from = next_added;
+                while next_added < added.len() && (added[next_added] as usize) < range.end {
+                    next_added += 1;
+                }
+                if dup {
+                    let mine = &added[from..next_added];
+                    e.remove_all(&mut locks, mine.iter().map(|&i| all[i as usize]));
+                }
+            }
+        }
+        if repeats {
+            // What the page stored and no kept paragraph has.
+            let gone = added.iter().map(|&i| all[i as usize]);
+            let gone: Vec<u64> = gone.filter(|&h| !local.contains(h)).collect();
+            e.remove_all(&mut locks, gone.into_iter());
+        }
+        drop(locks);
+        page.settle();
+    }
+
+    /// [`apply`](Self::apply) in two batched passes: the lookups of the whole page, then the
+    /// inserts of the kept paragraphs' shingles.
+    fn apply_batched(&self, page: &mut Page, prepared: &[Option<Vec<u64>>], s: &mut Scratch) {
         let Scratch {
             batch,
             all,
@@ -356,29 +487,15 @@ impl DedupIndex {
             seen,
             inserts,
             local,
+            ..
         } = s;
         // One batched lookup for the whole page, against what came before it: the document
         // rule needs exactly that, and the paragraph rule adds this page's own shingles from
         // a small local set instead of asking the index again.
-        all.clear();
-        for (p, sh) in page.paragraphs.iter().zip(prepared) {
-            if let (true, Some(sh)) = (p.is_kept(), sh) {
-                all.extend_from_slice(sh);
-            }
-        }
         self.lookup(all, flags, batch);
-        if let Some(doc_threshold) = self.options.document_threshold {
-            let total = flags.len();
-            let seen = flags.iter().filter(|&&f| f).count();
-            if total > 0 && seen as f32 >= doc_threshold * total as f32 {
-                for p in page.paragraphs.iter_mut().filter(|p| p.is_kept()) {
-                    p.reason = Some(Reason::DuplicateDocument);
-                }
-                if page.dropped.is_none() {
-                    page.dropped = Some(Reason::DuplicateDocument);
-                }
-                return;
-            }
+        if self.is_duplicate_document(flags) {
+            Self::drop_document(page);
+            return;
         }
         local.reset(all.len());
         inserts.clear();
@@ -509,7 +626,7 @@ impl DedupIndex {
             Store::Exact(e) => {
                 for stripe in 0..STRIPES {
                     let tables: Vec<Vec<u64>> =
-                        e.lock(stripe).iter().map(|t| t.keys().collect()).collect();
+                        e.lock(stripe).iter().map(Table::sorted_keys).collect();
                     // Tables are sorted, so the same index always gives the same file.
                     for keys in tables {
                         for k in keys {
@@ -671,7 +788,9 @@ struct Header {
 
 impl Header {
     const MAGIC: &'static [u8; 8] = b"GLEANIDX";
-    const VERSION: u32 = 1;
+    /// 2: word hashes and shingle folding changed (see [`word_hash`]); a version 1 file's
+    /// hashes would never match.
+    const VERSION: u32 = 2;
     const LEN: usize = 8 + 4 + 4 + 4 + 4 + 4 + 8 + 8 + 8;
 
     fn encode(&self) -> [u8; Self::LEN] {
@@ -702,8 +821,13 @@ impl Header {
         let version = u32_at(8);
         if version != Self::VERSION {
             return Err(format!(
-                "index format version {version}, this gleaner reads version {}",
-                Self::VERSION
+                "index format version {version}, this gleaner reads version {}{}",
+                Self::VERSION,
+                if version < Self::VERSION {
+                    " (older files hash shingles differently: rebuild the index)"
+                } else {
+                    ""
+                }
             ));
         }
         let mode = match u32_at(12) {
@@ -751,7 +875,7 @@ pub fn bloom_geometry(memory: Option<u64>, items: Option<u64>, p: f64) -> Result
 ///
 /// The 64 tables sit behind [`STRIPES`] locks, so that a page's lookups take a few locks rather
 /// than one per shingle, and each table publishes its address in `hints` so that a batch can
-/// prefetch every slot it is about to probe before taking any lock.
+/// prefetch the lines it is about to probe.
 #[derive(Debug)]
 struct Exact {
     stripes: Box<[Mutex<Stripe>]>,
@@ -766,23 +890,26 @@ struct Exact {
 }
 
 /// 8 locks of 8 tables each: few enough that a page of shingles takes at most 8 locks per
-/// pass, enough that crawler threads rarely wait for one another.
+/// pass, enough that crawler threads querying or inserting batches rarely wait for one
+/// another.
 const STRIPE_BITS: u32 = 3;
 const STRIPES: usize = 1 << STRIPE_BITS;
 const TABLES_PER_STRIPE: usize = SHARDS / STRIPES;
 
 type Stripe = [Table; TABLES_PER_STRIPE];
 
-/// Ordered linear probing (Amble and Knuth's ordered hash table) over a power-of-two number
-/// of home slots plus [`PAD`] slots of overflow, without wrap-around: a run that goes past
-/// the last slot continues in a sorted `spill` list. 0 marks an empty slot (hash 0 is stored
-/// as 1); at most 7/8 of the home slots are used.
+/// Bucketed linear probing over a power-of-two number of home slots plus [`PAD`] slots of
+/// overflow, without wrap-around. The slots are grouped in cache-line-aligned buckets of
+/// [`LINE`] (64 bytes); a key's home bucket comes from its hash, and it is stored in the first
+/// free slot of the first bucket from there with one. 0 marks an empty slot (hash 0 is stored
+/// as 1); at most 7/8 of the home slots are used; a key that finds every bucket up to the end
+/// full goes to a small `spill` list.
 ///
-/// A key's home slot grows with the key, and every run of occupied slots is kept sorted, so
-/// the whole table (then the spill) is sorted: a lookup stops at the first slot holding 0 or
-/// a key not below its own. A missing key then costs about as few probes as a present one (2 at 2/3 full, 4.5
-/// at 7/8 full, against 5 and 32 for plain linear probing), and most lookups read one cache
-/// line. The slots are grouped in cache-line-aligned lines of 8, compared at once.
+/// So a probe compares one line of 8 slots at once (for the key, and for a free slot) and
+/// stops at the first bucket holding the key or a free slot: a missing key usually costs one
+/// line, like a present one, and an insert writes one slot, with nothing to shift. Removal
+/// keeps the rule that every bucket between a key's home and its slot is full (see
+/// [`remove`](Self::remove)).
 #[derive(Debug, Default)]
 struct Table {
     /// `start` unused slots (to align line 0 to 64 bytes), the home slots, the overflow.
@@ -790,15 +917,14 @@ struct Table {
     start: usize,
     /// Home slots: a power of two, or 0 for an empty table.
     homes: usize,
-    /// The keys of the last run beyond the last slot, ascending; almost always empty.
+    /// The keys that found every bucket to the end full; almost always empty.
     spill: Vec<u64>,
     len: usize,
 }
 
-/// Slots per line: 64 bytes, one cache line.
+/// Slots per bucket: 64 bytes, one cache line.
 const LINE: usize = 8;
-/// Overflow slots after the home slots, for the runs that reach the end of the table; a run
-/// that would go past them makes the table grow.
+/// Overflow slots after the home slots, for the keys whose buckets up to the end are full.
 const PAD: usize = 2 * LINE;
 
 impl Table {
@@ -827,6 +953,7 @@ impl Table {
         self.slots.len() - self.start
     }
 
+    /// The home slot of `key`; its bucket is `home / LINE`.
     fn home(&self, key: u64) -> usize {
         // The top bits chose the shard; the next ones choose the slot.
         ((key << SHARD_BITS) >> (64 - self.homes.trailing_zeros())) as usize
@@ -841,99 +968,123 @@ impl Table {
         self.homes != 0 && self.find(key).1
     }
 
-    /// The position holding `key`, or where it would go (from [`end`](Self::end) on: in the
-    /// spill); the table must not be empty, and `key` not 0.
-    #[inline]
+    /// The position holding `key`, or the free one where it would go (from
+    /// [`end`](Self::end) on: in the spill); the table must not be empty, and `key` not 0.
+    #[inline(always)]
     fn find(&self, key: u64) -> (usize, bool) {
-        match self.find_in_slots(key) {
-            (i, false) if i == self.end() => match self.spill.binary_search(&key) {
-                Ok(j) => (i + j, true),
-                Err(j) => (i + j, false),
-            },
-            found => found,
-        }
-    }
-
-    #[inline]
-    fn find_in_slots(&self, key: u64) -> (usize, bool) {
-        let home = self.home(key);
         let lines = self.lines();
-        let mut l = home / LINE;
-        // Slots before `home` in its line hold smaller keys.
-        let mut from = u32::MAX << (home % LINE);
-        // An empty slot (0) or a key >= `key` ends the probe: with 0 wrapped to the largest
-        // value, that is one comparison.
-        let k = key - 1;
-        while let Some(line) = lines.get(l * LINE..l * LINE + LINE) {
-            // A line at a time without a branch per slot: probe lengths vary, so a loop that
-            // exits on each slot mispredicts about once per lookup.
-            let mut stop = 0u32;
-            for (j, &s) in line.iter().enumerate() {
-                stop |= u32::from(s.wrapping_sub(1) >= k) << j;
+        let mut b = self.home(key) / LINE;
+        while let Some(line) = lines.get(b * LINE..b * LINE + LINE) {
+            let (hit, free) = line_masks(line.try_into().expect("a line"), key);
+            if hit != 0 {
+                return (b * LINE + hit.trailing_zeros() as usize / 2, true);
             }
-            let stop = stop & from;
-            if stop != 0 {
-                let j = stop.trailing_zeros() as usize;
-                return (l * LINE + j, line[j] == key);
+            if free != 0 {
+                return (b * LINE + free.trailing_zeros() as usize / 2, false);
             }
-            from = u32::MAX;
-            l += 1;
+            b += 1;
         }
-        (lines.len(), false)
+        let end = lines.len();
+        match self.spill.iter().position(|&k| k == key) {
+            Some(j) => (end + j, true),
+            None => (end + self.spill.len(), false),
+        }
     }
 
-    /// The first free slot from `i` on, if the run ends before the last slot.
-    fn free_from(&self, i: usize) -> Option<usize> {
-        let slots = self.lines().get(i..)?;
-        // Most runs end within a slot or two.
-        slots.iter().position(|&k| k == 0).map(|j| i + j)
-    }
-
-    /// Puts `key` at position `i` (from [`find`](Self::find)), shifting the larger keys of
-    /// its run one slot on, to `free` (from [`free_from`](Self::free_from)), or the last one
-    /// into the spill if the run reaches the end.
-    fn insert_at(&mut self, i: usize, free: Option<usize>, key: u64) {
-        let end = self.end();
-        let slots = &mut self.slots[self.start..];
-        match free {
-            _ if i >= end => self.spill.insert(i - end, key),
-            Some(f) => {
-                let mut carry = key;
-                for s in &mut slots[i..=f] {
-                    carry = std::mem::replace(s, carry);
-                }
-            }
-            None => {
-                self.spill.insert(0, slots[end - 1]);
-                slots.copy_within(i..end - 1, i + 1);
-                slots[i] = key;
-            }
+    /// Stores `key` at the free position `i` from [`find`](Self::find).
+    #[inline(always)]
+    fn put(&mut self, i: usize, key: u64) {
+        match self.slots.get_mut(self.start + i) {
+            Some(slot) => *slot = key,
+            None => self.spill.push(key),
         }
         self.len += 1;
+    }
+
+    /// Removes `key` if stored. The freed slot may break the rule that the buckets between a
+    /// key's home and its slot are full, for keys further on in the run of full buckets that
+    /// follows (or in the spill): one of them whose home is at or before the hole moves into
+    /// it, which leaves a new hole, and so on until a bucket that had a free slot.
+    fn remove(&mut self, key: u64) {
+        if self.homes == 0 {
+            return;
+        }
+        let (i, found) = self.find(key);
+        if !found {
+            return;
+        }
+        self.len -= 1;
+        let end = self.end();
+        if i >= end {
+            self.spill.swap_remove(i - end);
+            return;
+        }
+        let shift = self.homes.trailing_zeros();
+        let bucket_of = |k: u64| ((k << SHARD_BITS) >> (64 - shift)) as usize / LINE;
+        let start = self.start;
+        let slots = &mut self.slots[start..];
+        let mut hole = i;
+        let mut b = hole / LINE + 1;
+        loop {
+            let Some(line) = slots.get(b * LINE..b * LINE + LINE) else {
+                // Past the last bucket: the spill's keys went through every bucket.
+                if let Some(j) = self.spill.iter().position(|&k| bucket_of(k) <= hole / LINE) {
+                    slots[hole] = self.spill.swap_remove(j);
+                    return;
+                }
+                break;
+            };
+            let mover = line
+                .iter()
+                .position(|&k| k != 0 && bucket_of(k) <= hole / LINE);
+            let had_free = line.contains(&0);
+            if let Some(j) = mover {
+                slots[hole] = slots[b * LINE + j];
+                hole = b * LINE + j;
+            }
+            if had_free {
+                break;
+            }
+            b += 1;
+        }
+        slots[hole] = 0;
     }
 
     fn needs_growth(&self) -> bool {
         (self.len + 1) * 8 > self.homes * 7
     }
 
-    /// The keys in slot order then the spill, which is ascending.
+    /// The keys, in no particular order.
     fn keys(&self) -> impl Iterator<Item = u64> + '_ {
         let slots = self.lines().iter().copied().filter(|&k| k != 0);
         slots.chain(self.spill.iter().copied())
     }
 
-    /// Fills an empty table with ascending keys: each goes to its home or just after the
-    /// previous one.
-    fn fill_sorted(&mut self, keys: impl Iterator<Item = u64>) {
-        let mut next = 0;
+    /// The keys, ascending: what an index file holds, the same for the same set.
+    fn sorted_keys(&self) -> Vec<u64> {
+        let mut keys: Vec<u64> = self.keys().collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    /// Fills an empty table with distinct keys, counting the keys of each bucket in `used`
+    /// (one per bucket) rather than reading the lines: with no key removed, a bucket fills
+    /// from its first slot on.
+    fn fill(&mut self, keys: impl Iterator<Item = u64>, mut used: Vec<u8>) {
+        debug_assert_eq!(used.len(), self.end() / LINE);
         for k in keys {
-            let i = self.home(k).max(next);
-            match self.slots.get_mut(self.start + i) {
-                Some(slot) => *slot = k,
-                None => self.spill.push(k),
+            let mut b = self.home(k) / LINE;
+            while used.get(b) == Some(&(LINE as u8)) {
+                b += 1;
             }
-            self.len += 1;
-            next = i + 1;
+            match used.get_mut(b) {
+                Some(n) => {
+                    self.slots[self.start + b * LINE + usize::from(*n)] = k;
+                    *n += 1;
+                    self.len += 1;
+                }
+                None => self.put(self.end() + self.spill.len(), k),
+            }
         }
     }
 
@@ -944,6 +1095,50 @@ impl Table {
         let exp = u64::from(self.homes.trailing_zeros());
         (exp << 56) | (self.lines().as_ptr() as u64 & ((1 << 56) - 1))
     }
+}
+
+/// Which slots of a line hold `key`, and which are free (0), as bit `2j` for slot `j`: a line
+/// at a time, without a branch per slot. SSE2 compares the 32-bit halves of 4 slots at once,
+/// packs the results of the 8 slots into one 16-bit mask (bits `2j` and `2j + 1` for the
+/// halves of slot `j`), and a slot matches when both halves do.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn line_masks(line: &[u64; LINE], key: u64) -> (u32, u32) {
+    use core::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86_64 baseline; the four unaligned loads read the 64
+    // bytes of `line`.
+    let (hit, free) = unsafe {
+        let p = line.as_ptr().cast::<__m128i>();
+        let v = [0, 1, 2, 3].map(|i| _mm_loadu_si128(p.add(i)));
+        let k = _mm_set1_epi64x(key as i64);
+        let zero = _mm_setzero_si128();
+        let mask = |x: __m128i| {
+            let e = v.map(|r| _mm_cmpeq_epi32(r, x));
+            let lo = _mm_packs_epi32(e[0], e[1]);
+            let hi = _mm_packs_epi32(e[2], e[3]);
+            _mm_movemask_epi8(_mm_packs_epi16(lo, hi)) as u32
+        };
+        (mask(k), mask(zero))
+    };
+    let both = |m: u32| m & (m >> 1) & 0x5555;
+    (both(hit), both(free))
+}
+
+/// [`line_masks`], a slot at a time (other targets, and the reference for its test).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn line_masks_slots(line: &[u64; LINE], key: u64) -> (u32, u32) {
+    let (mut hit, mut free) = (0u32, 0u32);
+    for (j, &s) in line.iter().enumerate() {
+        hit |= u32::from(s == key) << (2 * j);
+        free |= u32::from(s == 0) << (2 * j);
+    }
+    (hit, free)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn line_masks(line: &[u64; LINE], key: u64) -> (u32, u32) {
+    line_masks_slots(line, key)
 }
 
 fn key(h: u64) -> u64 {
@@ -985,6 +1180,56 @@ struct Scratch {
     seen: Vec<bool>,
     inserts: Vec<u64>,
     local: LocalSet,
+    added: Vec<u32>,
+    mine: Mine,
+}
+
+/// The keys a batch stored, to tell a key stored earlier in the same batch from one stored
+/// before it. A bitmap of about 16 bits a key answers most questions (a key stored before
+/// the batch, in text that was copied, usually finds its bit clear); the exact set is built
+/// only when a bit says maybe.
+#[derive(Default)]
+struct Mine {
+    bits: Vec<u64>,
+    exact: LocalSet,
+    built: bool,
+}
+
+impl Mine {
+    fn reset(&mut self, n: usize) {
+        self.bits.clear();
+        self.bits.resize((n / 4).next_power_of_two().max(8), 0);
+        self.built = false;
+    }
+
+    fn bit(&self, k: u64) -> (usize, u64) {
+        let b = k as usize & (self.bits.len() * 64 - 1);
+        (b / 64, 1 << (b % 64))
+    }
+
+    fn add(&mut self, k: u64) {
+        let (w, m) = self.bit(k);
+        self.bits[w] |= m;
+        if self.built {
+            self.exact.insert(k);
+        }
+    }
+
+    /// Whether `k` is one of `hashes[i]` for `i` in `added`, the keys stored so far.
+    fn holds(&mut self, k: u64, hashes: &[u64], added: &[u32]) -> bool {
+        let (w, m) = self.bit(k);
+        if self.bits[w] & m == 0 {
+            return false;
+        }
+        if !self.built {
+            self.exact.reset(hashes.len());
+            for &i in added {
+                self.exact.insert(hashes[i as usize]);
+            }
+            self.built = true;
+        }
+        self.exact.contains(k)
+    }
 }
 
 /// A page's own kept shingles: linear probing over a buffer reused from page to page, at most
@@ -1049,6 +1294,9 @@ impl Scratch {
         self.seen.shrink_to(SCRATCH_KEEP);
         self.inserts.shrink_to(SCRATCH_KEEP);
         self.local.slots.shrink_to(SCRATCH_KEEP);
+        self.added.shrink_to(SCRATCH_KEEP);
+        self.mine.bits.shrink_to(SCRATCH_KEEP / 64);
+        self.mine.exact.slots.shrink_to(SCRATCH_KEEP);
     }
 }
 
@@ -1180,35 +1428,113 @@ impl Exact {
         self.insert_locked(&mut t, key);
     }
 
-    fn insert_locked(&self, stripe: &mut Stripe, key: u64) {
+    /// Stores `key`; true if it was not stored before and now is (false: already there, or
+    /// refused by the budget).
+    #[inline(always)]
+    fn insert_locked(&self, stripe: &mut Stripe, key: u64) -> bool {
         let shard = shard_of(key);
         let t = &mut stripe[shard % TABLES_PER_STRIPE];
-        let mut at = None;
         if t.homes != 0 {
-            match t.find(key) {
-                (_, true) => return,
-                (i, false) if !t.needs_growth() => at = Some(i),
-                _ => {}
+            let (i, found) = t.find(key);
+            if found {
+                return false;
+            }
+            if !t.needs_growth() {
+                if i < t.end() {
+                    t.put(i, key);
+                    return true;
+                }
+                return self.spill(t, i, key);
             }
         }
-        let i = match at {
-            Some(i) => i,
-            None if self.grow(t) => {
-                self.hints[shard].store(t.hint(), Ordering::Relaxed);
-                t.find(key).0
+        self.insert_growing(t, shard, key)
+    }
+
+    /// Grows `t` (if the budget allows) and stores `key`, which it does not hold.
+    #[cold]
+    fn insert_growing(&self, t: &mut Table, shard: usize, key: u64) -> bool {
+        if !self.grow(t) {
+            self.refuse();
+            return false;
+        }
+        self.hints[shard].store(t.hint(), Ordering::Relaxed);
+        match t.find(key).0 {
+            i if i < t.end() => {
+                t.put(i, key);
+                true
             }
-            None => return self.refuse(),
-        };
-        let free = t.free_from(i);
-        // The spill grows rarely, but within the budget too.
-        if free.is_none() && t.spill.len() == t.spill.capacity() {
+            i => self.spill(t, i, key),
+        }
+    }
+
+    /// Stores `key` in the spill of `t`, which grows rarely, but within the budget too.
+    #[cold]
+    fn spill(&self, t: &mut Table, i: usize, key: u64) -> bool {
+        if t.spill.len() == t.spill.capacity() {
             let more = t.spill.capacity().max(4);
             if !self.reserve(more as u64 * 8) {
-                return self.refuse();
+                self.refuse();
+                return false;
             }
             t.spill.reserve_exact(more);
         }
-        t.insert_at(i, free, key);
+        t.put(i, key);
+        true
+    }
+
+    /// Every lock, taken in stripe order (so two threads doing this never deadlock).
+    fn lock_all(&self) -> [std::sync::MutexGuard<'_, Stripe>; STRIPES] {
+        std::array::from_fn(|s| self.lock(s))
+    }
+
+    /// Stores `hashes` in input order under `locks`, prefetching a few keys ahead. Sets
+    /// `before[i]` to whether `hashes[i]` was stored before this call and pushes to `added`
+    /// the positions whose key this call stored. Returns whether a key this call stored
+    /// occurs again later in `hashes` (a shingle repeated within the batch).
+    fn insert_all(
+        &self,
+        locks: &mut [std::sync::MutexGuard<'_, Stripe>; STRIPES],
+        hashes: &[u64],
+        before: &mut Vec<bool>,
+        added: &mut Vec<u32>,
+        mine: &mut Mine,
+    ) -> bool {
+        const AHEAD: usize = 16;
+        before.clear();
+        before.resize(hashes.len(), false);
+        added.clear();
+        mine.reset(hashes.len());
+        let mut repeats = false;
+        for &h in &hashes[..hashes.len().min(AHEAD)] {
+            self.prefetch(key(h));
+        }
+        for (i, &h) in hashes.iter().enumerate() {
+            if let Some(&next) = hashes.get(i + AHEAD) {
+                self.prefetch(key(next));
+            }
+            let k = key(h);
+            if self.insert_locked(&mut locks[stripe_of(k)], k) {
+                added.push(i as u32);
+                mine.add(k);
+            } else if mine.holds(k, hashes, added) {
+                repeats = true;
+            } else {
+                before[i] = true;
+            }
+        }
+        repeats
+    }
+
+    /// Removes `keys` (stored, all of them) under `locks`.
+    fn remove_all(
+        &self,
+        locks: &mut [std::sync::MutexGuard<'_, Stripe>; STRIPES],
+        keys: impl Iterator<Item = u64>,
+    ) {
+        for k in keys {
+            let k = key(k);
+            locks[stripe_of(k)][shard_of(k) % TABLES_PER_STRIPE].remove(k);
+        }
     }
 
     fn refuse(&self) {
@@ -1230,17 +1556,19 @@ impl Exact {
     /// one included, until it is freed).
     fn grow(&self, t: &mut Table) -> bool {
         let homes = (t.homes * 2).max(MIN_SLOTS);
-        // What `with_slots` allocates.
+        // What `with_slots` allocates, and the fill counts (one byte a bucket) while filling.
         let bytes = (LINE - 1 + homes + PAD) as u64 * 8;
-        if !self.reserve(bytes) {
+        let counts = (homes + PAD) / LINE;
+        if !self.reserve(bytes + counts as u64) {
             return false;
         }
         let mut new = Table::with_slots(homes);
-        new.fill_sorted(t.keys());
+        new.fill(t.keys(), vec![0; counts]);
         // The allocator may round up, and a spill at half the load is vanishingly rare, but
         // the count must be exact.
         self.allocated
             .fetch_add(new.bytes() - bytes, Ordering::Relaxed);
+        self.allocated.fetch_sub(counts as u64, Ordering::Relaxed);
         let old = std::mem::replace(t, new);
         self.allocated.fetch_sub(old.bytes(), Ordering::Relaxed);
         true
@@ -1353,63 +1681,113 @@ fn is_duplicate(seen: &[bool], threshold: f32) -> bool {
 }
 
 /// Word `n`-gram shingles of `text`, hashed: each lower-cased word is hashed once
-/// ([`word_hash`]), each window of `n` word hashes is folded into one. Fewer than `n` words
-/// give no shingle: such a paragraph is never a duplicate.
+/// ([`word_hash`]), and each window of `n` word hashes gives one shingle hash (a polynomial
+/// rolling hash of the window, then a 64-bit finaliser). Fewer than `n` words give no
+/// shingle: such a paragraph is never a duplicate.
 pub fn shingles(text: &str, n: usize) -> Vec<u64> {
     thread_local! {
-        static WORDS: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+        static SCRATCH: RefCell<WordScratch> = RefCell::new(WordScratch::default());
     }
-    WORDS.with(|w| match w.try_borrow_mut() {
-        Ok(mut words) => {
-            let out = shingles_with(text, n, &mut words);
-            words.clear();
-            words.shrink_to(SCRATCH_KEEP);
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => {
+            let out = shingles_with(text, n, &mut s);
+            s.trim();
             out
         }
-        Err(_) => shingles_with(text, n, &mut Vec::new()),
+        Err(_) => shingles_with(text, n, &mut WordScratch::default()),
     })
 }
 
-fn shingles_with(text: &str, n: usize, words: &mut Vec<u64>) -> Vec<u64> {
-    words.clear();
-    if text.is_ascii() {
-        // The common case: words are hashed straight from the text, lower-cased in registers.
-        let base = text.as_ptr() as usize;
-        let bytes = text.as_bytes();
-        words.extend(
-            crate::segment::ascii_words(text)
-                .map(|w| ascii_word_hash(bytes, w.as_ptr() as usize - base, w.len())),
-        );
-    } else {
-        let base = text.as_ptr() as usize;
-        let bytes = text.as_bytes();
-        let mut lower = String::new();
-        words.extend(crate::segment::words(text).map(|w| {
-            if w.is_ascii() {
-                ascii_word_hash(bytes, w.as_ptr() as usize - base, w.len())
-            } else {
-                lowercase_into(w, &mut lower);
-                word_hash(lower.as_bytes())
-            }
-        }));
+/// Buffers of [`shingles`], reused from paragraph to paragraph.
+#[derive(Default)]
+struct WordScratch {
+    words: Vec<u64>,
+    spans: crate::segment::Spans,
+    lower: String,
+}
+
+impl WordScratch {
+    fn trim(&mut self) {
+        self.words.clear();
+        self.words.shrink_to(SCRATCH_KEEP);
+        self.spans.trim(SCRATCH_KEEP);
+        self.lower.shrink_to(SCRATCH_KEEP);
     }
+}
+
+/// The multiplier of the rolling shingle hash (odd).
+const ROLL: u64 = 0x9E37_79B9_7F4A_7C15;
+
+fn shingles_with(text: &str, n: usize, s: &mut WordScratch) -> Vec<u64> {
+    s.words.clear();
+    word_hashes(text, s);
+    let words = &s.words;
     // Too short to be evidence of copying: headings like "Pros" repeat legitimately, and
     // repeated boilerplate is the classifier's job.
     if words.len() < n {
         return Vec::new();
     }
-    // The word hashes are well mixed already; an order-sensitive multiply-rotate fold and a
-    // final avalanche are enough to combine them.
-    words
-        .windows(n)
-        .map(|w| {
-            let mut h = n as u64;
-            for &x in w {
-                h = (h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
-            }
-            mix(h)
+    // h = w[i]·ROLL^(n−1) + … + w[i+n−1]: two multiplies per word whatever `n`. The
+    // finaliser then spreads every bit, as the shard (top bits) and the sample (low bits)
+    // need.
+    let oldest = ROLL.wrapping_pow(n as u32 - 1);
+    let mut h = 0u64;
+    for &w in &words[..n - 1] {
+        h = h.wrapping_mul(ROLL).wrapping_add(w);
+    }
+    words[n - 1..]
+        .iter()
+        .zip(words)
+        .map(|(&w, &old)| {
+            h = h.wrapping_mul(ROLL).wrapping_add(w);
+            let shingle = mix(h);
+            h = h.wrapping_sub(old.wrapping_mul(oldest));
+            shingle
         })
         .collect()
+}
+
+/// Appends the hashes of the lower-cased words of `text` to `s.words`: the words of
+/// [`segment::words`](crate::segment::words), cut the same way. ASCII stretches (up to the
+/// space before a non-ASCII character) are cut 64 bytes at a time and their words hashed
+/// straight from the text; the pieces with a non-ASCII character go through
+/// `unicode-segmentation`.
+fn word_hashes(text: &str, s: &mut WordScratch) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let bytes = rest.as_bytes();
+        let Some(at) = crate::segment::first_non_ascii(bytes) else {
+            ascii_word_hashes(bytes, s);
+            return;
+        };
+        if let Some(space) = memchr::memrchr(b' ', &bytes[..at]) {
+            ascii_word_hashes(&bytes[..space + 1], s);
+            rest = &rest[space + 1..];
+            continue;
+        }
+        // The piece with the non-ASCII character, up to the next space.
+        let end = memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+        let piece = &rest[..end];
+        for w in unicode_segmentation::UnicodeSegmentation::unicode_words(piece) {
+            let h = if w.is_ascii() {
+                ascii_word_hash(w.as_bytes(), 0, w.len())
+            } else {
+                lowercase_into(w, &mut s.lower);
+                word_hash(s.lower.as_bytes())
+            };
+            s.words.push(h);
+        }
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+}
+
+fn ascii_word_hashes(text: &[u8], s: &mut WordScratch) {
+    let words = &mut s.words;
+    // A word takes at least 2 bytes with its separator.
+    words.reserve(text.len() / 2 + 1);
+    crate::segment::for_each_ascii_word(text, &mut s.spans, |a, b| {
+        words.push(ascii_word_hash(text, a, b - a));
+    });
 }
 
 /// splitmix64's finaliser: a bijection that spreads every input bit over the output.
@@ -1419,43 +1797,91 @@ fn mix(mut h: u64) -> u64 {
     h ^ (h >> 31)
 }
 
-/// The hash of a lower-cased word: xxh3, as index files of earlier versions have it.
+/// Keys of [`word_hash`] (wyhash's secrets). Each has a control byte that no word has, so
+/// no word's half can cancel its key to 0.
+const WORD_KEYS: [u64; 3] = [
+    0xA076_1D64_78BD_642F,
+    0xE703_7ED1_A0B4_28DB,
+    0x8EBC_6AF0_9C88_C6E3,
+];
+
+/// 64×64 → 128-bit multiply, folded: the two halves xor-ed.
+#[inline(always)]
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let r = u128::from(a) * u128::from(b);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+/// The hash of a word of up to 16 bytes, given as two little-endian, zero-padded halves.
+/// Words have no NUL byte, so the halves identify the word.
+#[inline(always)]
+fn hash16(lo: u64, hi: u64) -> u64 {
+    fold_mul(lo ^ WORD_KEYS[0], hi ^ WORD_KEYS[1])
+}
+
+/// The hash of a lower-cased word (index format 2): one folded 128-bit multiply of its two
+/// 8-byte halves for a word of up to 16 bytes (almost all), chained over 16-byte chunks for a
+/// longer one.
 pub fn word_hash(word: &[u8]) -> u64 {
-    xxh3_64(word)
+    let halves = |chunk: &[u8]| {
+        let mut buf = [0u8; 16];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        (
+            u64::from_le_bytes(buf[..8].try_into().expect("8 bytes")),
+            u64::from_le_bytes(buf[8..].try_into().expect("8 bytes")),
+        )
+    };
+    if word.len() <= 16 {
+        let (lo, hi) = halves(word);
+        return hash16(lo, hi);
+    }
+    let mut h = (word.len() as u64).wrapping_mul(WORD_KEYS[2]);
+    for chunk in word.chunks(16) {
+        let (lo, hi) = halves(chunk);
+        h = fold_mul(lo ^ WORD_KEYS[0], hi ^ WORD_KEYS[1] ^ h);
+    }
+    h
 }
 
 /// [`word_hash`] of the ASCII word at `bytes[at..at + len]`, lower-cased on the way: a word
 /// of up to 16 bytes is loaded 8 bytes at a time and lower-cased 8 letters at once, with no
 /// copy into a `String`.
+#[inline(always)]
 fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
     if len > 16 {
         return word_hash(bytes[at..at + len].to_ascii_lowercase().as_slice());
     }
-    let mut buf = [0u8; 16];
-    match bytes.get(at..at + 16) {
+    let load = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    let (lo, hi) = match bytes.get(at..at + 16) {
         // Read past the word (there is text enough), then clear the extra bytes.
-        Some(b) => buf.copy_from_slice(b),
+        Some(b) => (load(&b[..8]), load(&b[8..])),
         None => {
-            for (d, &s) in buf.iter_mut().zip(&bytes[at..at + len]) {
-                *d = s;
-            }
+            let mut buf = [0u8; 16];
+            buf[..len].copy_from_slice(&bytes[at..at + len]);
+            (load(&buf[..8]), load(&buf[8..]))
         }
-    }
-    let keep = |n: usize| {
+    };
+    let [keep_lo, keep_hi] = KEEP[len];
+    hash16(ascii_lower(lo & keep_lo), ascii_lower(hi & keep_hi))
+}
+
+/// The masks that keep the first `len` bytes of two little-endian 8-byte halves, by `len`.
+static KEEP: [[u64; 2]; 17] = {
+    const fn keep(n: usize) -> u64 {
         if n >= 8 {
             u64::MAX
         } else {
             (1u64 << (8 * n)) - 1
         }
-    };
-    let lo = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes")) & keep(len);
-    let hi =
-        u64::from_le_bytes(buf[8..].try_into().expect("8 bytes")) & keep(len.saturating_sub(8));
-    let (lo, hi) = (ascii_lower(lo), ascii_lower(hi));
-    buf[..8].copy_from_slice(&lo.to_le_bytes());
-    buf[8..].copy_from_slice(&hi.to_le_bytes());
-    word_hash(&buf[..len])
-}
+    }
+    let mut t = [[0u64; 2]; 17];
+    let mut len = 1;
+    while len <= 16 {
+        t[len] = [keep(len), keep(len.saturating_sub(8))];
+        len += 1;
+    }
+    t
+};
 
 /// Lower-cases the 8 ASCII bytes of `x`: `A`–`Z` get bit 5 set.
 fn ascii_lower(x: u64) -> u64 {
@@ -1519,29 +1945,62 @@ mod tests {
         }
     }
 
-    /// Saved indexes hold these hashes: xxh3 of each lower-cased word, folded.
+    /// Saved indexes hold these hashes (format 2): [`word_hash`] of each lower-cased word of
+    /// `segment::words`, then a polynomial in `ROLL` over each window, finalised.
     #[test]
-    fn shingle_hashes_are_those_of_format_1() {
+    fn shingle_hashes_are_those_of_format_2() {
         for text in [
             "The Quick brown FOX jumps over the lazy dog, twice_over; 3.14 times",
             "Don’t PAY $1,000.50 for e.g. ÜBER-cool Straße items, a-very-long-word-indeed",
+            "__ _x_ a.b.c 1,2.a 3;4 don't :a: a:b ’quoted’ “Hello” x__ supercalifragilisticexpialidocious",
         ] {
             let words: Vec<u64> = crate::segment::words(text)
-                .map(|w| xxh3_64(w.to_lowercase().as_bytes()))
+                .map(|w| word_hash(w.to_lowercase().as_bytes()))
                 .collect();
-            let want: Vec<u64> = words
-                .windows(3)
-                .map(|w| {
-                    let mut h = 3u64;
-                    for &x in w {
-                        h = (h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(31);
-                    }
-                    mix(h)
-                })
+            for n in [1, 3, 5] {
+                let want: Vec<u64> = words
+                    .windows(n)
+                    .map(|w| {
+                        let h = w.iter().fold(0u64, |h, &x| h.wrapping_mul(ROLL).wrapping_add(x));
+                        mix(h)
+                    })
+                    .collect();
+                assert_eq!(shingles(text, n), want, "{text}");
+            }
+        }
+        // Pinned: a change here changes the index file format.
+        assert_eq!(word_hash(b"quick"), PINNED[0]);
+        assert_eq!(word_hash(b"a-very-long-word-indeed"), PINNED[1]);
+        assert_eq!(shingles("The quick brown fox jumps", 5), [PINNED[2]]);
+    }
+
+    /// The word hashes come from the words of `segment::words`, on mixed ASCII and Unicode
+    /// text cut at every kind of place.
+    #[test]
+    fn word_hashes_follow_segment_words() {
+        let alphabet = [
+            "a", "Z", "q", "0", "9", "_", ".", ",", ";", ":", "'", "\"", " ", " ", "-", "!", "é",
+            "’", "中", "\u{301}", "\u{a0}", "Ü", "ß", "😀", "“", "—", "ab", "Xy",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for len in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(len % 90) {
+                let i = (splitmix(&mut state) % alphabet.len() as u64) as usize;
+                text.push_str(alphabet[i]);
+            }
+            let want: Vec<u64> = crate::segment::words(&text)
+                .map(|w| mix(word_hash(w.to_lowercase().as_bytes())))
                 .collect();
-            assert_eq!(shingles(text, 3), want, "{text}");
+            assert_eq!(shingles(&text, 1), want, "{text:?}");
         }
     }
+
+    const PINNED: [u64; 3] = [
+        0x28ad_00e2_6786_1c6b,
+        0xd3aa_c893_bcb8_b0d2,
+        0x2471_be4d_f91c_f91f,
+    ];
 
     #[test]
     fn ascii_lower_matches_the_standard_library() {
@@ -1629,10 +2088,7 @@ mod tests {
         assert!(keys.iter().all(|&k| e.contains(k)));
         assert!(e.contains(0));
         for s in 0..STRIPES {
-            for t in e.lock(s).iter() {
-                let k: Vec<u64> = t.keys().collect();
-                assert!(k.windows(2).all(|w| w[0] < w[1]), "tables stay sorted");
-            }
+            e.lock(s).iter().for_each(check_buckets);
         }
         assert!((0..10_000).all(|_| !e.contains(splitmix(&mut s))));
         // At most 7/8 full, at least 7/16 after a doubling: 9.1 to 18.3 bytes per key.
@@ -1664,14 +2120,170 @@ mod tests {
             let t = &stripe[0];
             assert!(!t.spill.is_empty());
             assert_eq!(t.len, 2200);
-            let k: Vec<u64> = t.keys().collect();
-            assert!(k.windows(2).all(|w| w[0] < w[1]));
+            check_buckets(t);
         }
         // Every byte is counted.
         let held: u64 = (0..STRIPES)
             .map(|s| e.lock(s).iter().map(Table::bytes).sum::<u64>())
             .sum();
         assert_eq!(held, e.allocated.load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn line_masks_match_the_slot_at_a_time_version() {
+        let mut s = 17;
+        for _ in 0..20_000 {
+            let key = splitmix(&mut s) | 1;
+            let mut line = [0u64; LINE];
+            for slot in line.iter_mut() {
+                *slot = match splitmix(&mut s) % 5 {
+                    0 => 0,
+                    1 => key,
+                    // Half of the key: one 32-bit half equal, the other not.
+                    2 => key ^ (1 << 40),
+                    3 => key ^ 1,
+                    _ => splitmix(&mut s),
+                };
+            }
+            assert_eq!(
+                line_masks(&line, key),
+                line_masks_slots(&line, key),
+                "{line:x?}"
+            );
+        }
+    }
+
+    /// The rule lookups rely on: every bucket from a key's home bucket to the one before its
+    /// slot is full (to the last bucket, for a key in the spill); and no key twice.
+    fn check_buckets(t: &Table) {
+        let lines = t.lines();
+        let full = |b: usize| !lines[b * LINE..b * LINE + LINE].contains(&0);
+        for (i, &k) in lines.iter().enumerate() {
+            if k != 0 {
+                assert!((t.home(k) / LINE..i / LINE).all(full), "key {k:#x} at {i}");
+            }
+        }
+        for &k in &t.spill {
+            assert!(
+                (t.home(k) / LINE..lines.len() / LINE).all(full),
+                "spilt {k:#x}"
+            );
+        }
+        let keys = t.sorted_keys();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(keys.len(), t.len);
+    }
+
+    /// Removal keeps every other key findable, in crowded runs and the spill too.
+    #[test]
+    fn removed_keys_go_and_the_others_stay() {
+        let mut s = 5;
+        for round in 0..20 {
+            let e = Exact::new(None);
+            // Shard 0: a crowd at the end of the table (it spills) and spread keys.
+            let mut keys: Vec<u64> = (0..300).map(|i| (1 << 58) - 1 - 5 * i).collect();
+            keys.extend((0..3000).map(|_| splitmix(&mut s) >> 6));
+            let mut held: std::collections::HashSet<u64> = std::collections::HashSet::new();
+            for &k in &keys {
+                e.insert(k);
+                held.insert(key(k));
+            }
+            for (n, &k) in keys.iter().enumerate() {
+                if (n as u64 + round) % 3 == 0 {
+                    let mut locks = e.lock_all();
+                    e.remove_all(&mut locks, std::iter::once(k));
+                    held.remove(&key(k));
+                }
+            }
+            let stripe = e.lock(0);
+            check_buckets(&stripe[0]);
+            drop(stripe);
+            for &k in &keys {
+                assert_eq!(e.contains(k), held.contains(&key(k)), "{k:#x}");
+            }
+            assert_eq!(e.len() as usize, held.len());
+        }
+    }
+
+    /// The one-pass path (no budget) decides every paragraph as the two-pass path (a budget
+    /// too large to matter) does, and leaves the same index: pages with repeats inside them,
+    /// copies, near copies, and pages the document rule drops.
+    #[test]
+    fn one_pass_and_two_passes_agree() {
+        let mut s = 9;
+        let word = |s: &mut u64| format!("w{}", splitmix(s) % 400);
+        let mut paragraphs: Vec<String> = Vec::new();
+        let mut pages = Vec::new();
+        for _ in 0..400 {
+            let mut page = Page::default();
+            for line in 0..(1 + splitmix(&mut s) % 6) as usize {
+                let text = match splitmix(&mut s) % 6 {
+                    0 if !paragraphs.is_empty() => {
+                        paragraphs[(splitmix(&mut s) % paragraphs.len() as u64) as usize].clone()
+                    }
+                    1 if !paragraphs.is_empty() => {
+                        let p = &paragraphs[(splitmix(&mut s) % paragraphs.len() as u64) as usize];
+                        let mut w: Vec<&str> = p.split(' ').collect();
+                        let at = (splitmix(&mut s) % w.len() as u64) as usize;
+                        w[at] = "edited";
+                        w.join(" ")
+                    }
+                    2 => page
+                        .paragraphs
+                        .last()
+                        .map_or_else(String::new, |p: &CleanParagraph| p.text.clone()),
+                    _ => (0..(3 + splitmix(&mut s) % 20))
+                        .map(|_| word(&mut s))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                };
+                paragraphs.push(text.clone());
+                page.paragraphs.push(CleanParagraph {
+                    text,
+                    line: line + 1,
+                    lang: None,
+                    reason: (splitmix(&mut s) % 10 == 0).then_some(Reason::ShortFragment),
+                    features: Default::default(),
+                });
+            }
+            pages.push(page);
+        }
+        for doc in [Some(0.8), Some(0.5), None] {
+            let options = DedupOptions {
+                shingle_size: 3,
+                document_threshold: doc,
+                ..DedupOptions::default()
+            };
+            let one = DedupIndex::with_options(options.clone()).unwrap();
+            let two = DedupIndex::with_options(DedupOptions {
+                memory: Some(1 << 40),
+                ..options
+            })
+            .unwrap();
+            let mut dropped = 0;
+            for page in &pages {
+                let (mut a, mut b) = (page.clone(), page.clone());
+                one.dedup(&mut a);
+                two.dedup(&mut b);
+                let reasons = |p: &Page| p.paragraphs.iter().map(|q| q.reason).collect::<Vec<_>>();
+                assert_eq!(reasons(&a), reasons(&b));
+                assert_eq!(a.dropped, b.dropped);
+                dropped += a
+                    .paragraphs
+                    .iter()
+                    .filter(|q| q.reason == Some(Reason::Duplicate))
+                    .count();
+                assert_eq!(one.len(), two.len());
+            }
+            assert!(dropped > 50, "{dropped}");
+            let dir = tempfile::tempdir().unwrap();
+            one.save(&dir.path().join("a")).unwrap();
+            two.save(&dir.path().join("b")).unwrap();
+            assert_eq!(
+                std::fs::read(dir.path().join("a")).unwrap(),
+                std::fs::read(dir.path().join("b")).unwrap()
+            );
+        }
     }
 
     #[test]
