@@ -681,9 +681,15 @@ fn structural_rule(s: &Structure, wrappers: u16) -> Option<Reason> {
     // Class hints (even from the nearest elements only) and link density (as a hard rule, or
     // as jusText's bad class above 0.2 or 0.5) measured worse on the dev set: they cut recall
     // more than they remove boilerplate, which the text rules mostly catch already.
+    // A `<main>` wrapping most of the page still says that its `<aside>`, `<header>` or
+    // `<form>` is part of the article (a product's description, a post's title), but its
+    // `<nav>` is still navigation.
     let regions = s.regions & !wrappers;
     let boilerplate = REGION_NAV | REGION_HEADER | REGION_FOOTER | REGION_ASIDE | REGION_FORM;
-    (regions & REGION_ARTICLE == 0 && regions & boilerplate != 0).then_some(Reason::Navigation)
+    let in_article = s.regions & REGION_ARTICLE != 0;
+    let outside = !in_article && regions & boilerplate != 0;
+    let nav_in_wrapper = in_article && wrappers & REGION_ARTICLE != 0 && regions & REGION_NAV != 0;
+    (outside || nav_in_wrapper).then_some(Reason::Navigation)
 }
 
 /// Lower-cased text without surrounding punctuation, counters and arrows: the form UI strings
@@ -1312,17 +1318,18 @@ fn smooth(class: &mut [Class]) {
     }
 }
 
-/// HTML: when one `<article>`/`<main>` element holds most of the page's prose, what lies
-/// outside it is not the article (its comments, sidebars, teasers), and what lies inside it
-/// is, even where its text is not prose. Most of the page's, not
-/// of the main block's: forum posts are each an `<article>`, and the first post alone often
-/// makes the main block.
+/// HTML: when one kind of `<article>`/`<main>` container (one element, or several with the
+/// same element name and class: a forum's posts, see [`Structure::group`]) holds most of
+/// the page's prose, what lies outside it is not the article (its comments, sidebars,
+/// teasers), and what lies inside it is, even where its text is not prose. Most of the
+/// page's, not of the main block's: forum posts are each an `<article>`, and the first post
+/// alone often makes the main block.
 fn mark_outside_article(
     paragraphs: &[Paragraph],
     feats: &[Features],
     reasons: &mut [Option<Reason>],
 ) {
-    let container = |i: usize| paragraphs[i].structure.as_ref().map_or(0, |s| s.container);
+    let container = |i: usize| paragraphs[i].structure.as_ref().map_or(0, |s| s.group);
     let mut prose: FxHashMap<u32, u64> = FxHashMap::default();
     let mut total = 0u64;
     for (i, f) in feats.iter().enumerate() {
@@ -1347,10 +1354,19 @@ fn mark_outside_article(
             if reason.is_none() {
                 *reason = Some(Reason::OutsideArticle);
             }
-        } else if matches!(reason, Some(Reason::NotProse | Reason::Unrelated)) {
+        } else if matches!(reason, Some(Reason::NotProse | Reason::Unrelated))
+            || matches!(
+                reason,
+                Some(Reason::ShortFragment | Reason::Navigation | Reason::Teaser)
+            ) && paragraphs[i]
+                .structure
+                .as_ref()
+                .is_some_and(|s| s.link_density() < 0.5 && !s.boilerplate_region())
+        {
             // Inside it, the markup outweighs the text: tables, spec lists and asides of
-            // the article stay (restoring short fragments, text-found menus and teasers
-            // measured worse).
+            // the article stay, and so do short lines, text-found menus and teasers that
+            // are not mostly links and not in a nav, header, footer, aside or form (restoring
+            // them whatever their links measured worse).
             *reason = None;
         }
     }
@@ -1784,6 +1800,42 @@ mod tests {
         // The spec line is not prose, but inside the article.
         assert_eq!(reasons[..6], [None; 6]);
         assert_eq!(reasons[6], Some(Reason::OutsideArticle));
+    }
+
+    #[test]
+    fn a_wrapping_main_keeps_its_aside_but_not_its_nav() {
+        let prose = "The council approved the new budget on Monday after a long debate, and \
+            the mayor said that the money would go to schools and roads in the town.";
+        let html = format!(
+            "<main><nav><a href=/a>Budget</a> <a href=/b>Schools</a></nav>\
+             <p>{prose}</p><p>{prose} Again.</p>\
+             <aside><p>{prose} From the aside.</p></aside></main>"
+        );
+        let paras = crate::html::blocks(&html);
+        let en = Language::from_code("en");
+        let v = Classifier::default().classify(&paras, en, &vec![None; paras.len()]);
+        let reasons: Vec<_> = v.iter().map(|v| v.reason).collect();
+        assert_eq!(reasons, [Some(Reason::Navigation), None, None, None]);
+    }
+
+    #[test]
+    fn posts_of_one_kind_are_one_container() {
+        let prose = "The council approved the new budget on Monday after a long debate, and \
+            the mayor said that the money would go to schools and roads in the town.";
+        // Each post its own `<article class=post>`: together they hold the page's prose, so
+        // a short reply and a short line inside a post stay, and the sidebar goes.
+        let html = format!(
+            "<div class=side><p>{prose} Sidebar.</p></div>\
+             <article class='post post-1'><p>{prose}</p><p>{prose} Again.</p></article>\
+             <article class='post post-2'><p>{prose} Once more.</p><p>Agreed, thanks.</p>\
+             </article><article class='post post-3'><p>{prose} And more.</p></article>"
+        );
+        let paras = crate::html::blocks(&html);
+        let en = Language::from_code("en");
+        let v = Classifier::default().classify(&paras, en, &vec![None; paras.len()]);
+        let reasons: Vec<_> = v.iter().map(|v| v.reason).collect();
+        assert_eq!(reasons[0], Some(Reason::OutsideArticle), "{reasons:?}");
+        assert_eq!(reasons[1..], [None; 5], "{reasons:?}");
     }
 
     #[test]
