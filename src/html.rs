@@ -51,7 +51,13 @@ pub struct Structure {
     /// aside) share the number of the first of them, as a forum's posts or a listing's cards
     /// do; 0 outside them all.
     pub group: u32,
+    /// The elements around the block, outermost first, each by its number in page order
+    /// (from 1): the first [`ANCESTORS`] only.
+    pub ancestors: Box<[u32]>,
 }
+
+/// How many of a block's outermost ancestors [`Structure::ancestors`] keeps.
+pub const ANCESTORS: usize = 32;
 
 /// Inside `<nav>` or `role="navigation"`/`menu`/`menubar`/`search`.
 pub const REGION_NAV: u16 = 1;
@@ -358,6 +364,8 @@ struct Frame {
     heading: Option<u8>,
     container: u32,
     group: u32,
+    /// The element's number in page order, from 1.
+    id: u32,
 }
 
 #[derive(Default)]
@@ -368,6 +376,8 @@ struct State {
     names: String,
     /// Scratch for class and id values.
     class_id: String,
+    /// How many elements were opened so far.
+    elements: u32,
     /// How many article containers were opened so far.
     containers: u32,
     /// The first container of each kind, by a hash of its element name and class.
@@ -462,6 +472,7 @@ impl State {
             heading: top.and_then(|f| f.heading),
             container: top.map_or(0, |f| f.container),
             group: top.map_or(0, |f| f.group),
+            ancestors: self.stack.iter().take(ANCESTORS).map(|f| f.id).collect(),
         }
     }
 
@@ -636,6 +647,10 @@ impl State {
             heading,
             container,
             group,
+            id: {
+                self.elements += 1;
+                self.elements
+            },
         });
     }
 
@@ -775,6 +790,16 @@ mod tests {
             .map(|b| b.structure.as_ref().unwrap().group)
             .collect();
         assert_eq!(g, [1, 1, 3, 0, 4]);
+    }
+
+    #[test]
+    fn ancestors_are_numbered_in_page_order() {
+        let b = blocks("<div><p>a</p></div><section><p>b<b>c</b></p></section>");
+        let a: Vec<&[u32]> = b
+            .iter()
+            .map(|b| &*b.structure.as_ref().unwrap().ancestors)
+            .collect();
+        assert_eq!(a, [&[1, 2][..], &[3, 4]]);
     }
 
     #[test]
