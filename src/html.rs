@@ -47,7 +47,17 @@ pub struct Structure {
     /// body (`entry-content`, `post-body`, ...), numbered from 1 in page order; 0 outside
     /// them all.
     pub container: u32,
+    /// The container's kind: containers with the same element name and class (digits
+    /// aside) share the number of the first of them, as a forum's posts or a listing's cards
+    /// do; 0 outside them all.
+    pub group: u32,
+    /// The elements around the block, outermost first, each by its number in page order
+    /// (from 1): the first [`ANCESTORS`] only.
+    pub ancestors: Box<[u32]>,
 }
+
+/// How many of a block's outermost ancestors [`Structure::ancestors`] keeps.
+pub const ANCESTORS: usize = 32;
 
 /// Inside `<nav>` or `role="navigation"`/`menu`/`menubar`/`search`.
 pub const REGION_NAV: u16 = 1;
@@ -353,6 +363,9 @@ struct Frame {
     link: bool,
     heading: Option<u8>,
     container: u32,
+    group: u32,
+    /// The element's number in page order, from 1.
+    id: u32,
 }
 
 #[derive(Default)]
@@ -363,8 +376,14 @@ struct State {
     names: String,
     /// Scratch for class and id values.
     class_id: String,
+    /// How many elements were opened so far.
+    elements: u32,
     /// How many article containers were opened so far.
     containers: u32,
+    /// The first container of each kind, by a hash of its element name and class.
+    groups: rustc_hash::FxHashMap<u64, u32>,
+    /// Scratch for a class value.
+    class: String,
     text: String,
     link_chars: u32,
     /// The structure of the current block, taken when its first visible text came.
@@ -452,6 +471,8 @@ impl State {
             chars: 0,
             heading: top.and_then(|f| f.heading),
             container: top.map_or(0, |f| f.container),
+            group: top.map_or(0, |f| f.group),
+            ancestors: self.stack.iter().take(ANCESTORS).map(|f| f.id).collect(),
         }
     }
 
@@ -506,6 +527,7 @@ impl State {
         let mut regions = parent.map_or(0, |f| f.regions);
         let parent_hidden = parent.map_or(0, |f| f.hidden);
         let parent_container = parent.map_or(0, |f| f.container);
+        let parent_group = parent.map_or(0, |f| f.group);
         let parent_regions = parent.map_or(0, |f| f.regions);
         let mut hidden = false;
         let mut modal = false;
@@ -530,11 +552,17 @@ impl State {
         }
         let mut class_id = std::mem::take(&mut self.class_id);
         class_id.clear();
+        let mut class = std::mem::take(&mut self.class);
+        class.clear();
         // Inside a skipped element nothing shows, so its attributes do not matter.
         if !skip {
             for (name, raw) in attrs.iter() {
                 if name.eq_ignore_ascii_case("class") || name.eq_ignore_ascii_case("id") {
-                    class_id.push_str(&attr_value(raw));
+                    let value = attr_value(raw);
+                    if name.eq_ignore_ascii_case("class") {
+                        class.extend(value.chars().filter(|c| !c.is_ascii_digit()));
+                    }
+                    class_id.push_str(&value);
                     class_id.push(' ');
                 } else if name.eq_ignore_ascii_case("hidden") {
                     // React's streamed markup waits in `<div hidden id="S:0">` for a script
@@ -592,12 +620,21 @@ impl State {
             || article_body
             || regions & REGION_ARTICLE != 0 && parent_regions & REGION_ARTICLE == 0
             || CONTENT_MARKERS.iter().any(|m| self.class_id.contains(m));
-        let container = if own {
+        let (container, group) = if own {
             self.containers += 1;
-            self.containers
+            let key = {
+                use std::hash::{Hash, Hasher};
+                let mut h = rustc_hash::FxHasher::default();
+                n.hash(&mut h);
+                class.hash(&mut h);
+                h.finish()
+            };
+            let group = *self.groups.entry(key).or_insert(self.containers);
+            (self.containers, group)
         } else {
-            parent_container
+            (parent_container, parent_group)
         };
+        self.class = class;
         let name_at = self.names.len() as u32;
         self.names.push_str(n);
         self.stack.push(Frame {
@@ -609,6 +646,11 @@ impl State {
             link,
             heading,
             container,
+            group,
+            id: {
+                self.elements += 1;
+                self.elements
+            },
         });
     }
 
@@ -735,6 +777,29 @@ mod tests {
             .map(|b| b.structure.as_ref().unwrap().container)
             .collect();
         assert_eq!(c, [0, 1, 2, 1, 3, 4]);
+    }
+
+    #[test]
+    fn containers_of_one_kind_share_a_group() {
+        let b = blocks(
+            "<article class='post p1'>a</article><article class='post p22'>b</article>\
+             <article class=ad>c</article><div class=post>d</div><main>e</main>",
+        );
+        let g: Vec<u32> = b
+            .iter()
+            .map(|b| b.structure.as_ref().unwrap().group)
+            .collect();
+        assert_eq!(g, [1, 1, 3, 0, 4]);
+    }
+
+    #[test]
+    fn ancestors_are_numbered_in_page_order() {
+        let b = blocks("<div><p>a</p></div><section><p>b<b>c</b></p></section>");
+        let a: Vec<&[u32]> = b
+            .iter()
+            .map(|b| &*b.structure.as_ref().unwrap().ancestors)
+            .collect();
+        assert_eq!(a, [&[1, 2][..], &[3, 4]]);
     }
 
     #[test]
