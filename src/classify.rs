@@ -573,9 +573,10 @@ fn features_and_words(
     };
     let mut stop = 0u32;
     let mut title = 0u32;
+    let mut words = 0u32;
     let mut lower = String::new();
-    for w in crate::segment::words(text) {
-        f.words += 1;
+    let mut on_word = |w: &str| {
+        words += 1;
         let first = w.as_bytes()[0];
         if first.is_ascii_uppercase()
             || (!first.is_ascii() && w.chars().next().is_some_and(char::is_uppercase))
@@ -584,7 +585,7 @@ fn features_and_words(
         }
         let content_word = content.is_some() && is_content_length(w);
         if lang.is_none() && !content_word {
-            continue;
+            return;
         }
         // Most words are short and ASCII: no string is built or hashed for them.
         if let Some(key) = crate::language::pack_ascii_lower(w) {
@@ -593,7 +594,7 @@ fn features_and_words(
             if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
                 out.push(spread(key));
             }
-            continue;
+            return;
         }
         lowercase_into(w, &mut lower);
         let is_stop = lang.is_some_and(|l| l.is_stopword(&lower));
@@ -601,7 +602,23 @@ fn features_and_words(
         if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
             out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
         }
+    };
+    if ascii {
+        // 64 bytes at a time: the same words as `segment::words` gives.
+        thread_local! {
+            static SPANS: std::cell::RefCell<crate::segment::Spans> = Default::default();
+        }
+        SPANS.with(|spans| {
+            let spans = &mut *spans.borrow_mut();
+            crate::segment::for_each_ascii_word(text.as_bytes(), spans, |a, b| {
+                on_word(&text[a..b])
+            });
+            spans.trim(1 << 16);
+        });
+    } else {
+        crate::segment::words(text).for_each(&mut on_word);
     }
+    f.words = words;
     let (mut letters, mut upper, mut digits, mut nonspace) = (0u32, 0u32, 0u32, 0u32);
     let mut prev_end = false;
     if ascii {
