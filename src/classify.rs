@@ -462,6 +462,7 @@ impl Classifier {
             mark_menu_runs(&feats, &mut reasons);
             mark_outside_listing(paragraphs, &mut reasons);
             // Not here: a listing's cards measured better kept wherever they sit.
+            mark_related_sections(paragraphs, &mut reasons);
             return feats
                 .into_iter()
                 .zip(reasons)
@@ -520,6 +521,7 @@ impl Classifier {
         }
         mark_comments(paragraphs, &feats, &mut reasons);
         mark_outside_kept_root(paragraphs, &mut reasons);
+        mark_related_sections(paragraphs, &mut reasons);
 
         feats
             .into_iter()
@@ -870,6 +872,19 @@ static RELATED_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
         r"recommended (for you|reading|stories|articles|posts|videos)|",
         r"(more|most) (popular|read|viewed|shared|commented)( (stories|articles|posts|news))?|",
         r"(read|watch) (next|more|also)|more to (read|explore|watch))$",
+    ))
+    .unwrap()
+});
+
+/// Headings of sections about other things than the page (HTML, see
+/// `mark_related_sections`): narrower than [`RELATED_HEADINGS`], whose "latest news" or
+/// "more stories" are the content of a news front page.
+static RELATED_SECTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^related\b|\brecommended\b|\balso (viewed|bought|liked|purchased)\b|",
+        r"\byou (may|might|will) (also )?(like|love|enjoy)\b|",
+        r"\bsimilar (items|products|posts|articles)\b|\brecently viewed\b|\bcustomers who\b|",
+        r"\bfrequently bought\b|\bmore like this\b",
     ))
     .unwrap()
 });
@@ -1545,6 +1560,80 @@ fn mark_outside_kept_root(paragraphs: &[Paragraph], reasons: &mut [Option<Reason
                 .is_some_and(|s| !s.ancestors.contains(&root))
         {
             *reason = Some(Reason::OutsideArticle);
+        }
+    }
+}
+
+/// HTML: a "related" heading (`You may also like`, `Recommended for you`, ...) titles the
+/// element it opens: the innermost element around it that holds other blocks too, when the
+/// heading is that element's first block. What the rules kept there goes as `teaser` (a
+/// carousel of other products, a list of other posts), unless it is half the kept text or
+/// more. On the text path such a heading is only a wall for the main-block search, since
+/// lines do not say where the section ends.
+fn mark_related_sections(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
+    let ancestors = |i: usize| -> &[u32] {
+        paragraphs[i]
+            .structure
+            .as_ref()
+            .map_or(&[][..], |s| &s.ancestors[..])
+    };
+    let kept_chars = |i: usize| {
+        paragraphs[i]
+            .structure
+            .as_ref()
+            .map_or(0, |s| u64::from(s.chars))
+    };
+    let mut total = 0u64;
+    for (i, r) in reasons.iter().enumerate() {
+        if paragraphs[i].structure.is_none() {
+            return;
+        }
+        if r.is_none() {
+            total += kept_chars(i);
+        }
+    }
+    let n = paragraphs.len();
+    for i in 0..n {
+        let heading = paragraphs[i]
+            .structure
+            .as_ref()
+            .is_some_and(|s| s.heading.is_some() && s.chars <= 60);
+        if !heading || !RELATED_SECTION.is_match(&normalize_key(&paragraphs[i].text)) {
+            continue;
+        }
+        let own = ancestors(i);
+        // The innermost ancestor that holds another block: blocks after the heading that
+        // share it, or one before it (then the heading does not open it).
+        let mut section = None;
+        for depth in (0..own.len()).rev() {
+            let id = own[depth];
+            let before = i > 0 && ancestors(i - 1).get(depth) == Some(&id);
+            let after = i + 1 < n && ancestors(i + 1).get(depth) == Some(&id);
+            if before {
+                break;
+            }
+            if after {
+                section = Some((depth, id));
+                break;
+            }
+        }
+        let Some((depth, id)) = section else {
+            continue;
+        };
+        let end = (i + 1..n)
+            .find(|&j| ancestors(j).get(depth) != Some(&id))
+            .unwrap_or(n);
+        let chars: u64 = (i + 1..end)
+            .filter(|&j| reasons[j].is_none())
+            .map(kept_chars)
+            .sum();
+        if 2 * chars >= total {
+            continue;
+        }
+        for r in &mut reasons[i + 1..end] {
+            if r.is_none() {
+                *r = Some(Reason::Teaser);
+            }
         }
     }
 }

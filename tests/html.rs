@@ -471,3 +471,26 @@ fn kept_text_outside_the_element_holding_nearly_all_of_it_goes() {
         );
     }
 }
+
+#[test]
+fn a_related_heading_drops_the_section_it_opens() {
+    // Inside the article's element the markup keeps short lines (a spec list), but a
+    // "You may also like" heading opens a carousel of other products: its section goes.
+    let body: String = FLOOD.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let html = format!(
+        "<body><article><h1>Flood walls held</h1>{body}<section><h2>You may also like</h2>\
+         <div><p>Garden bench in oak</p><p>Price 120 euros</p></div></section>\
+         <p>Filed under river works</p></article></body>"
+    );
+    let verdicts = classify_html(&html);
+    for line in ["Garden bench in oak", "Price 120 euros"] {
+        let v = verdicts.iter().find(|(t, _)| t == line).unwrap();
+        assert_eq!(v.1, Some(gleaner::Reason::Teaser), "{verdicts:?}");
+    }
+    for p in FLOOD {
+        assert!(
+            verdicts.iter().any(|(t, r)| t == p && r.is_none()),
+            "{verdicts:?}"
+        );
+    }
+}
