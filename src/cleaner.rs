@@ -275,7 +275,10 @@ impl Cleaner {
                     line: p.line,
                     lang: plang,
                     reason: v.reason,
-                    features: v.features,
+                    features: Features {
+                        structure: p.structure,
+                        ..v.features
+                    },
                 })
                 .collect(),
         };

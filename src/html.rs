@@ -25,7 +25,7 @@ use lex::{attr_value, Attrs, Raw};
 use crate::segment::{normalize_whitespace, Paragraph};
 
 /// What the markup says about one block.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Structure {
     /// The innermost elements around the block, outermost first, up to five, joined by `>`
     /// (`div>article>p`).
@@ -53,6 +53,7 @@ pub struct Structure {
     pub group: u32,
     /// The elements around the block, outermost first, each by its number in page order
     /// (from 1): the first [`ANCESTORS`] only.
+    #[serde(skip)]
     pub ancestors: Box<[u32]>,
 }
 

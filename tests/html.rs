@@ -409,3 +409,88 @@ fn warc_output_is_the_same_for_any_thread_count() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("4"));
 }
+
+/// The verdicts of the classifier alone (no dedup) on an HTML page, with each block's text.
+fn classify_html(html: &str) -> Vec<(String, Option<gleaner::Reason>)> {
+    let blocks = gleaner::html::blocks(html);
+    let en = gleaner::Language::from_code("en");
+    let verdicts = gleaner::Classifier::default().classify(&blocks, en, &vec![None; blocks.len()]);
+    blocks
+        .into_iter()
+        .zip(verdicts)
+        .map(|(b, v)| (b.text, v.reason))
+        .collect()
+}
+
+#[test]
+fn a_mega_menu_holding_most_of_the_text_is_still_navigation() {
+    // A `<nav>` that holds most of the page's text counts as a wrapper (ASP.NET wraps pages
+    // in a `<form>`), unless it is mostly links: then it is a shop's mega menu.
+    let links: String = (0..80)
+        .map(|i| format!("<a href=/c{i}>Living Room Furniture {i}</a>"))
+        .collect();
+    let body: String = FLOOD.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let html = format!("<body><nav><div>{links}</div></nav><div><h1>Walls</h1>{body}</div></body>");
+    let verdicts = classify_html(&html);
+    let menu = verdicts
+        .iter()
+        .find(|(t, _)| t.starts_with("Living Room"))
+        .unwrap();
+    assert_eq!(menu.1, Some(gleaner::Reason::Navigation), "{verdicts:?}");
+    for p in FLOOD {
+        assert!(
+            verdicts.iter().any(|(t, r)| t == p && r.is_none()),
+            "{verdicts:?}"
+        );
+    }
+}
+
+#[test]
+fn kept_text_outside_the_element_holding_nearly_all_of_it_goes() {
+    // An on-topic teaser outside the story's element passes the text rules (it shares the
+    // article's words), but the element that holds 90% of the kept text bounds the content.
+    let body: String = FLOOD
+        .iter()
+        .chain(FLOOD.iter())
+        .chain(FLOOD.iter())
+        .map(|p| format!("<p>{p}</p>"))
+        .collect();
+    let teaser = "The town council says that the new flood walls along the river held back the \
+                  water during the storm, and the engineers will now study how the barrier did.";
+    let html = format!(
+        "<body><div class=page><div class=story>{body}</div></div>\
+         <div class=more><p>{teaser}</p></div></body>"
+    );
+    let verdicts = classify_html(&html);
+    let t = verdicts.iter().find(|(t, _)| t == teaser).unwrap();
+    assert_eq!(t.1, Some(gleaner::Reason::OutsideArticle), "{verdicts:?}");
+    for p in FLOOD {
+        assert!(
+            verdicts.iter().any(|(t, r)| t == p && r.is_none()),
+            "{verdicts:?}"
+        );
+    }
+}
+
+#[test]
+fn a_related_heading_drops_the_section_it_opens() {
+    // Inside the article's element the markup keeps short lines (a spec list), but a
+    // "You may also like" heading opens a carousel of other products: its section goes.
+    let body: String = FLOOD.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let html = format!(
+        "<body><article><h1>Flood walls held</h1>{body}<section><h2>You may also like</h2>\
+         <div><p>Garden bench in oak</p><p>Price 120 euros</p></div></section>\
+         <p>Filed under river works</p></article></body>"
+    );
+    let verdicts = classify_html(&html);
+    for line in ["Garden bench in oak", "Price 120 euros"] {
+        let v = verdicts.iter().find(|(t, _)| t == line).unwrap();
+        assert_eq!(v.1, Some(gleaner::Reason::Teaser), "{verdicts:?}");
+    }
+    for p in FLOOD {
+        assert!(
+            verdicts.iter().any(|(t, r)| t == p && r.is_none()),
+            "{verdicts:?}"
+        );
+    }
+}
