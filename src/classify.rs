@@ -642,23 +642,24 @@ fn features_and_words(
             f.sentence_ends += u32::from(prev_end && space);
             prev_end = matches!(b, b'.' | b'!' | b'?');
         }
-    }
-    for c in text.chars().filter(|_| !ascii) {
-        if c.is_alphabetic() {
-            letters += 1;
-            if c.is_uppercase() {
-                upper += 1;
+    } else {
+        for c in text.chars() {
+            if c.is_alphabetic() {
+                letters += 1;
+                if c.is_uppercase() {
+                    upper += 1;
+                }
+            } else if c.is_numeric() {
+                digits += 1;
             }
-        } else if c.is_numeric() {
-            digits += 1;
+            if !c.is_whitespace() {
+                nonspace += 1;
+            }
+            if prev_end && c.is_whitespace() {
+                f.sentence_ends += 1;
+            }
+            prev_end = is_terminal(c);
         }
-        if !c.is_whitespace() {
-            nonspace += 1;
-        }
-        if prev_end && c.is_whitespace() {
-            f.sentence_ends += 1;
-        }
-        prev_end = is_terminal(c);
     }
     if prev_end {
         f.sentence_ends += 1;
