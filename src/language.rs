@@ -102,26 +102,32 @@ fn stopword_index() -> &'static StopwordIndex {
     })
 }
 
-/// The language whose stopwords make up at least 30% of the samples' words (40 words or more)
-/// and at least twice the share of any other language's.
-fn decisive_stopword_language(samples: &[&str]) -> Option<Language> {
+/// For each language of the stopword index (by bit), how many of the samples' words are its
+/// stopwords; and how many words there are.
+fn stopword_counts(samples: &[&str]) -> ([u32; 128], u32) {
     let index = stopword_index();
     let mut counts = [0u32; 128];
     let mut total = 0u32;
     let mut lower = String::new();
-    for sample in samples {
-        for w in crate::segment::words(sample) {
-            total += 1;
-            lowercase_into(w, &mut lower);
-            if let Some(&bits) = index.words.get(lower.as_str()) {
-                let mut b = bits;
-                while b != 0 {
-                    counts[b.trailing_zeros() as usize] += 1;
-                    b &= b - 1;
-                }
+    for w in samples.iter().flat_map(|s| crate::segment::words(s)) {
+        total += 1;
+        lowercase_into(w, &mut lower);
+        if let Some(&bits) = index.words.get(lower.as_str()) {
+            let mut b = bits;
+            while b != 0 {
+                counts[b.trailing_zeros() as usize] += 1;
+                b &= b - 1;
             }
         }
     }
+    (counts, total)
+}
+
+/// The language whose stopwords make up at least 30% of the samples' words (40 words or more)
+/// and at least twice the share of any other language's.
+fn decisive_stopword_language(samples: &[&str]) -> Option<Language> {
+    let index = stopword_index();
+    let (counts, total) = stopword_counts(samples);
     if total < 40 {
         return None;
     }
@@ -141,21 +147,7 @@ fn decisive_stopword_language(samples: &[&str]) -> Option<Language> {
 /// words, with that share.
 fn best_other_stopword_language(text: &str, doc: Language) -> Option<(Language, f32)> {
     let index = stopword_index();
-    let mut counts = [0u32; 128];
-    let mut total = 0u32;
-    let mut lower = String::new();
-    for w in crate::segment::words(text) {
-        total += 1;
-        lowercase_into(w, &mut lower);
-        if let Some(&bits) = index.words.get(lower.as_str()) {
-            let mut b = bits;
-            while b != 0 {
-                let i = b.trailing_zeros() as usize;
-                counts[i] += 1;
-                b &= b - 1;
-            }
-        }
-    }
+    let (counts, total) = stopword_counts(&[text]);
     if total == 0 {
         return None;
     }

@@ -148,6 +148,20 @@ fn is_zero_width(c: char) -> bool {
     )
 }
 
+/// `pieces` random picks from `alphabet` (xorshift64 on `state`): input for the tests that
+/// check a fast path against its definition.
+#[cfg(test)]
+fn random_text(state: &mut u64, alphabet: &[&str], pieces: usize) -> String {
+    let mut s = String::new();
+    for _ in 0..pieces {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        s.push_str(alphabet[(*state % alphabet.len() as u64) as usize]);
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,19 +195,12 @@ mod tests {
     #[test]
     fn normalize_whitespace_fast_path_matches_definition() {
         let alphabet = [
-            'a', 'Z', '7', '.', ' ', '\t', '\u{b}', '\u{c}', '\r', '\u{1f}', '\u{a0}', '\u{2009}',
-            '\u{3000}', '\u{200b}', '\u{feff}', '\u{ad}', 'é', 'ả', '中', '😀',
+            "a", "Z", "7", ".", " ", "\t", "\u{b}", "\u{c}", "\r", "\u{1f}", "\u{a0}", "\u{2009}",
+            "\u{3000}", "\u{200b}", "\u{feff}", "\u{ad}", "é", "ả", "中", "😀",
         ];
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..20_000 {
-            let mut line = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            for k in 0..(state % 24) {
-                let r = state.rotate_left(k as u32 * 5) as usize;
-                line.push(alphabet[r % alphabet.len()]);
-            }
+        for len in 0..20_000 {
+            let line = random_text(&mut state, &alphabet, len % 24);
             let mut out = String::from("kept ");
             normalize_whitespace(&line, &mut out);
             assert_eq!(
@@ -598,13 +605,7 @@ mod word_tests {
         ];
         let mut state = 0x2545F4914F6CDD1Du64;
         for len in 0..5000 {
-            let mut s = String::new();
-            for _ in 0..(len % 24) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                s.push_str(alphabet[(state % alphabet.len() as u64) as usize]);
-            }
+            let s = random_text(&mut state, &alphabet, len % 24);
             let fast: Vec<&str> = words(&s).collect();
             let crate_words: Vec<&str> = s.unicode_words().collect();
             assert_eq!(fast, crate_words, "input {s:?}");
@@ -641,13 +642,7 @@ mod word_tests {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut spans = Spans::default();
         for len in 0..20_000 {
-            let mut s = String::new();
-            for _ in 0..(len % 150) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                s.push_str(alphabet[(state % alphabet.len() as u64) as usize]);
-            }
+            let s = random_text(&mut state, &alphabet, len % 150);
             ascii_word_spans(s.as_bytes(), &mut spans);
             let got: Vec<&str> = spans
                 .starts

@@ -422,6 +422,16 @@ fn classify_html(html: &str) -> Vec<(String, Option<gleaner::Reason>)> {
         .collect()
 }
 
+/// Every paragraph of the story in `FLOOD` is kept.
+fn assert_story_kept(verdicts: &[(String, Option<gleaner::Reason>)]) {
+    for p in FLOOD {
+        assert!(
+            verdicts.iter().any(|(t, r)| t == p && r.is_none()),
+            "{verdicts:?}"
+        );
+    }
+}
+
 #[test]
 fn a_mega_menu_holding_most_of_the_text_is_still_navigation() {
     // A `<nav>` that holds most of the page's text counts as a wrapper (ASP.NET wraps pages
@@ -437,12 +447,7 @@ fn a_mega_menu_holding_most_of_the_text_is_still_navigation() {
         .find(|(t, _)| t.starts_with("Living Room"))
         .unwrap();
     assert_eq!(menu.1, Some(gleaner::Reason::Navigation), "{verdicts:?}");
-    for p in FLOOD {
-        assert!(
-            verdicts.iter().any(|(t, r)| t == p && r.is_none()),
-            "{verdicts:?}"
-        );
-    }
+    assert_story_kept(&verdicts);
 }
 
 #[test]
@@ -464,12 +469,7 @@ fn kept_text_outside_the_element_holding_nearly_all_of_it_goes() {
     let verdicts = classify_html(&html);
     let t = verdicts.iter().find(|(t, _)| t == teaser).unwrap();
     assert_eq!(t.1, Some(gleaner::Reason::OutsideArticle), "{verdicts:?}");
-    for p in FLOOD {
-        assert!(
-            verdicts.iter().any(|(t, r)| t == p && r.is_none()),
-            "{verdicts:?}"
-        );
-    }
+    assert_story_kept(&verdicts);
 }
 
 #[test]
@@ -487,10 +487,5 @@ fn a_related_heading_drops_the_section_it_opens() {
         let v = verdicts.iter().find(|(t, _)| t == line).unwrap();
         assert_eq!(v.1, Some(gleaner::Reason::Teaser), "{verdicts:?}");
     }
-    for p in FLOOD {
-        assert!(
-            verdicts.iter().any(|(t, r)| t == p && r.is_none()),
-            "{verdicts:?}"
-        );
-    }
+    assert_story_kept(&verdicts);
 }
