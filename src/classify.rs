@@ -58,8 +58,8 @@ pub enum Reason {
     Teaser,
     /// The heading of a comment section (`12 comments`, `Leave a reply`).
     CommentsHeading,
-    /// HTML: a reader comment under an article (in an element whose class or id names
-    /// comments).
+    /// A reader comment under an article: in HTML, in an element whose class or id names
+    /// comments; in text, after a comment section's heading.
     Comment,
     /// A short fragment in a boilerplate neighbourhood.
     ShortFragment,
@@ -520,6 +520,7 @@ impl Classifier {
             mark_inside_root(paragraphs, &feats, &mut reasons);
         }
         mark_comments(paragraphs, &feats, &mut reasons);
+        mark_comments_after_heading(paragraphs, &feats, &mut reasons);
         mark_outside_kept_root(paragraphs, &mut reasons);
         mark_related_sections(paragraphs, &mut reasons);
 
@@ -1719,6 +1720,64 @@ fn mark_comments(paragraphs: &[Paragraph], feats: &[Features], reasons: &mut [Op
     }
 }
 
+/// Headings that open a section of reader comments (in [`normalize_key`] form): a subset of
+/// [`COMMENTS_HEADING`] without the ones an article uses for a section of its own
+/// ("discussion", "responses").
+static COMMENTS_OPENING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^((\d+ )?comments?|leave a (comment|reply)|join the (discussion|conversation)|",
+        r"(add|post|write) a comment|reader comments|\d+ (responses?|replies)|",
+        r"\d+ (thoughts|comments|responses|replies) (on|to) .*)$",
+    ))
+    .unwrap()
+});
+
+/// Text: reader comments under an article. The first heading that opens a comment section
+/// (`109 Comments`, `Leave a reply`) starts them, when the prose kept before it outweighs the
+/// prose after it or is a whole article on its own (2,000 characters): on a forum the
+/// replies are the content. More than three comment headings on a page are a listing's or a
+/// forum's comment counts, not a section. HTML pages have [`mark_comments`] instead.
+fn mark_comments_after_heading(
+    paragraphs: &[Paragraph],
+    feats: &[Features],
+    reasons: &mut [Option<Reason>],
+) {
+    if paragraphs.iter().any(|p| p.structure.is_some()) {
+        return;
+    }
+    let headings = reasons
+        .iter()
+        .filter(|r| **r == Some(Reason::CommentsHeading))
+        .count();
+    if headings == 0 || headings > 3 {
+        return;
+    }
+    let prose = |range: std::ops::Range<usize>, reasons: &[Option<Reason>]| -> u64 {
+        range
+            .filter(|&j| reasons[j].is_none() && feats[j].initial == Some(Class::Good))
+            .map(|j| u64::from(feats[j].chars))
+            .sum()
+    };
+    let n = paragraphs.len();
+    for h in 0..n {
+        if reasons[h] != Some(Reason::CommentsHeading)
+            || !COMMENTS_OPENING.is_match(&normalize_key(&paragraphs[h].text))
+        {
+            continue;
+        }
+        let (before, after) = (prose(0..h, reasons), prose(h..n, reasons));
+        // Tuned on the dev set: the same 2,000 characters as for HTML.
+        if before > 0 && (before >= after || before >= 2000) {
+            for r in &mut reasons[h + 1..] {
+                if r.is_none() {
+                    *r = Some(Reason::Comment);
+                }
+            }
+            return;
+        }
+    }
+}
+
 /// Whether block `i` lies in an element whose class or id names comments.
 fn in_comments(paragraphs: &[Paragraph], i: usize) -> bool {
     paragraphs[i]
@@ -2117,6 +2176,37 @@ mod tests {
         let page = format!("{BODY}\n\n{BODY}\n\nLog in\nShare\nMenu\nHome\nJobs\n\n{related}");
         let r = run(&page);
         assert_eq!(r.last().unwrap().1, None, "{r:?}");
+    }
+
+    #[test]
+    fn comments_under_an_article_go_but_not_a_forums_replies() {
+        let comment = "I read this with great interest because my own town has had the same \
+            problem with its library for years, and nobody on the council seems to care at all \
+            about it, so thank you for writing about it.";
+        let article = format!(
+            "{BODY}\n\n{BODY}\n\n2 Comments\n\nAnna says\n\n{comment}\n\nReply\n\nTom says\n\n{comment} Me too."
+        );
+        let r = run(&article);
+        let heading = r.iter().position(|(t, _)| t == "2 Comments").unwrap();
+        assert_eq!(r[heading].1, Some(Reason::CommentsHeading));
+        assert_eq!(r[heading - 1].1, None, "{r:?}");
+        assert!(
+            r[heading + 1..].iter().all(|(_, reason)| reason.is_some()),
+            "{r:?}"
+        );
+        assert!(r[heading + 1..]
+            .iter()
+            .any(|(_, reason)| *reason == Some(Reason::Comment)));
+
+        // A short question and longer replies: the replies are the content.
+        let forum = format!(
+            "How do I fix a leaking library roof before winter comes?\n\n2 Replies\n\n{BODY}\n\n{BODY} Hope this helps."
+        );
+        let r = run(&forum);
+        assert!(
+            r.iter().all(|(_, reason)| *reason != Some(Reason::Comment)),
+            "{r:?}"
+        );
     }
 
     #[test]
