@@ -12,8 +12,9 @@
 //! page gets a quarter of its words tagged with the copy number, so most paragraphs are new to
 //! the dedup index, and every tenth document is an exact repeat of the one before, so dedup has
 //! work to do. It is written to `GLEANER_E2E_DIR` (default: a temporary folder) and deleted
-//! afterwards. `GLEANER_E2E_RUNS=core,j1,j2,off,bloom` picks the runs (default: all); `core` is
-//! `-j1` pinned to one core with `taskset`, the figure to read as "per core".
+//! afterwards. `GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair` picks the runs (default: all);
+//! `core` is `-j1` pinned to one core with `taskset`, the figure to read as "per core"; `pair`
+//! is two pinned `-j1` runs at once, the most two cores give this work on this machine.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
@@ -139,6 +140,31 @@ fn run(args: &[&str], one_core: bool) -> (f64, u64) {
     (secs, peak_kb * 1024)
 }
 
+/// Two `-j1` runs at once, each pinned to its own core, over the same dump: the seconds until
+/// both are done. No pipeline design can scale past what two independent processes get on
+/// this machine (shared caches and memory bandwidth, or two vCPUs that are one physical core).
+fn run_pair(dump: &str, outs: [&str; 2]) -> f64 {
+    let start = Instant::now();
+    let children: Vec<_> = outs
+        .iter()
+        .enumerate()
+        .map(|(cpu, out)| {
+            Command::new("taskset")
+                .args(["-c", &cpu.to_string(), env!("CARGO_BIN_EXE_gleaner")])
+                .args(["clean", dump, "-o", out, "-q", "-j1"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("gleaner runs")
+        })
+        .collect();
+    for mut child in children {
+        let status = child.wait().expect("wait");
+        assert!(status.success(), "gleaner failed: {status}");
+    }
+    start.elapsed().as_secs_f64()
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return; // `cargo test --benches` and `cargo bench -- --list`: nothing to list.
@@ -184,9 +210,10 @@ fn main() {
     );
     let dump_s = dump.to_str().unwrap();
     let out_s = out.to_str().unwrap();
-    // GLEANER_E2E_RUNS=core,j1,j2,off,bloom picks runs (default: all; `core` needs taskset).
+    // GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair picks runs (default: all; `core` and `pair`
+    // need taskset).
     let wanted =
-        std::env::var("GLEANER_E2E_RUNS").unwrap_or_else(|_| "core,j1,j2,off,bloom".into());
+        std::env::var("GLEANER_E2E_RUNS").unwrap_or_else(|_| "core,j1,j2,off,bloom,pair".into());
     let common = ["clean", dump_s, "-o", out_s, "-q"];
     let runs: [(&str, &str, &[&str]); 5] = [
         ("core", "gleaner -j1, one core (taskset)", &["-j1"]),
@@ -231,6 +258,27 @@ fn main() {
             if core > 0.0 {
                 println!("scaling -j2 (two cores) / one core: {:.2}×", core / secs);
             }
+        }
+    }
+    if wanted.split(',').any(|w| w.trim() == "pair")
+        && Command::new("taskset").arg("-V").output().is_ok()
+    {
+        let out2 = tmp.path().join("out2.jsonl");
+        let secs = run_pair(dump_s, [out_s, out2.to_str().unwrap()]);
+        println!(
+            "{:<34} {:>9.2} {:>9.1} {:>10.0} {:>12} {:>14.2}",
+            "two -j1 runs at once, one core each",
+            secs,
+            2.0 * mb / secs,
+            2.0 * docs as f64 / secs,
+            "-",
+            secs / base
+        );
+        if core > 0.0 {
+            println!(
+                "ceiling, two independent runs / one core: {:.2}×",
+                2.0 * core / secs
+            );
         }
     }
 }
