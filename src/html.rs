@@ -78,6 +78,10 @@ pub const REGION_LIST: u16 = 64;
 pub const REGION_TABLE: u16 = 128;
 /// Inside an element whose class or id names comments.
 pub const REGION_COMMENTS: u16 = 256;
+/// Inside a `<figcaption>`.
+pub const REGION_FIGCAPTION: u16 = 512;
+/// Inside a `<label>` (a form control's name).
+pub const REGION_LABEL: u16 = 1024;
 
 impl Structure {
     /// Characters inside links over all characters (0 for an empty block).
@@ -481,11 +485,19 @@ impl State {
         if self.top().is_some_and(|f| f.skip) {
             return;
         }
-        if self.open.is_none() {
-            if s.trim().is_empty() {
-                return;
+        let hidden = self.top().map_or(0, |f| f.hidden);
+        match &mut self.open {
+            None => {
+                if s.trim().is_empty() {
+                    return;
+                }
+                self.open = Some((self.structure_here(), hidden));
             }
-            self.open = Some((self.structure_here(), self.top().map_or(0, |f| f.hidden)));
+            // A block is as hidden as its least hidden text: a hidden icon label or count
+            // before the visible text (`<span aria-hidden>(300)</span> 300 reviews`) does not
+            // hide the block.
+            Some((_, h)) if hidden < *h && !s.trim().is_empty() => *h = hidden,
+            Some(_) => {}
         }
         if self.top().is_some_and(|f| f.link) {
             self.link_chars += s.trim().chars().count() as u32;
@@ -542,7 +554,9 @@ impl State {
             "header" => REGION_HEADER,
             "footer" => REGION_FOOTER,
             "aside" => REGION_ASIDE,
-            "form" | "button" | "select" | "label" => REGION_FORM,
+            "form" | "button" | "select" => REGION_FORM,
+            "label" => REGION_FORM | REGION_LABEL,
+            "figcaption" => REGION_FIGCAPTION,
             "article" | "main" => REGION_ARTICLE,
             "li" | "dt" | "dd" => REGION_LIST,
             "td" | "th" => REGION_TABLE,
@@ -752,6 +766,22 @@ mod tests {
                  <p aria-hidden=true>gone</p><p>three &amp; four<br>five</p>"
             ),
             ["One two", "three & four", "five"]
+        );
+    }
+
+    #[test]
+    fn a_block_is_as_hidden_as_its_least_hidden_text() {
+        // A hidden count before the visible caption does not hide the caption's block.
+        assert_eq!(
+            texts(
+                "<p>Intro of the page, long enough to be most of it.</p>\
+                 <div><span aria-hidden=true>(300)</span><span>300 reviews</span></div>\
+                 <div><span aria-hidden=true>gone</span></div>"
+            ),
+            [
+                "Intro of the page, long enough to be most of it.",
+                "(300)300 reviews"
+            ]
         );
     }
 
