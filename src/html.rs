@@ -36,6 +36,9 @@ pub struct Structure {
     /// one of its three nearest ancestors, the nearest first (further up, a class describes a
     /// wrapper more than the block).
     pub hint: Option<&'static str>,
+    /// The block's element or its parent has a class or id naming a button (`button`,
+    /// `btn`, `btn-primary`, ...): a link or control styled as one.
+    pub button: bool,
     /// Characters inside `<a>`.
     pub link_chars: u32,
     /// All characters.
@@ -346,6 +349,15 @@ fn hidden_class(lower: &str) -> bool {
     hides
 }
 
+/// Whether a lower-cased class and id string has a word naming a button (`btn`,
+/// `button`, `wp-block-button__link`, `btn-primary`): words are split at anything but
+/// letters and digits.
+fn names_button(lower: &str) -> bool {
+    lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| matches!(w, "button" | "buttons" | "btn" | "btns"))
+}
+
 /// The hint in a lower-cased class and id string.
 fn hint_of(lower: &str) -> Option<&'static str> {
     if lower.is_empty() {
@@ -362,6 +374,8 @@ struct Frame {
     name_at: u32,
     regions: u16,
     hint: Option<&'static str>,
+    /// A class or id word names a button.
+    button: bool,
     /// How many hidden elements enclose this one (itself included).
     hidden: u16,
     skip: bool,
@@ -472,6 +486,7 @@ impl State {
             path,
             regions: top.map_or(0, |f| f.regions),
             hint: self.stack.iter().rev().take(4).find_map(|f| f.hint),
+            button: self.stack.iter().rev().take(2).any(|f| f.button),
             link_chars: 0,
             chars: 0,
             heading: top.and_then(|f| f.heading),
@@ -624,6 +639,7 @@ impl State {
         let skip = skip || modal;
         hidden |= hidden_class(&class_id);
         let hint = hint_of(&class_id);
+        let button = names_button(&class_id);
         if class_id.contains("comment") {
             regions |= REGION_COMMENTS;
         }
@@ -656,6 +672,7 @@ impl State {
             name_at,
             regions,
             hint,
+            button,
             hidden: parent_hidden + u16::from(hidden),
             skip,
             link,
@@ -767,6 +784,21 @@ mod tests {
             ),
             ["One two", "three & four", "five"]
         );
+    }
+
+    #[test]
+    fn button_classes() {
+        assert!(names_button("wp-block-button__link"));
+        assert!(names_button("btn btn-primary"));
+        assert!(names_button("usa-button usa-button--accent"));
+        assert!(!names_button("buttonless article-body"));
+        assert!(!names_button("submit-area"));
+        let b = blocks("<div class=btn-group><a class=x>Shop now</a></div><p>Plain text</p>");
+        let buttons: Vec<bool> = b
+            .iter()
+            .map(|b| b.structure.as_ref().unwrap().button)
+            .collect();
+        assert_eq!(buttons, [true, false]);
     }
 
     #[test]
