@@ -36,9 +36,10 @@ pub struct Structure {
     /// one of its three nearest ancestors, the nearest first (further up, a class describes a
     /// wrapper more than the block).
     pub hint: Option<&'static str>,
-    /// The block's element or its parent has a class or id naming a button (`button`,
-    /// `btn`, `btn-primary`, ...): a link or control styled as one.
-    pub button: bool,
+    /// The block's element or its parent has a class or id word naming a control or widget
+    /// (`btn-primary`, `wp-block-button`, `dropdown`, `tooltip`, `badge`, `filter`, `menu`):
+    /// a link styled as a button, a shop's filter, a "New" badge.
+    pub control: bool,
     /// Characters inside `<a>`.
     pub link_chars: u32,
     /// All characters.
@@ -349,13 +350,25 @@ fn hidden_class(lower: &str) -> bool {
     hides
 }
 
-/// Whether a lower-cased class and id string has a word naming a button (`btn`,
-/// `button`, `wp-block-button__link`, `btn-primary`): words are split at anything but
-/// letters and digits.
-fn names_button(lower: &str) -> bool {
-    lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| matches!(w, "button" | "buttons" | "btn" | "btns"))
+/// Whether a lower-cased class and id string has a word naming a control or widget (`btn`,
+/// `wp-block-button__link`, `btn-primary`, `dropdown-item`, `tooltip`, `badge`,
+/// `filter-group`, `menu`): words are split at anything but letters and digits.
+fn names_control(lower: &str) -> bool {
+    lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "button"
+                | "buttons"
+                | "btn"
+                | "btns"
+                | "dropdown"
+                | "tooltip"
+                | "badge"
+                | "filter"
+                | "filters"
+                | "menu"
+        )
+    })
 }
 
 /// The hint in a lower-cased class and id string.
@@ -374,8 +387,8 @@ struct Frame {
     name_at: u32,
     regions: u16,
     hint: Option<&'static str>,
-    /// A class or id word names a button.
-    button: bool,
+    /// A class or id word names a control or widget.
+    control: bool,
     /// How many hidden elements enclose this one (itself included).
     hidden: u16,
     skip: bool,
@@ -486,7 +499,7 @@ impl State {
             path,
             regions: top.map_or(0, |f| f.regions),
             hint: self.stack.iter().rev().take(4).find_map(|f| f.hint),
-            button: self.stack.iter().rev().take(2).any(|f| f.button),
+            control: self.stack.iter().rev().take(2).any(|f| f.control),
             link_chars: 0,
             chars: 0,
             heading: top.and_then(|f| f.heading),
@@ -639,7 +652,7 @@ impl State {
         let skip = skip || modal;
         hidden |= hidden_class(&class_id);
         let hint = hint_of(&class_id);
-        let button = names_button(&class_id);
+        let control = names_control(&class_id);
         if class_id.contains("comment") {
             regions |= REGION_COMMENTS;
         }
@@ -672,7 +685,7 @@ impl State {
             name_at,
             regions,
             hint,
-            button,
+            control,
             hidden: parent_hidden + u16::from(hidden),
             skip,
             link,
@@ -787,18 +800,22 @@ mod tests {
     }
 
     #[test]
-    fn button_classes() {
-        assert!(names_button("wp-block-button__link"));
-        assert!(names_button("btn btn-primary"));
-        assert!(names_button("usa-button usa-button--accent"));
-        assert!(!names_button("buttonless article-body"));
-        assert!(!names_button("submit-area"));
+    fn control_classes() {
+        assert!(names_control("wp-block-button__link"));
+        assert!(names_control("btn btn-primary"));
+        assert!(names_control("usa-button usa-button--accent"));
+        assert!(names_control("dropdown-item"));
+        assert!(names_control("facet filter-group"));
+        assert!(names_control("badge badge--new"));
+        assert!(names_control("c-tooltip__body"));
+        assert!(!names_control("buttonless article-body"));
+        assert!(!names_control("submit-area"));
         let b = blocks("<div class=btn-group><a class=x>Shop now</a></div><p>Plain text</p>");
-        let buttons: Vec<bool> = b
+        let controls: Vec<bool> = b
             .iter()
-            .map(|b| b.structure.as_ref().unwrap().button)
+            .map(|b| b.structure.as_ref().unwrap().control)
             .collect();
-        assert_eq!(buttons, [true, false]);
+        assert_eq!(controls, [true, false]);
     }
 
     #[test]
