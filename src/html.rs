@@ -36,6 +36,10 @@ pub struct Structure {
     /// one of its three nearest ancestors, the nearest first (further up, a class describes a
     /// wrapper more than the block).
     pub hint: Option<&'static str>,
+    /// The block's element or its parent has a class or id word naming a control or widget
+    /// (`btn-primary`, `wp-block-button`, `dropdown`, `tooltip`, `badge`, `filter`, `menu`):
+    /// a link styled as a button, a shop's filter, a "New" badge.
+    pub control: bool,
     /// Characters inside `<a>`.
     pub link_chars: u32,
     /// All characters.
@@ -78,6 +82,10 @@ pub const REGION_LIST: u16 = 64;
 pub const REGION_TABLE: u16 = 128;
 /// Inside an element whose class or id names comments.
 pub const REGION_COMMENTS: u16 = 256;
+/// Inside a `<figcaption>`.
+pub const REGION_FIGCAPTION: u16 = 512;
+/// Inside a `<label>` (a form control's name).
+pub const REGION_LABEL: u16 = 1024;
 
 impl Structure {
     /// Characters inside links over all characters (0 for an empty block).
@@ -342,6 +350,27 @@ fn hidden_class(lower: &str) -> bool {
     hides
 }
 
+/// Whether a lower-cased class and id string has a word naming a control or widget (`btn`,
+/// `wp-block-button__link`, `btn-primary`, `dropdown-item`, `tooltip`, `badge`,
+/// `filter-group`, `menu`): words are split at anything but letters and digits.
+fn names_control(lower: &str) -> bool {
+    lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "button"
+                | "buttons"
+                | "btn"
+                | "btns"
+                | "dropdown"
+                | "tooltip"
+                | "badge"
+                | "filter"
+                | "filters"
+                | "menu"
+        )
+    })
+}
+
 /// The hint in a lower-cased class and id string.
 fn hint_of(lower: &str) -> Option<&'static str> {
     if lower.is_empty() {
@@ -358,6 +387,8 @@ struct Frame {
     name_at: u32,
     regions: u16,
     hint: Option<&'static str>,
+    /// A class or id word names a control or widget.
+    control: bool,
     /// How many hidden elements enclose this one (itself included).
     hidden: u16,
     skip: bool,
@@ -468,6 +499,7 @@ impl State {
             path,
             regions: top.map_or(0, |f| f.regions),
             hint: self.stack.iter().rev().take(4).find_map(|f| f.hint),
+            control: self.stack.iter().rev().take(2).any(|f| f.control),
             link_chars: 0,
             chars: 0,
             heading: top.and_then(|f| f.heading),
@@ -481,11 +513,19 @@ impl State {
         if self.top().is_some_and(|f| f.skip) {
             return;
         }
-        if self.open.is_none() {
-            if s.trim().is_empty() {
-                return;
+        let hidden = self.top().map_or(0, |f| f.hidden);
+        match &mut self.open {
+            None => {
+                if s.trim().is_empty() {
+                    return;
+                }
+                self.open = Some((self.structure_here(), hidden));
             }
-            self.open = Some((self.structure_here(), self.top().map_or(0, |f| f.hidden)));
+            // A block is as hidden as its least hidden text: a hidden icon label or count
+            // before the visible text (`<span aria-hidden>(300)</span> 300 reviews`) does not
+            // hide the block.
+            Some((_, h)) if hidden < *h && !s.trim().is_empty() => *h = hidden,
+            Some(_) => {}
         }
         if self.top().is_some_and(|f| f.link) {
             self.link_chars += s.trim().chars().count() as u32;
@@ -542,7 +582,9 @@ impl State {
             "header" => REGION_HEADER,
             "footer" => REGION_FOOTER,
             "aside" => REGION_ASIDE,
-            "form" | "button" | "select" | "label" => REGION_FORM,
+            "form" | "button" | "select" => REGION_FORM,
+            "label" => REGION_FORM | REGION_LABEL,
+            "figcaption" => REGION_FIGCAPTION,
             "article" | "main" => REGION_ARTICLE,
             "li" | "dt" | "dd" => REGION_LIST,
             "td" | "th" => REGION_TABLE,
@@ -610,6 +652,7 @@ impl State {
         let skip = skip || modal;
         hidden |= hidden_class(&class_id);
         let hint = hint_of(&class_id);
+        let control = names_control(&class_id);
         if class_id.contains("comment") {
             regions |= REGION_COMMENTS;
         }
@@ -642,6 +685,7 @@ impl State {
             name_at,
             regions,
             hint,
+            control,
             hidden: parent_hidden + u16::from(hidden),
             skip,
             link,
@@ -752,6 +796,41 @@ mod tests {
                  <p aria-hidden=true>gone</p><p>three &amp; four<br>five</p>"
             ),
             ["One two", "three & four", "five"]
+        );
+    }
+
+    #[test]
+    fn control_classes() {
+        assert!(names_control("wp-block-button__link"));
+        assert!(names_control("btn btn-primary"));
+        assert!(names_control("usa-button usa-button--accent"));
+        assert!(names_control("dropdown-item"));
+        assert!(names_control("facet filter-group"));
+        assert!(names_control("badge badge--new"));
+        assert!(names_control("c-tooltip__body"));
+        assert!(!names_control("buttonless article-body"));
+        assert!(!names_control("submit-area"));
+        let b = blocks("<div class=btn-group><a class=x>Shop now</a></div><p>Plain text</p>");
+        let controls: Vec<bool> = b
+            .iter()
+            .map(|b| b.structure.as_ref().unwrap().control)
+            .collect();
+        assert_eq!(controls, [true, false]);
+    }
+
+    #[test]
+    fn a_block_is_as_hidden_as_its_least_hidden_text() {
+        // A hidden count before the visible caption does not hide the caption's block.
+        assert_eq!(
+            texts(
+                "<p>Intro of the page, long enough to be most of it.</p>\
+                 <div><span aria-hidden=true>(300)</span><span>300 reviews</span></div>\
+                 <div><span aria-hidden=true>gone</span></div>"
+            ),
+            [
+                "Intro of the page, long enough to be most of it.",
+                "(300)300 reviews"
+            ]
         );
     }
 

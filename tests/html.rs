@@ -489,3 +489,28 @@ fn a_related_heading_drops_the_section_it_opens() {
     }
     assert_story_kept(&verdicts);
 }
+
+#[test]
+fn figure_captions_control_labels_and_buttons_go() {
+    // Inside the article the markup keeps short lines, but a figure's caption, the name of a
+    // form control (a size to pick) and a link styled as a button are not the article's text.
+    let html = format!(
+        "<body><article><h1>Flood walls held</h1><p>{}</p><p>{}</p>\
+         <figure><img src=wall.jpg><figcaption>The new wall at dusk, seen from the bridge\
+         </figcaption></figure><label><input type=checkbox>Large print edition</label>\
+         <p>{}</p><p class=cta><a class='btn btn-primary' href=/visit>Visit the flood walls \
+         this summer</a></p><p>{}</p></article></body>",
+        FLOOD[0], FLOOD[1], FLOOD[2], FLOOD[3]
+    );
+    let verdicts = classify_html(&html);
+    let caption = verdicts
+        .iter()
+        .find(|(t, _)| t.starts_with("The new wall"))
+        .unwrap();
+    assert_eq!(caption.1, Some(gleaner::Reason::Caption), "{verdicts:?}");
+    for line in ["Large print edition", "Visit the flood walls this summer"] {
+        let v = verdicts.iter().find(|(t, _)| t == line).unwrap();
+        assert_eq!(v.1, Some(gleaner::Reason::UiString), "{verdicts:?}");
+    }
+    assert_story_kept(&verdicts);
+}
