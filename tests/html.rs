@@ -514,3 +514,29 @@ fn figure_captions_control_labels_and_buttons_go() {
     }
     assert_story_kept(&verdicts);
 }
+
+#[test]
+fn an_articles_footer_and_a_script_notice_go() {
+    // Inside the article the markup keeps short lines, but the article's own footer (who
+    // wrote it, where it was filed) and the page's "enable JavaScript" notice are not its text.
+    let html = format!(
+        "<body><noscript><p>Your browser does not seem to support JavaScript. Please enable \
+         JavaScript in your browser.</p></noscript><article><h1>Flood walls held</h1>\
+         <p>{}</p><p>{}</p><p>{}</p><p>{}</p><footer><p>This article was amended on \
+         8 December because an earlier version said that the walls had been raised by a whole \
+         metre, when they were raised by half a metre.</p></footer></article></body>",
+        FLOOD[0], FLOOD[1], FLOOD[2], FLOOD[3]
+    );
+    let verdicts = classify_html(&html);
+    let footer = verdicts
+        .iter()
+        .find(|(t, _)| t.starts_with("This article was amended"))
+        .unwrap();
+    assert_eq!(footer.1, Some(gleaner::Reason::Navigation), "{verdicts:?}");
+    let notice = verdicts
+        .iter()
+        .find(|(t, _)| t.starts_with("Your browser"))
+        .unwrap();
+    assert!(notice.1.is_some(), "{verdicts:?}");
+    assert_story_kept(&verdicts);
+}
