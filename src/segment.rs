@@ -151,7 +151,7 @@ fn is_zero_width(c: char) -> bool {
 /// `pieces` random picks from `alphabet` (xorshift64 on `state`): input for the tests that
 /// check a fast path against its definition.
 #[cfg(test)]
-fn random_text(state: &mut u64, alphabet: &[&str], pieces: usize) -> String {
+pub(crate) fn random_text(state: &mut u64, alphabet: &[&str], pieces: usize) -> String {
     let mut s = String::new();
     for _ in 0..pieces {
         *state ^= *state << 13;
