@@ -289,6 +289,16 @@ impl LanguageDetector {
         paragraphs: &[Paragraph],
         asked: &mut [Asked],
     ) -> Option<Language> {
+        let samples = self.document_samples(paragraphs);
+        self.judge_document(paragraphs, &samples, asked).0
+    }
+
+    /// The paragraphs a document is judged from, by index, each with its sample: the longest
+    /// ones, at most 16, within the byte budget, a repeated sample once.
+    pub(crate) fn document_samples<'a>(
+        &self,
+        paragraphs: &'a [Paragraph],
+    ) -> Vec<(usize, &'a str)> {
         let mut order: Vec<usize> = (0..paragraphs.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
         let mut samples: Vec<(usize, &str)> = Vec::new();
@@ -307,12 +317,24 @@ impl LanguageDetector {
             budget = budget.saturating_sub(sample.len());
             samples.push((i, sample));
         }
+        samples
+    }
+
+    /// The document's language from its [`document_samples`](Self::document_samples), and
+    /// whether the samples alone decided it (`false` when none could be told and the
+    /// page's text as a whole was identified): the same samples then give the same answer.
+    pub(crate) fn judge_document(
+        &self,
+        paragraphs: &[Paragraph],
+        samples: &[(usize, &str)],
+        asked: &mut [Asked],
+    ) -> (Option<Language>, bool) {
         let texts: Vec<&str> = samples.iter().map(|s| s.1).collect();
         // Function words settle most documents without the trigram model, which costs about
         // half a million instructions a call; close calls between related languages (whose
         // stopword lists overlap) still go to whatlang.
         if let Some(lang) = decisive_stopword_language(&texts) {
-            return Some(lang);
+            return (Some(lang), true);
         }
         let mut detect = |i: usize, sample: &str| {
             *asked[i].get_or_insert_with(|| whatlang::detect(sample).map(|x| Language(x.lang())))
@@ -320,12 +342,12 @@ impl LanguageDetector {
         if let Some(&(i, longest)) = samples.first() {
             if let Some(lang) = detect(i, longest) {
                 if lang.has_stopwords() && stopword_share(&texts, lang) >= 0.25 {
-                    return Some(lang);
+                    return (Some(lang), true);
                 }
             }
         }
         let mut votes: Vec<(Language, usize)> = Vec::new();
-        for &(i, sample) in &samples {
+        for &(i, sample) in samples {
             if let Some(lang) = detect(i, sample) {
                 let weight = sample.chars().count();
                 match votes.iter_mut().find(|(l, _)| *l == lang) {
@@ -335,8 +357,10 @@ impl LanguageDetector {
             }
         }
         if let Some(&(lang, _)) = votes.iter().max_by_key(|(_, w)| *w) {
-            return Some(lang);
+            return (Some(lang), true);
         }
+        let mut order: Vec<usize> = (0..paragraphs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
         let mut sample = String::with_capacity(self.document_sample_bytes + 8);
         for i in order {
             let room = self.document_sample_bytes.saturating_sub(sample.len());
@@ -346,7 +370,8 @@ impl LanguageDetector {
             sample.push_str(prefix(&paragraphs[i].text, room));
             sample.push('\n');
         }
-        whatlang::detect(&sample).map(|info| Language(info.lang()))
+        let lang = whatlang::detect(&sample).map(|info| Language(info.lang()));
+        (lang, false)
     }
 
     /// The paragraph's language when it can be told reliably, else `None` (too short, or
