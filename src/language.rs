@@ -80,6 +80,9 @@ fn info(lang: whatlang::Lang) -> &'static LangInfo {
 struct StopwordIndex {
     languages: Vec<Language>,
     words: rustc_hash::FxHashMap<&'static str, u128>,
+    /// The entries of `words` of at most 8 bytes, ASCII and lower case, packed by
+    /// [`pack_ascii_lower`]: most words are looked up here, without lower-casing a string.
+    short_words: rustc_hash::FxHashMap<u64, u128>,
 }
 
 fn stopword_index() -> &'static StopwordIndex {
@@ -98,7 +101,16 @@ fn stopword_index() -> &'static StopwordIndex {
                 *words.entry(w).or_insert(0u128) |= 1u128 << bit;
             }
         }
-        StopwordIndex { languages, words }
+        let short_words = words
+            .iter()
+            .filter(|(w, _)| !w.bytes().any(|b| b.is_ascii_uppercase()))
+            .filter_map(|(w, &bits)| Some((pack_ascii_lower(w)?, bits)))
+            .collect();
+        StopwordIndex {
+            languages,
+            words,
+            short_words,
+        }
     })
 }
 
@@ -109,16 +121,25 @@ fn stopword_counts(samples: &[&str]) -> ([u32; 128], u32) {
     let mut counts = [0u32; 128];
     let mut total = 0u32;
     let mut lower = String::new();
-    for w in samples.iter().flat_map(|s| crate::segment::words(s)) {
+    let mut count = |w: &str| {
         total += 1;
-        lowercase_into(w, &mut lower);
-        if let Some(&bits) = index.words.get(lower.as_str()) {
+        let bits = match pack_ascii_lower(w) {
+            Some(key) => index.short_words.get(&key),
+            None => {
+                lowercase_into(w, &mut lower);
+                index.words.get(lower.as_str())
+            }
+        };
+        if let Some(&bits) = bits {
             let mut b = bits;
             while b != 0 {
                 counts[b.trailing_zeros() as usize] += 1;
                 b &= b - 1;
             }
         }
+    };
+    for s in samples {
+        crate::segment::for_each_word(s, &mut count);
     }
     (counts, total)
 }

@@ -418,6 +418,24 @@ impl<'a> Iterator for AsciiWords<'a> {
     }
 }
 
+/// Calls `f` on each of [`words`]`(text)`, in order: ASCII text goes through the 64-byte
+/// word finder ([`for_each_ascii_word`]), with buffers kept per thread.
+#[inline]
+pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+    if !text.is_ascii() {
+        words(text).for_each(f);
+        return;
+    }
+    thread_local! {
+        static SPANS: std::cell::RefCell<Spans> = Default::default();
+    }
+    SPANS.with(|spans| {
+        let spans = &mut *spans.borrow_mut();
+        for_each_ascii_word(text.as_bytes(), spans, |a, b| f(&text[a..b]));
+        spans.trim(1 << 16);
+    });
+}
+
 /// Buffers of [`ascii_word_spans`], reused from text to text.
 #[derive(Default)]
 pub(crate) struct Spans {
