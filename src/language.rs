@@ -521,6 +521,36 @@ fn prefix(s: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The packed lookups count what looking every word up as a lower-cased string does.
+    #[test]
+    fn stopword_counts_match_string_lookups() {
+        let reference = |samples: &[&str]| {
+            let index = stopword_index();
+            let mut counts = [0u32; 128];
+            let mut total = 0;
+            for w in samples.iter().flat_map(|s| crate::segment::words(s)) {
+                total += 1;
+                let lower: String = w.chars().flat_map(char::to_lowercase).collect();
+                if let Some(&bits) = index.words.get(lower.as_str()) {
+                    for (bit, c) in counts.iter_mut().enumerate() {
+                        *c += u32::from(bits & (1 << bit) != 0);
+                    }
+                }
+            }
+            (counts, total)
+        };
+        let alphabet = [
+            "the ", "The ", "THE ", "und ", "Und ", "và ", "của ", "les ", "être ", "el ", "der ",
+            "because ", "BECAUSE ", "nevertheless ", "x", "é", "'", ".", ",", "1", " ", "İ",
+        ];
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        for len in 0..3_000 {
+            let a = crate::segment::random_text(&mut state, &alphabet, len % 40);
+            let b = crate::segment::random_text(&mut state, &alphabet[..14], len % 20);
+            assert_eq!(stopword_counts(&[&a, &b]), reference(&[&a, &b]), "{a:?} {b:?}");
+        }
+    }
     use crate::segment::Segmenter;
 
     #[test]
