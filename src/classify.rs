@@ -708,14 +708,23 @@ fn hard_rule(
     if f.chars > 400 {
         return None;
     }
-    let key = normalize_key(text);
-    if RELATED_HEADINGS.contains(key.as_str()) || is_related_prefix(&key) {
-        return Some(Reason::RelatedHeading);
+    // Headings and UI strings are short: a longer line is not lower-cased for them.
+    // Lower-casing never shortens a text in characters, so the test can come first.
+    let trimmed = key_text(text);
+    let key = (trimmed.len() <= KEY_MAX_CHARS || trimmed.chars().count() <= KEY_MAX_CHARS)
+        .then(|| lowercase_key(trimmed));
+    if let Some(key) = &key {
+        if RELATED_HEADINGS.contains(key.as_str()) || is_related_prefix(key) {
+            return Some(Reason::RelatedHeading);
+        }
+        if key.len() <= 80 && COMMENTS_HEADING.is_match(key) {
+            return Some(Reason::CommentsHeading);
+        }
     }
-    if key.len() <= 80 && COMMENTS_HEADING.is_match(&key) {
-        return Some(Reason::CommentsHeading);
-    }
-    if UI_STRINGS.contains(key.as_str()) || UI_PATTERN.is_match(text) || is_ui_words(text, f) {
+    if key.as_deref().is_some_and(|k| UI_STRINGS.contains(k))
+        || UI_PATTERN.is_match(text)
+        || is_ui_words(text, f)
+    {
         return Some(Reason::UiString);
     }
     // Cheap necessary conditions first: a regex call costs hundreds of instructions even on
@@ -789,14 +798,27 @@ fn structural_rule(s: &Structure, wrappers: u16) -> Option<Reason> {
 /// Lower-cased text without surrounding punctuation, counters and arrows: the form UI strings
 /// and headings are matched in.
 fn normalize_key(text: &str) -> String {
+    lowercase_key(key_text(text))
+}
+
+/// The longest key, in characters, that a heading or UI string test in [`hard_rule`] can
+/// match (the comment-heading test takes at most 80 bytes).
+const KEY_MAX_CHARS: usize = 80;
+
+/// [`normalize_key`] before lower-casing.
+fn key_text(text: &str) -> &str {
     let mut t = text.trim_matches(|c: char| !c.is_alphanumeric());
-    // "Comments (0)", "Share 12"
-    if let Some(i) = t.find(['(', '[']) {
+    // "Comments (0)", "Share 12". Bytes, not chars: these two are ASCII, so a byte equal to
+    // one is always that character (a char pattern decodes every character).
+    if let Some(i) = memchr::memchr2(b'(', b'[', t.as_bytes()) {
         t = &t[..i];
     }
     let t = t.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || c == ':');
     // Lower-casing last, once: it neither makes nor removes brackets, digits or spaces.
-    let t = t.trim();
+    t.trim()
+}
+
+fn lowercase_key(t: &str) -> String {
     if t.is_ascii() {
         t.to_ascii_lowercase()
     } else {
@@ -2217,6 +2239,34 @@ mod tests {
             }
         }
         assert!(hits > 1000, "{hits}");
+    }
+
+    /// Every heading and UI string that [`hard_rule`] looks up by key fits in
+    /// [`KEY_MAX_CHARS`], so longer lines can skip the key.
+    #[test]
+    fn keys_fit_the_limit() {
+        let longest = RELATED_HEADINGS
+            .iter()
+            .chain(UI_STRINGS.iter())
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap();
+        assert!(longest <= KEY_MAX_CHARS, "{longest}");
+        let lead = RELATED_LEADS.iter().map(|l| l.len()).max().unwrap();
+        assert!(lead + 1 + 40 <= KEY_MAX_CHARS);
+        // The longest whole form of RELATED_PREFIX.
+        let form = "you might also be interested in to read";
+        assert!(RELATED_PREFIX.is_match(form) && form.len() <= KEY_MAX_CHARS);
+        let long = format!("related {}", "news ".repeat(16));
+        assert!(long.chars().count() > KEY_MAX_CHARS);
+        let p = Paragraph {
+            text: long.clone(),
+            line: 1,
+            indented: false,
+            structure: None,
+        };
+        let f = features(&long, Language::from_code("en"));
+        assert_eq!(hard_rule(&p, &f, None, None), None);
     }
 
     #[test]

@@ -541,14 +541,38 @@ mod tests {
             (counts, total)
         };
         let alphabet = [
-            "the ", "The ", "THE ", "und ", "Und ", "và ", "của ", "les ", "être ", "el ", "der ",
-            "because ", "BECAUSE ", "nevertheless ", "x", "é", "'", ".", ",", "1", " ", "İ",
+            "the ",
+            "The ",
+            "THE ",
+            "und ",
+            "Und ",
+            "và ",
+            "của ",
+            "les ",
+            "être ",
+            "el ",
+            "der ",
+            "because ",
+            "BECAUSE ",
+            "nevertheless ",
+            "x",
+            "é",
+            "'",
+            ".",
+            ",",
+            "1",
+            " ",
+            "İ",
         ];
         let mut state = 0x853c_49e6_748f_ea9bu64;
         for len in 0..3_000 {
             let a = crate::segment::random_text(&mut state, &alphabet, len % 40);
             let b = crate::segment::random_text(&mut state, &alphabet[..14], len % 20);
-            assert_eq!(stopword_counts(&[&a, &b]), reference(&[&a, &b]), "{a:?} {b:?}");
+            assert_eq!(
+                stopword_counts(&[&a, &b]),
+                reference(&[&a, &b]),
+                "{a:?} {b:?}"
+            );
         }
     }
     use crate::segment::Segmenter;
