@@ -300,14 +300,17 @@ impl Classifier {
         lang: Option<Language>,
     ) -> (Vec<Features>, Vec<Memo>) {
         let lang = lang.filter(|l| l.has_stopwords());
+        // One buffer for the page, each paragraph's words then copied out at their size: a
+        // vector per paragraph grew by doubling and shrank again, a realloc each time.
+        let (mut words, mut lower) = (Vec::new(), String::new());
         paragraphs
             .iter()
             .map(|p| {
-                let mut words = Vec::new();
-                let f = features_and_words(&p.text, lang, Some(&mut words));
+                words.clear();
+                let f = features_and_words(&p.text, lang, Some(&mut words), &mut lower);
                 let memo = Memo {
                     hard: None,
-                    content: Some(words.into_boxed_slice()),
+                    content: Some(words.as_slice().into()),
                 };
                 (f, memo)
             })
@@ -560,15 +563,16 @@ impl Classifier {
 
 /// Measures one paragraph.
 fn features(text: &str, lang: Option<Language>) -> Features {
-    features_and_words(text, lang, None)
+    features_and_words(text, lang, None, &mut String::new())
 }
 
 /// Measures one paragraph; with `content`, also collects its content words (see [`Memo`])
-/// in the same pass over its words.
+/// in the same pass over its words. `lower` is scratch space, kept from call to call.
 fn features_and_words(
     text: &str,
     lang: Option<Language>,
     mut content: Option<&mut Vec<u64>>,
+    lower: &mut String,
 ) -> Features {
     let ascii = text.is_ascii();
     let mut f = Features {
@@ -582,7 +586,6 @@ fn features_and_words(
     let mut stop = 0u32;
     let mut title = 0u32;
     let mut words = 0u32;
-    let mut lower = String::new();
     let mut on_word = |w: &str| {
         words += 1;
         let first = w.as_bytes()[0];
@@ -604,8 +607,8 @@ fn features_and_words(
             }
             return;
         }
-        lowercase_into(w, &mut lower);
-        let is_stop = lang.is_some_and(|l| l.is_stopword(&lower));
+        lowercase_into(w, lower);
+        let is_stop = lang.is_some_and(|l| l.is_stopword(lower));
         stop += u32::from(is_stop);
         if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
             out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
@@ -2006,7 +2009,7 @@ pub(crate) struct Memo {
 /// The hashes of `text`'s content words.
 fn content_words(text: &str, lang: Option<Language>) -> Box<[u64]> {
     let mut out = Vec::new();
-    features_and_words(text, lang, Some(&mut out));
+    features_and_words(text, lang, Some(&mut out), &mut String::new());
     out.into_boxed_slice()
 }
 

@@ -59,7 +59,8 @@ impl Page {
     /// The clean text: kept paragraphs separated by one blank line, ending in a newline;
     /// empty when nothing is kept.
     pub fn text(&self) -> String {
-        let mut out = String::new();
+        let len: usize = self.kept().map(|p| p.text.len() + 2).sum();
+        let mut out = String::with_capacity(len);
         for p in self.kept() {
             if !out.is_empty() {
                 out.push('\n');
