@@ -1345,7 +1345,9 @@ fn is_timestamp(text: &str) -> bool {
 fn may_hold_date(text: &str) -> bool {
     let b = text.as_bytes();
     b.iter().any(u8::is_ascii_digit)
-        || b.windows(3).any(|w| w.eq_ignore_ascii_case(b"day"))
+        // Found by its `d`: a three-byte compare at every byte cost more than the rest.
+        || memchr::memchr2_iter(b'd', b'D', b)
+            .any(|i| b.get(i..i + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"day")))
         || (!text.is_ascii() && text.chars().any(char::is_numeric))
 }
 
