@@ -473,6 +473,7 @@ impl Classifier {
                 .collect();
         }
 
+        let short_runs = short_runs(&feats);
         let content_span = match (
             in_block.iter().position(|&b| b),
             in_block.iter().rposition(|&b| b),
@@ -511,7 +512,7 @@ impl Classifier {
                 // Between two parts of the content (subheadings, list items, a table between
                 // the halves of an article): content, unless a rule named it.
             } else {
-                reasons[i] = Some(bad_reason(&feats, i));
+                reasons[i] = Some(bad_reason(&feats, &short_runs, i));
             }
         }
 
@@ -1429,13 +1430,26 @@ static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(^\W*(©|\(c\)|copyright)\D*(\d{4})|all rights reserved)").unwrap()
 });
 
+/// [`COPYRIGHT`], after a cheap test of what any match in ASCII text needs: four digits in a
+/// row (the year) or "all rights reserved". Text with other characters goes to the regex.
+fn is_copyright(text: &str) -> bool {
+    let b = text.as_bytes();
+    let may = !text.is_ascii()
+        || b.split(|c| !c.is_ascii_digit()).any(|run| run.len() >= 4)
+        || memchr::memchr2_iter(b'a', b'A', b).any(|i| {
+            b.get(i..i + 19)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"all rights reserved"))
+        });
+    may && COPYRIGHT.is_match(text)
+}
+
 /// The copyright line in the last part of a page starts its footer: nothing after it is
 /// content.
 fn mark_footer(paragraphs: &[Paragraph], feats: &[Features], reasons: &mut [Option<Reason>]) {
     let n = paragraphs.len();
     let from = n * 6 / 10;
-    let Some(start) = (from..n)
-        .find(|&i| paragraphs[i].text.len() < 300 && COPYRIGHT.is_match(&paragraphs[i].text))
+    let Some(start) =
+        (from..n).find(|&i| paragraphs[i].text.len() < 300 && is_copyright(&paragraphs[i].text))
     else {
         return;
     };
@@ -1514,20 +1528,29 @@ fn mark_repeated_titles(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]
 fn smooth(class: &mut [Class]) {
     let n = class.len();
     let orig = class.to_vec();
-    // Neighbour of i that is neither short nor (optionally) near-good; the edges count as bad.
+    // The neighbours of every paragraph that are neither short nor (with `skip_near`)
+    // near-good, each side found in one pass (the edges count as bad): a scan from each
+    // paragraph through a run of short ones was quadratic in the run.
+    let mut before = vec![[Class::Bad; 2]; n];
+    let mut after = vec![[Class::Bad; 2]; n];
+    let mut seen = [Class::Bad; 2];
+    let step = |seen: &mut [Class; 2], c: Class| match c {
+        Class::Short => {}
+        Class::NearGood => seen[0] = c,
+        c => *seen = [c; 2],
+    };
+    for i in 0..n {
+        before[i] = seen;
+        step(&mut seen, orig[i]);
+    }
+    seen = [Class::Bad; 2];
+    for i in (0..n).rev() {
+        after[i] = seen;
+        step(&mut seen, orig[i]);
+    }
     let neighbour = |i: usize, forward: bool, skip_near: bool| -> Class {
-        let mut j = i as isize;
-        loop {
-            j += if forward { 1 } else { -1 };
-            if j < 0 || j as usize >= n {
-                return Class::Bad;
-            }
-            match orig[j as usize] {
-                Class::Short => continue,
-                Class::NearGood if skip_near => continue,
-                c => return c,
-            }
-        }
+        let side = if forward { &after } else { &before };
+        side[i][usize::from(skip_near)]
     };
     // Near-good first, looking through shorts only.
     let mut after_near = orig.clone();
@@ -1979,17 +2002,30 @@ fn before_next_wall(i: usize, main: Option<(usize, usize)>, walls: &[bool]) -> b
     i > region_start && i < region_end
 }
 
+/// For each paragraph, the length of the run of short lines (under 70 characters, no sentence
+/// end) it is in; 0 for a longer one.
+fn short_runs(feats: &[Features]) -> Vec<u32> {
+    let short = |f: &Features| f.chars < 70 && f.sentence_ends == 0;
+    let mut runs = vec![0u32; feats.len()];
+    let mut start = 0;
+    for i in 0..=feats.len() {
+        if i == feats.len() || !short(&feats[i]) {
+            let len = (i - start) as u32;
+            runs[start..i].fill(len);
+            start = i + 1;
+        }
+    }
+    runs
+}
+
 /// The reason for a paragraph that smoothing or block selection turned into boilerplate.
-fn bad_reason(feats: &[Features], i: usize) -> Reason {
+fn bad_reason(feats: &[Features], short_runs: &[u32], i: usize) -> Reason {
     let f = &feats[i];
     if f.chars >= 70 && f.stopword_density < 0.2 && f.initial == Some(Class::Bad) {
         return Reason::NotProse;
     }
     // Three or more short lines in a row are a menu.
-    let short = |j: usize| feats[j].chars < 70 && feats[j].sentence_ends == 0;
-    let before = (0..i).rev().take_while(|&j| short(j)).count();
-    let after = (i + 1..feats.len()).take_while(|&j| short(j)).count();
-    if short(i) && before + after >= 2 {
+    if short_runs[i] >= 3 {
         Reason::Navigation
     } else {
         Reason::ShortFragment
@@ -2272,6 +2308,145 @@ mod tests {
         };
         let f = features(&long, Language::from_code("en"));
         assert_eq!(hard_rule(&p, &f, None, None), None);
+    }
+
+    /// The cheap test before the copyright regex lets through every line the regex matches.
+    #[test]
+    fn copyright_prefilter_keeps_every_match() {
+        let alphabet = [
+            "©",
+            "(c)",
+            "(C)",
+            "Copyright",
+            "copyright ",
+            "2024",
+            "19",
+            "7",
+            " ",
+            "-",
+            "All Rights ",
+            "reserved",
+            "ALL RIGHTS RESERVED",
+            "all rights reserved.",
+            "Inc",
+            "é",
+            "٢٠٢٤",
+            ":",
+        ];
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut hits = 0;
+        for len in 0..20_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 9);
+            assert_eq!(is_copyright(&t), COPYRIGHT.is_match(&t), "{t:?}");
+            hits += usize::from(COPYRIGHT.is_match(&t));
+        }
+        assert!(hits > 1000, "{hits}");
+    }
+
+    /// The smoothing as first written, scanning from each paragraph for its neighbours.
+    fn smooth_by_scanning(class: &mut [Class]) {
+        let n = class.len();
+        let orig = class.to_vec();
+        // Neighbour of i that is neither short nor (optionally) near-good; the edges count as bad.
+        let neighbour = |i: usize, forward: bool, skip_near: bool| -> Class {
+            let mut j = i as isize;
+            loop {
+                j += if forward { 1 } else { -1 };
+                if j < 0 || j as usize >= n {
+                    return Class::Bad;
+                }
+                match orig[j as usize] {
+                    Class::Short => continue,
+                    Class::NearGood if skip_near => continue,
+                    c => return c,
+                }
+            }
+        };
+        // Near-good first, looking through shorts only.
+        let mut after_near = orig.clone();
+        for i in 0..n {
+            if orig[i] == Class::NearGood {
+                let p = neighbour(i, false, true);
+                let q = neighbour(i, true, true);
+                after_near[i] = if p == Class::Bad && q == Class::Bad {
+                    Class::Bad
+                } else {
+                    Class::Good
+                };
+            }
+        }
+        class.copy_from_slice(&after_near);
+        for i in 0..n {
+            if orig[i] != Class::Short {
+                continue;
+            }
+            let p = neighbour(i, false, true);
+            let q = neighbour(i, true, true);
+            class[i] = match (p, q) {
+                (Class::Good, Class::Good) => Class::Good,
+                (Class::Bad, Class::Bad) => Class::Bad,
+                _ => {
+                    // Mixed: good if the bad side is softened by a near-good paragraph, or the
+                    // good side is not walled in by boilerplate.
+                    let pn = neighbour(i, false, false);
+                    let qn = neighbour(i, true, false);
+                    if (p == Class::Bad && pn == Class::NearGood)
+                        || (q == Class::Bad && qn == Class::NearGood)
+                        || (p == Class::Good && qn != Class::Bad)
+                        || (q == Class::Good && pn != Class::Bad)
+                    {
+                        Class::Good
+                    } else {
+                        Class::Bad
+                    }
+                }
+            };
+        }
+    }
+
+    #[test]
+    fn smoothing_in_one_pass_matches_scanning() {
+        let classes = [Class::Bad, Class::Short, Class::NearGood, Class::Good];
+        let mut state = 0x0bad_5eed_1234_5678u64;
+        for len in 0..5_000 {
+            let mut a: Vec<Class> = (0..len % 40)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    // Runs of shorts are the interesting case: half the draws are short.
+                    classes[if state % 2 == 0 {
+                        1
+                    } else {
+                        (state >> 8) as usize % 4
+                    }]
+                })
+                .collect();
+            let mut b = a.clone();
+            smooth(&mut a);
+            smooth_by_scanning(&mut b);
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn short_runs_are_counted() {
+        let f = |chars: u32, ends: u32| Features {
+            chars,
+            sentence_ends: ends,
+            ..Features::default()
+        };
+        let feats = [
+            f(10, 0),
+            f(10, 0),
+            f(100, 0),
+            f(10, 1),
+            f(5, 0),
+            f(5, 0),
+            f(5, 0),
+        ];
+        assert_eq!(short_runs(&feats), [2, 2, 0, 0, 3, 3, 3]);
+        assert_eq!(short_runs(&[]), Vec::<u32>::new());
     }
 
     #[test]
