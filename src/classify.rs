@@ -300,14 +300,17 @@ impl Classifier {
         lang: Option<Language>,
     ) -> (Vec<Features>, Vec<Memo>) {
         let lang = lang.filter(|l| l.has_stopwords());
+        // One buffer for the page, each paragraph's words then copied out at their size: a
+        // vector per paragraph grew by doubling and shrank again, a realloc each time.
+        let (mut words, mut lower) = (Vec::new(), String::new());
         paragraphs
             .iter()
             .map(|p| {
-                let mut words = Vec::new();
-                let f = features_and_words(&p.text, lang, Some(&mut words));
+                words.clear();
+                let f = features_and_words(&p.text, lang, Some(&mut words), &mut lower);
                 let memo = Memo {
                     hard: None,
-                    content: Some(words.into_boxed_slice()),
+                    content: Some(words.as_slice().into()),
                 };
                 (f, memo)
             })
@@ -472,6 +475,7 @@ impl Classifier {
                 .collect();
         }
 
+        let short_runs = short_runs(&feats);
         let content_span = match (
             in_block.iter().position(|&b| b),
             in_block.iter().rposition(|&b| b),
@@ -510,7 +514,7 @@ impl Classifier {
                 // Between two parts of the content (subheadings, list items, a table between
                 // the halves of an article): content, unless a rule named it.
             } else {
-                reasons[i] = Some(bad_reason(&feats, i));
+                reasons[i] = Some(bad_reason(&feats, &short_runs, i));
             }
         }
 
@@ -564,15 +568,16 @@ impl Classifier {
 
 /// Measures one paragraph.
 fn features(text: &str, lang: Option<Language>) -> Features {
-    features_and_words(text, lang, None)
+    features_and_words(text, lang, None, &mut String::new())
 }
 
 /// Measures one paragraph; with `content`, also collects its content words (see [`Memo`])
-/// in the same pass over its words.
+/// in the same pass over its words. `lower` is scratch space, kept from call to call.
 fn features_and_words(
     text: &str,
     lang: Option<Language>,
     mut content: Option<&mut Vec<u64>>,
+    lower: &mut String,
 ) -> Features {
     let ascii = text.is_ascii();
     let mut f = Features {
@@ -586,7 +591,6 @@ fn features_and_words(
     let mut stop = 0u32;
     let mut title = 0u32;
     let mut words = 0u32;
-    let mut lower = String::new();
     let mut on_word = |w: &str| {
         words += 1;
         let first = w.as_bytes()[0];
@@ -608,8 +612,8 @@ fn features_and_words(
             }
             return;
         }
-        lowercase_into(w, &mut lower);
-        let is_stop = lang.is_some_and(|l| l.is_stopword(&lower));
+        lowercase_into(w, lower);
+        let is_stop = lang.is_some_and(|l| l.is_stopword(lower));
         stop += u32::from(is_stop);
         if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
             out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
@@ -712,14 +716,20 @@ fn hard_rule(
     if f.chars > 400 {
         return None;
     }
-    let key = normalize_key(text);
-    if RELATED_HEADINGS.contains(key.as_str()) || RELATED_PREFIX.is_match(&key) {
-        return Some(Reason::RelatedHeading);
+    // Headings and UI strings are short: a longer line is not lower-cased for them.
+    // Lower-casing never shortens a text in characters, so the test can come first.
+    let trimmed = key_text(text);
+    let key = (trimmed.len() <= KEY_MAX_CHARS || trimmed.chars().count() <= KEY_MAX_CHARS)
+        .then(|| lowercase_key(trimmed));
+    if let Some(key) = &key {
+        if RELATED_HEADINGS.contains(key.as_str()) || is_related_prefix(key) {
+            return Some(Reason::RelatedHeading);
+        }
+        if key.len() <= 80 && COMMENTS_HEADING.is_match(key) {
+            return Some(Reason::CommentsHeading);
+        }
     }
-    if key.len() <= 80 && COMMENTS_HEADING.is_match(&key) {
-        return Some(Reason::CommentsHeading);
-    }
-    if UI_STRINGS.contains(key.as_str())
+    if key.as_deref().is_some_and(|k| UI_STRINGS.contains(k))
         || UI_PATTERN.is_match(text)
         || is_ui_words(text, f)
         || is_script_notice(text)
@@ -797,14 +807,27 @@ fn structural_rule(s: &Structure, wrappers: u16) -> Option<Reason> {
 /// Lower-cased text without surrounding punctuation, counters and arrows: the form UI strings
 /// and headings are matched in.
 fn normalize_key(text: &str) -> String {
+    lowercase_key(key_text(text))
+}
+
+/// The longest key, in characters, that a heading or UI string test in [`hard_rule`] can
+/// match (the comment-heading test takes at most 80 bytes).
+const KEY_MAX_CHARS: usize = 80;
+
+/// [`normalize_key`] before lower-casing.
+fn key_text(text: &str) -> &str {
     let mut t = text.trim_matches(|c: char| !c.is_alphanumeric());
-    // "Comments (0)", "Share 12"
-    if let Some(i) = t.find(['(', '[']) {
+    // "Comments (0)", "Share 12". Bytes, not chars: these two are ASCII, so a byte equal to
+    // one is always that character (a char pattern decodes every character).
+    if let Some(i) = memchr::memchr2(b'(', b'[', t.as_bytes()) {
         t = &t[..i];
     }
     let t = t.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || c == ':');
     // Lower-casing last, once: it neither makes nor removes brackets, digits or spaces.
-    let t = t.trim();
+    t.trim()
+}
+
+fn lowercase_key(t: &str) -> String {
     if t.is_ascii() {
         t.to_ascii_lowercase()
     } else {
@@ -891,17 +914,58 @@ static RELATED_HEADINGS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     .collect()
 });
 
+/// Headings of lists of other stories that name a topic: a lead, a space, then 1 to 40
+/// letters, digits, spaces, `'`, `&` or `-` ("more from Europe", "related to Brexit").
+///
+/// The topic is checked by [`RELATED_TOPIC`] and a count, not by a bounded repetition in one
+/// regex: forty copies of a Unicode class cost about 78 M instructions to compile, almost half
+/// of the classifier's start-up.
+const RELATED_LEADS: [&str; 17] = [
+    "more from",
+    "more in",
+    "more on",
+    "more stories from",
+    "more news from",
+    "more like this",
+    "related to",
+    "related news",
+    "related articles",
+    "other stories from",
+    "other stories in",
+    "other articles from",
+    "other articles in",
+    "also on",
+    "also in",
+    "latest from",
+    "latest in",
+];
+
+static RELATED_TOPIC: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[\p{L}\p{N} '&-]+$").unwrap());
+
+/// The other "related" heading forms, whole.
 static RELATED_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"^((more (from|in|on|stories from|news from|like this)|related (to|news|articles)|",
-        r"other (stories|articles) (from|in)|also (on|in)|latest (from|in)) [\p{L}\p{N} '&-]{1,40}|",
-        r"you (may|might|will) (also )?(like|love|enjoy|be interested in)( to read| reading)?|",
+        r"^(you (may|might|will) (also )?(like|love|enjoy|be interested in)( to read| reading)?|",
         r"recommended (for you|reading|stories|articles|posts|videos)|",
         r"(more|most) (popular|read|viewed|shared|commented)( (stories|articles|posts|news))?|",
         r"(read|watch) (next|more|also)|more to (read|explore|watch))$",
     ))
     .unwrap()
 });
+
+/// Whether a heading `key` (in [`normalize_key`] form) is a "related" heading other than
+/// those listed in [`RELATED_HEADINGS`].
+fn is_related_prefix(key: &str) -> bool {
+    let with_topic = RELATED_LEADS.iter().any(|lead| {
+        key.strip_prefix(lead)
+            .and_then(|rest| rest.strip_prefix(' '))
+            .is_some_and(|topic| {
+                !topic.is_empty() && topic.chars().count() <= 40 && RELATED_TOPIC.is_match(topic)
+            })
+    });
+    with_topic || RELATED_PREFIX.is_match(key)
+}
 
 /// Headings of sections about other things than the page (HTML, see
 /// `mark_related_sections`): narrower than [`RELATED_HEADINGS`], whose "latest news" or
@@ -1309,7 +1373,9 @@ fn is_timestamp(text: &str) -> bool {
 fn may_hold_date(text: &str) -> bool {
     let b = text.as_bytes();
     b.iter().any(u8::is_ascii_digit)
-        || b.windows(3).any(|w| w.eq_ignore_ascii_case(b"day"))
+        // Found by its `d`: a three-byte compare at every byte cost more than the rest.
+        || memchr::memchr2_iter(b'd', b'D', b)
+            .any(|i| b.get(i..i + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"day")))
         || (!text.is_ascii() && text.chars().any(char::is_numeric))
 }
 
@@ -1391,13 +1457,26 @@ static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(^\W*(©|\(c\)|copyright)\D*(\d{4})|all rights reserved)").unwrap()
 });
 
+/// [`COPYRIGHT`], after a cheap test of what any match in ASCII text needs: four digits in a
+/// row (the year) or "all rights reserved". Text with other characters goes to the regex.
+fn is_copyright(text: &str) -> bool {
+    let b = text.as_bytes();
+    let may = !text.is_ascii()
+        || b.split(|c| !c.is_ascii_digit()).any(|run| run.len() >= 4)
+        || memchr::memchr2_iter(b'a', b'A', b).any(|i| {
+            b.get(i..i + 19)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"all rights reserved"))
+        });
+    may && COPYRIGHT.is_match(text)
+}
+
 /// The copyright line in the last part of a page starts its footer: nothing after it is
 /// content.
 fn mark_footer(paragraphs: &[Paragraph], feats: &[Features], reasons: &mut [Option<Reason>]) {
     let n = paragraphs.len();
     let from = n * 6 / 10;
-    let Some(start) = (from..n)
-        .find(|&i| paragraphs[i].text.len() < 300 && COPYRIGHT.is_match(&paragraphs[i].text))
+    let Some(start) =
+        (from..n).find(|&i| paragraphs[i].text.len() < 300 && is_copyright(&paragraphs[i].text))
     else {
         return;
     };
@@ -1476,20 +1555,29 @@ fn mark_repeated_titles(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]
 fn smooth(class: &mut [Class]) {
     let n = class.len();
     let orig = class.to_vec();
-    // Neighbour of i that is neither short nor (optionally) near-good; the edges count as bad.
+    // The neighbours of every paragraph that are neither short nor (with `skip_near`)
+    // near-good, each side found in one pass (the edges count as bad): a scan from each
+    // paragraph through a run of short ones was quadratic in the run.
+    let mut before = vec![[Class::Bad; 2]; n];
+    let mut after = vec![[Class::Bad; 2]; n];
+    let mut seen = [Class::Bad; 2];
+    let step = |seen: &mut [Class; 2], c: Class| match c {
+        Class::Short => {}
+        Class::NearGood => seen[0] = c,
+        c => *seen = [c; 2],
+    };
+    for i in 0..n {
+        before[i] = seen;
+        step(&mut seen, orig[i]);
+    }
+    seen = [Class::Bad; 2];
+    for i in (0..n).rev() {
+        after[i] = seen;
+        step(&mut seen, orig[i]);
+    }
     let neighbour = |i: usize, forward: bool, skip_near: bool| -> Class {
-        let mut j = i as isize;
-        loop {
-            j += if forward { 1 } else { -1 };
-            if j < 0 || j as usize >= n {
-                return Class::Bad;
-            }
-            match orig[j as usize] {
-                Class::Short => continue,
-                Class::NearGood if skip_near => continue,
-                c => return c,
-            }
-        }
+        let side = if forward { &after } else { &before };
+        side[i][usize::from(skip_near)]
     };
     // Near-good first, looking through shorts only.
     let mut after_near = orig.clone();
@@ -1978,17 +2066,30 @@ fn before_next_wall(i: usize, main: Option<(usize, usize)>, walls: &[bool]) -> b
     i > region_start && i < region_end
 }
 
+/// For each paragraph, the length of the run of short lines (under 70 characters, no sentence
+/// end) it is in; 0 for a longer one.
+fn short_runs(feats: &[Features]) -> Vec<u32> {
+    let short = |f: &Features| f.chars < 70 && f.sentence_ends == 0;
+    let mut runs = vec![0u32; feats.len()];
+    let mut start = 0;
+    for i in 0..=feats.len() {
+        if i == feats.len() || !short(&feats[i]) {
+            let len = (i - start) as u32;
+            runs[start..i].fill(len);
+            start = i + 1;
+        }
+    }
+    runs
+}
+
 /// The reason for a paragraph that smoothing or block selection turned into boilerplate.
-fn bad_reason(feats: &[Features], i: usize) -> Reason {
+fn bad_reason(feats: &[Features], short_runs: &[u32], i: usize) -> Reason {
     let f = &feats[i];
     if f.chars >= 70 && f.stopword_density < 0.2 && f.initial == Some(Class::Bad) {
         return Reason::NotProse;
     }
     // Three or more short lines in a row are a menu.
-    let short = |j: usize| feats[j].chars < 70 && feats[j].sentence_ends == 0;
-    let before = (0..i).rev().take_while(|&j| short(j)).count();
-    let after = (i + 1..feats.len()).take_while(|&j| short(j)).count();
-    if short(i) && before + after >= 2 {
+    if short_runs[i] >= 3 {
         Reason::Navigation
     } else {
         Reason::ShortFragment
@@ -2010,7 +2111,7 @@ pub(crate) struct Memo {
 /// The hashes of `text`'s content words.
 fn content_words(text: &str, lang: Option<Language>) -> Box<[u64]> {
     let mut out = Vec::new();
-    features_and_words(text, lang, Some(&mut out));
+    features_and_words(text, lang, Some(&mut out), &mut String::new());
     out.into_boxed_slice()
 }
 
@@ -2180,6 +2281,238 @@ mod tests {
             let f = features(s, Language::from_code("en"));
             assert_eq!(hard_rule(&p, &f, None, None), Some(Reason::UiString), "{s}");
         }
+    }
+
+    /// The "related" heading test is the single regex it replaced, which took the topic as
+    /// `[\p{L}\p{N} '&-]{1,40}`.
+    #[test]
+    fn related_prefix_matches_the_single_regex() {
+        let single = Regex::new(concat!(
+            r"^((more (from|in|on|stories from|news from|like this)|related (to|news|articles)|",
+            r"other (stories|articles) (from|in)|also (on|in)|latest (from|in)) [\p{L}\p{N} '&-]{1,40}|",
+            r"you (may|might|will) (also )?(like|love|enjoy|be interested in)( to read| reading)?|",
+            r"recommended (for you|reading|stories|articles|posts|videos)|",
+            r"(more|most) (popular|read|viewed|shared|commented)( (stories|articles|posts|news))?|",
+            r"(read|watch) (next|more|also)|more to (read|explore|watch))$",
+        ))
+        .unwrap();
+        let leads = [
+            "more from",
+            "more on",
+            "related to",
+            "other articles in",
+            "latest in",
+            "also",
+            "more",
+            "most read",
+            "you may also like",
+            "read next",
+            "more to read",
+            "more like this",
+        ];
+        let topic = [
+            " ",
+            "a",
+            "Z",
+            "7",
+            "'",
+            "&",
+            "-",
+            "é",
+            "ǅ",
+            "²",
+            "Ⅳ",
+            "\u{300}",
+            "_",
+            "!",
+            "\n",
+            "中",
+            "abcdefghij",
+            "\u{a0}",
+            "news",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut hits = 0;
+        for i in 0..40_000 {
+            let lead = leads[i % leads.len()];
+            let tail = crate::segment::random_text(&mut state, &topic, i % 48);
+            for key in [
+                format!("{lead}{tail}"),
+                format!("{lead} {tail}"),
+                tail.clone(),
+            ] {
+                assert_eq!(is_related_prefix(&key), single.is_match(&key), "{key:?}");
+                hits += usize::from(single.is_match(&key));
+            }
+        }
+        assert!(hits > 1000, "{hits}");
+    }
+
+    /// Every heading and UI string that [`hard_rule`] looks up by key fits in
+    /// [`KEY_MAX_CHARS`], so longer lines can skip the key.
+    #[test]
+    fn keys_fit_the_limit() {
+        let longest = RELATED_HEADINGS
+            .iter()
+            .chain(UI_STRINGS.iter())
+            .map(|k| k.chars().count())
+            .max()
+            .unwrap();
+        assert!(longest <= KEY_MAX_CHARS, "{longest}");
+        let lead = RELATED_LEADS.iter().map(|l| l.len()).max().unwrap();
+        assert!(lead + 1 + 40 <= KEY_MAX_CHARS);
+        // The longest whole form of RELATED_PREFIX.
+        let form = "you might also be interested in to read";
+        assert!(RELATED_PREFIX.is_match(form) && form.len() <= KEY_MAX_CHARS);
+        let long = format!("related {}", "news ".repeat(16));
+        assert!(long.chars().count() > KEY_MAX_CHARS);
+        let p = Paragraph {
+            text: long.clone(),
+            line: 1,
+            indented: false,
+            structure: None,
+        };
+        let f = features(&long, Language::from_code("en"));
+        assert_eq!(hard_rule(&p, &f, None, None), None);
+    }
+
+    /// The cheap test before the copyright regex lets through every line the regex matches.
+    #[test]
+    fn copyright_prefilter_keeps_every_match() {
+        let alphabet = [
+            "©",
+            "(c)",
+            "(C)",
+            "Copyright",
+            "copyright ",
+            "2024",
+            "19",
+            "7",
+            " ",
+            "-",
+            "All Rights ",
+            "reserved",
+            "ALL RIGHTS RESERVED",
+            "all rights reserved.",
+            "Inc",
+            "é",
+            "٢٠٢٤",
+            ":",
+        ];
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut hits = 0;
+        for len in 0..20_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 9);
+            assert_eq!(is_copyright(&t), COPYRIGHT.is_match(&t), "{t:?}");
+            hits += usize::from(COPYRIGHT.is_match(&t));
+        }
+        assert!(hits > 1000, "{hits}");
+    }
+
+    /// The smoothing as first written, scanning from each paragraph for its neighbours.
+    fn smooth_by_scanning(class: &mut [Class]) {
+        let n = class.len();
+        let orig = class.to_vec();
+        // Neighbour of i that is neither short nor (optionally) near-good; the edges count as bad.
+        let neighbour = |i: usize, forward: bool, skip_near: bool| -> Class {
+            let mut j = i as isize;
+            loop {
+                j += if forward { 1 } else { -1 };
+                if j < 0 || j as usize >= n {
+                    return Class::Bad;
+                }
+                match orig[j as usize] {
+                    Class::Short => continue,
+                    Class::NearGood if skip_near => continue,
+                    c => return c,
+                }
+            }
+        };
+        // Near-good first, looking through shorts only.
+        let mut after_near = orig.clone();
+        for i in 0..n {
+            if orig[i] == Class::NearGood {
+                let p = neighbour(i, false, true);
+                let q = neighbour(i, true, true);
+                after_near[i] = if p == Class::Bad && q == Class::Bad {
+                    Class::Bad
+                } else {
+                    Class::Good
+                };
+            }
+        }
+        class.copy_from_slice(&after_near);
+        for i in 0..n {
+            if orig[i] != Class::Short {
+                continue;
+            }
+            let p = neighbour(i, false, true);
+            let q = neighbour(i, true, true);
+            class[i] = match (p, q) {
+                (Class::Good, Class::Good) => Class::Good,
+                (Class::Bad, Class::Bad) => Class::Bad,
+                _ => {
+                    // Mixed: good if the bad side is softened by a near-good paragraph, or the
+                    // good side is not walled in by boilerplate.
+                    let pn = neighbour(i, false, false);
+                    let qn = neighbour(i, true, false);
+                    if (p == Class::Bad && pn == Class::NearGood)
+                        || (q == Class::Bad && qn == Class::NearGood)
+                        || (p == Class::Good && qn != Class::Bad)
+                        || (q == Class::Good && pn != Class::Bad)
+                    {
+                        Class::Good
+                    } else {
+                        Class::Bad
+                    }
+                }
+            };
+        }
+    }
+
+    #[test]
+    fn smoothing_in_one_pass_matches_scanning() {
+        let classes = [Class::Bad, Class::Short, Class::NearGood, Class::Good];
+        let mut state = 0x0bad_5eed_1234_5678u64;
+        for len in 0..5_000 {
+            let mut a: Vec<Class> = (0..len % 40)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    // Runs of shorts are the interesting case: half the draws are short.
+                    classes[if state % 2 == 0 {
+                        1
+                    } else {
+                        (state >> 8) as usize % 4
+                    }]
+                })
+                .collect();
+            let mut b = a.clone();
+            smooth(&mut a);
+            smooth_by_scanning(&mut b);
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn short_runs_are_counted() {
+        let f = |chars: u32, ends: u32| Features {
+            chars,
+            sentence_ends: ends,
+            ..Features::default()
+        };
+        let feats = [
+            f(10, 0),
+            f(10, 0),
+            f(100, 0),
+            f(10, 1),
+            f(5, 0),
+            f(5, 0),
+            f(5, 0),
+        ];
+        assert_eq!(short_runs(&feats), [2, 2, 0, 0, 3, 3, 3]);
+        assert_eq!(short_runs(&[]), Vec::<u32>::new());
     }
 
     #[test]

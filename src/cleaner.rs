@@ -8,6 +8,15 @@ use crate::html;
 use crate::language::{Asked, Language, LanguageDetector};
 use crate::segment::{Paragraph, Segmenter};
 
+/// A document's language as the cleaner judged it, with what it was judged from.
+struct Judged {
+    lang: Option<Language>,
+    /// The paragraphs sampled, by index.
+    samples: Vec<usize>,
+    /// Whether the samples alone decided (see [`LanguageDetector::judge_document`]).
+    from_samples: bool,
+}
+
 /// A paragraph with its verdict.
 #[derive(Debug, Clone)]
 pub struct CleanParagraph {
@@ -50,7 +59,8 @@ impl Page {
     /// The clean text: kept paragraphs separated by one blank line, ending in a newline;
     /// empty when nothing is kept.
     pub fn text(&self) -> String {
-        let mut out = String::new();
+        let len: usize = self.kept().map(|p| p.text.len() + 2).sum();
+        let mut out = String::with_capacity(len);
         for p in self.kept() {
             if !out.is_empty() {
                 out.push('\n');
@@ -146,12 +156,21 @@ impl Cleaner {
     /// Cleaning the clean text again would then drop it: re-classifying the kept paragraphs,
     /// as a second run would see them, until nothing more goes makes cleaning idempotent.
     /// Each round only drops, so this ends.
+    ///
+    /// `doc` is the document's language as judged from all of `paragraphs`. Later rounds
+    /// reuse what does not depend on the other paragraphs (see [`Memo`]), and the language
+    /// when it was judged from the same samples. `paragraphs` comes back as it went in.
     fn settle_verdicts(
         &self,
-        paragraphs: &[Paragraph],
-        mut lang: Option<Language>,
+        paragraphs: &mut [Paragraph],
+        doc: Judged,
         mut asked: Vec<Asked>,
     ) -> (Option<Language>, Vec<Option<Language>>, Vec<Verdict>) {
+        let Judged {
+            mut lang,
+            mut samples,
+            mut from_samples,
+        } = doc;
         let (mut measured, mut langs, mut memo) = self.measure(paragraphs, lang);
         let mut verdicts = self.classifier.classify_in_context(
             paragraphs,
@@ -161,6 +180,10 @@ impl Cleaner {
             &mut memo,
         );
         let mut live: Vec<usize> = (0..paragraphs.len()).collect();
+        // From the second round on: the live paragraphs as a second run reads them, one per
+        // block, unindented. Their texts are moved out of `paragraphs` (and back at the end),
+        // not copied.
+        let mut subset: Option<Vec<Paragraph>> = None;
         loop {
             let kept: Vec<usize> = live
                 .iter()
@@ -170,38 +193,61 @@ impl Cleaner {
             if kept.len() == live.len() || kept.is_empty() {
                 break;
             }
-            // What a second run reads: the kept text, one paragraph per block, unindented.
-            let subset: Vec<Paragraph> = kept
-                .iter()
-                .map(|&i| Paragraph {
-                    indented: false,
-                    ..paragraphs[i].clone()
-                })
-                .collect();
-            let mut sub_asked: Vec<Asked> = kept.iter().map(|&i| asked[i]).collect();
-            let sub_lang = self
-                .detector
-                .detect_document_cached(&subset, &mut sub_asked);
-            for (&i, a) in kept.iter().zip(sub_asked) {
-                asked[i] = a;
-            }
-            let lang_moved = sub_lang != lang;
-            lang = sub_lang;
-            if lang_moved {
-                // Measurements depend on the document's language only: redo them when it moves.
-                let (m, l, memos) = self.measure(&subset, lang);
-                for (((&i, m), l), memos) in kept.iter().zip(m).zip(l).zip(memos) {
-                    measured[i] = m;
-                    langs[i] = l;
-                    memo[i] = memos;
+            let sub: Vec<Paragraph> = match subset.take() {
+                None => kept
+                    .iter()
+                    .map(|&i| Paragraph {
+                        text: std::mem::take(&mut paragraphs[i].text),
+                        line: paragraphs[i].line,
+                        indented: false,
+                        structure: paragraphs[i].structure.take(),
+                    })
+                    .collect(),
+                Some(prev) => {
+                    let mut sub = Vec::with_capacity(kept.len());
+                    for (&i, p) in live.iter().zip(prev) {
+                        if verdicts[i].reason.is_none() {
+                            sub.push(p);
+                        } else {
+                            paragraphs[i].text = p.text;
+                            paragraphs[i].structure = p.structure;
+                        }
+                    }
+                    sub
                 }
+            };
+            let sub_samples = self.detector.document_samples(&sub);
+            let ids: Vec<usize> = sub_samples.iter().map(|&(j, _)| kept[j]).collect();
+            // The same samples give the same answer: only what the samples are is worked out.
+            if !(from_samples && ids == samples) {
+                let mut sub_asked: Vec<Asked> = kept.iter().map(|&i| asked[i]).collect();
+                let (sub_lang, alone) =
+                    self.detector
+                        .judge_document(&sub, &sub_samples, &mut sub_asked);
+                for (&i, a) in kept.iter().zip(sub_asked) {
+                    asked[i] = a;
+                }
+                let lang_moved = sub_lang != lang;
+                lang = sub_lang;
+                if lang_moved {
+                    // Measurements depend on the document's language only: redo them when it
+                    // moves.
+                    let (m, l, memos) = self.measure(&sub, lang);
+                    for (((&i, m), l), memos) in kept.iter().zip(m).zip(l).zip(memos) {
+                        measured[i] = m;
+                        langs[i] = l;
+                        memo[i] = memos;
+                    }
+                }
+                from_samples = alone;
             }
+            samples = ids;
             let sub_measured = kept.iter().map(|&i| measured[i].clone()).collect();
             let sub_langs: Vec<Option<Language>> = kept.iter().map(|&i| langs[i]).collect();
             let mut sub_memo: Vec<Memo> =
                 kept.iter().map(|&i| std::mem::take(&mut memo[i])).collect();
             let sub_verdicts = self.classifier.classify_in_context(
-                &subset,
+                &sub,
                 lang,
                 &sub_langs,
                 sub_measured,
@@ -211,7 +257,12 @@ impl Cleaner {
                 verdicts[i] = v;
                 memo[i] = m;
             }
+            subset = Some(sub);
             live = kept;
+        }
+        for (&i, p) in live.iter().zip(subset.into_iter().flatten()) {
+            paragraphs[i].text = p.text;
+            paragraphs[i].structure = p.structure;
         }
         (lang, langs, verdicts)
     }
@@ -239,11 +290,13 @@ impl Cleaner {
         (feats, langs, memo)
     }
 
-    fn clean_paragraphs(&self, paragraphs: Vec<Paragraph>) -> Page {
+    fn clean_paragraphs(&self, mut paragraphs: Vec<Paragraph>) -> Page {
         let mut asked: Vec<Asked> = vec![None; paragraphs.len()];
-        let lang = self
+        let samples = self.detector.document_samples(&paragraphs);
+        let (lang, from_samples) = self
             .detector
-            .detect_document_cached(&paragraphs, &mut asked);
+            .judge_document(&paragraphs, &samples, &mut asked);
+        let samples: Vec<usize> = samples.iter().map(|&(i, _)| i).collect();
         if let Some(wanted) = self.config.languages() {
             if !lang.is_some_and(|l| wanted.contains(&l)) {
                 return Page {
@@ -262,7 +315,12 @@ impl Cleaner {
                 };
             }
         }
-        let (lang, langs, verdicts) = self.settle_verdicts(&paragraphs, lang, asked);
+        let doc = Judged {
+            lang,
+            samples,
+            from_samples,
+        };
+        let (lang, langs, verdicts) = self.settle_verdicts(&mut paragraphs, doc, asked);
         let mut page = Page {
             lang,
             dropped: None,
@@ -284,5 +342,57 @@ impl Cleaner {
         };
         page.settle();
         page
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page that takes more than one round: a short fragment after an article is kept in
+    /// context, beside a "Related" heading, and dropped once the heading is gone.
+    const ROUNDS: &str = "town the the the the the town the town walls town town the the the \
+        town the walls council new the council walls library town town council the town the.\n\
+        the new town town walls town the the town the river the the town town the. town the \
+        town the walls the the walls town the town town people the town town walls the the the \
+        town town the the the the the the town.\nRelated articles\nthe river the the the the \
+        the water the town the. the the town town the the the the the the town the the river \
+        people people town the the the the the people walls town the river. the the the the the \
+        the the the council town the the the the.\n!A";
+
+    #[test]
+    fn later_rounds_give_back_every_paragraph() {
+        let cleaner = Cleaner::new(Config::default());
+        let page = cleaner.clean(ROUNDS);
+        let input: Vec<String> = Segmenter::default()
+            .segment(ROUNDS)
+            .into_iter()
+            .map(|p| p.text)
+            .collect();
+        let output: Vec<&str> = page.paragraphs.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(output, input);
+        assert!(!page.text().contains("!A"), "{}", page.text());
+        // The settled verdicts are those of a run on the kept text alone.
+        let again = cleaner.clean(&page.text());
+        assert!(again.paragraphs.iter().all(CleanParagraph::is_kept));
+        assert_eq!(again.lang, page.lang);
+    }
+
+    #[test]
+    fn later_rounds_give_back_the_markup() {
+        let html = format!(
+            "<html><body><article>{}</article><footer><p>Contact us</p></footer></body></html>",
+            ROUNDS
+                .lines()
+                .map(|l| format!("<p>{l}</p>"))
+                .collect::<String>()
+        );
+        let page = Cleaner::new(Config::default()).clean_html(html.as_bytes());
+        assert!(page.paragraphs.len() >= 5);
+        assert!(page
+            .paragraphs
+            .iter()
+            .all(|p| p.features.structure.is_some()));
+        assert!(page.paragraphs.iter().all(|p| !p.text.is_empty()));
     }
 }

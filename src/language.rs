@@ -80,6 +80,9 @@ fn info(lang: whatlang::Lang) -> &'static LangInfo {
 struct StopwordIndex {
     languages: Vec<Language>,
     words: rustc_hash::FxHashMap<&'static str, u128>,
+    /// The entries of `words` of at most 8 bytes, ASCII and lower case, packed by
+    /// [`pack_ascii_lower`]: most words are looked up here, without lower-casing a string.
+    short_words: rustc_hash::FxHashMap<u64, u128>,
 }
 
 fn stopword_index() -> &'static StopwordIndex {
@@ -98,7 +101,16 @@ fn stopword_index() -> &'static StopwordIndex {
                 *words.entry(w).or_insert(0u128) |= 1u128 << bit;
             }
         }
-        StopwordIndex { languages, words }
+        let short_words = words
+            .iter()
+            .filter(|(w, _)| !w.bytes().any(|b| b.is_ascii_uppercase()))
+            .filter_map(|(w, &bits)| Some((pack_ascii_lower(w)?, bits)))
+            .collect();
+        StopwordIndex {
+            languages,
+            words,
+            short_words,
+        }
     })
 }
 
@@ -109,16 +121,25 @@ fn stopword_counts(samples: &[&str]) -> ([u32; 128], u32) {
     let mut counts = [0u32; 128];
     let mut total = 0u32;
     let mut lower = String::new();
-    for w in samples.iter().flat_map(|s| crate::segment::words(s)) {
+    let mut count = |w: &str| {
         total += 1;
-        lowercase_into(w, &mut lower);
-        if let Some(&bits) = index.words.get(lower.as_str()) {
+        let bits = match pack_ascii_lower(w) {
+            Some(key) => index.short_words.get(&key),
+            None => {
+                lowercase_into(w, &mut lower);
+                index.words.get(lower.as_str())
+            }
+        };
+        if let Some(&bits) = bits {
             let mut b = bits;
             while b != 0 {
                 counts[b.trailing_zeros() as usize] += 1;
                 b &= b - 1;
             }
         }
+    };
+    for s in samples {
+        crate::segment::for_each_word(s, &mut count);
     }
     (counts, total)
 }
@@ -289,6 +310,16 @@ impl LanguageDetector {
         paragraphs: &[Paragraph],
         asked: &mut [Asked],
     ) -> Option<Language> {
+        let samples = self.document_samples(paragraphs);
+        self.judge_document(paragraphs, &samples, asked).0
+    }
+
+    /// The paragraphs a document is judged from, by index, each with its sample: the longest
+    /// ones, at most 16, within the byte budget, a repeated sample once.
+    pub(crate) fn document_samples<'a>(
+        &self,
+        paragraphs: &'a [Paragraph],
+    ) -> Vec<(usize, &'a str)> {
         let mut order: Vec<usize> = (0..paragraphs.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
         let mut samples: Vec<(usize, &str)> = Vec::new();
@@ -307,12 +338,24 @@ impl LanguageDetector {
             budget = budget.saturating_sub(sample.len());
             samples.push((i, sample));
         }
+        samples
+    }
+
+    /// The document's language from its [`document_samples`](Self::document_samples), and
+    /// whether the samples alone decided it (`false` when none could be told and the
+    /// page's text as a whole was identified): the same samples then give the same answer.
+    pub(crate) fn judge_document(
+        &self,
+        paragraphs: &[Paragraph],
+        samples: &[(usize, &str)],
+        asked: &mut [Asked],
+    ) -> (Option<Language>, bool) {
         let texts: Vec<&str> = samples.iter().map(|s| s.1).collect();
         // Function words settle most documents without the trigram model, which costs about
         // half a million instructions a call; close calls between related languages (whose
         // stopword lists overlap) still go to whatlang.
         if let Some(lang) = decisive_stopword_language(&texts) {
-            return Some(lang);
+            return (Some(lang), true);
         }
         let mut detect = |i: usize, sample: &str| {
             *asked[i].get_or_insert_with(|| whatlang::detect(sample).map(|x| Language(x.lang())))
@@ -320,12 +363,12 @@ impl LanguageDetector {
         if let Some(&(i, longest)) = samples.first() {
             if let Some(lang) = detect(i, longest) {
                 if lang.has_stopwords() && stopword_share(&texts, lang) >= 0.25 {
-                    return Some(lang);
+                    return (Some(lang), true);
                 }
             }
         }
         let mut votes: Vec<(Language, usize)> = Vec::new();
-        for &(i, sample) in &samples {
+        for &(i, sample) in samples {
             if let Some(lang) = detect(i, sample) {
                 let weight = sample.chars().count();
                 match votes.iter_mut().find(|(l, _)| *l == lang) {
@@ -335,8 +378,10 @@ impl LanguageDetector {
             }
         }
         if let Some(&(lang, _)) = votes.iter().max_by_key(|(_, w)| *w) {
-            return Some(lang);
+            return (Some(lang), true);
         }
+        let mut order: Vec<usize> = (0..paragraphs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
         let mut sample = String::with_capacity(self.document_sample_bytes + 8);
         for i in order {
             let room = self.document_sample_bytes.saturating_sub(sample.len());
@@ -346,7 +391,8 @@ impl LanguageDetector {
             sample.push_str(prefix(&paragraphs[i].text, room));
             sample.push('\n');
         }
-        whatlang::detect(&sample).map(|info| Language(info.lang()))
+        let lang = whatlang::detect(&sample).map(|info| Language(info.lang()));
+        (lang, false)
     }
 
     /// The paragraph's language when it can be told reliably, else `None` (too short, or
@@ -475,6 +521,60 @@ fn prefix(s: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The packed lookups count what looking every word up as a lower-cased string does.
+    #[test]
+    fn stopword_counts_match_string_lookups() {
+        let reference = |samples: &[&str]| {
+            let index = stopword_index();
+            let mut counts = [0u32; 128];
+            let mut total = 0;
+            for w in samples.iter().flat_map(|s| crate::segment::words(s)) {
+                total += 1;
+                let lower: String = w.chars().flat_map(char::to_lowercase).collect();
+                if let Some(&bits) = index.words.get(lower.as_str()) {
+                    for (bit, c) in counts.iter_mut().enumerate() {
+                        *c += u32::from(bits & (1 << bit) != 0);
+                    }
+                }
+            }
+            (counts, total)
+        };
+        let alphabet = [
+            "the ",
+            "The ",
+            "THE ",
+            "und ",
+            "Und ",
+            "và ",
+            "của ",
+            "les ",
+            "être ",
+            "el ",
+            "der ",
+            "because ",
+            "BECAUSE ",
+            "nevertheless ",
+            "x",
+            "é",
+            "'",
+            ".",
+            ",",
+            "1",
+            " ",
+            "İ",
+        ];
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        for len in 0..3_000 {
+            let a = crate::segment::random_text(&mut state, &alphabet, len % 40);
+            let b = crate::segment::random_text(&mut state, &alphabet[..14], len % 20);
+            assert_eq!(
+                stopword_counts(&[&a, &b]),
+                reference(&[&a, &b]),
+                "{a:?} {b:?}"
+            );
+        }
+    }
     use crate::segment::Segmenter;
 
     #[test]

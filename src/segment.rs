@@ -151,7 +151,7 @@ fn is_zero_width(c: char) -> bool {
 /// `pieces` random picks from `alphabet` (xorshift64 on `state`): input for the tests that
 /// check a fast path against its definition.
 #[cfg(test)]
-fn random_text(state: &mut u64, alphabet: &[&str], pieces: usize) -> String {
+pub(crate) fn random_text(state: &mut u64, alphabet: &[&str], pieces: usize) -> String {
     let mut s = String::new();
     for _ in 0..pieces {
         *state ^= *state << 13;
@@ -416,6 +416,24 @@ impl<'a> Iterator for AsciiWords<'a> {
             }
         }
     }
+}
+
+/// Calls `f` on each of [`words`]`(text)`, in order: ASCII text goes through the 64-byte
+/// word finder ([`for_each_ascii_word`]), with buffers kept per thread.
+#[inline]
+pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+    if !text.is_ascii() {
+        words(text).for_each(f);
+        return;
+    }
+    thread_local! {
+        static SPANS: std::cell::RefCell<Spans> = Default::default();
+    }
+    SPANS.with(|spans| {
+        let spans = &mut *spans.borrow_mut();
+        for_each_ascii_word(text.as_bytes(), spans, |a, b| f(&text[a..b]));
+        spans.trim(1 << 16);
+    });
 }
 
 /// Buffers of [`ascii_word_spans`], reused from text to text.
