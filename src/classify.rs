@@ -466,8 +466,7 @@ impl Classifier {
             mark_outside_listing(paragraphs, &mut reasons);
             // Not here: a listing's cards measured better kept wherever they sit.
             mark_related_sections(paragraphs, &mut reasons);
-            mark_captions_and_controls(paragraphs, &mut reasons);
-            mark_footers(paragraphs, &mut reasons);
+            mark_captions_controls_and_footers(paragraphs, &mut reasons);
             return feats
                 .into_iter()
                 .zip(reasons)
@@ -529,8 +528,7 @@ impl Classifier {
         mark_comments_after_heading(paragraphs, &feats, &mut reasons);
         mark_outside_kept_root(paragraphs, &mut reasons);
         mark_related_sections(paragraphs, &mut reasons);
-        mark_captions_and_controls(paragraphs, &mut reasons);
-        mark_footers(paragraphs, &mut reasons);
+        mark_captions_controls_and_footers(paragraphs, &mut reasons);
 
         feats
             .into_iter()
@@ -1554,7 +1552,6 @@ fn mark_repeated_titles(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]
 /// class, so headings inside an article stay and stray prose in a menu goes.
 fn smooth(class: &mut [Class]) {
     let n = class.len();
-    let orig = class.to_vec();
     // The neighbours of every paragraph that are neither short nor (with `skip_near`)
     // near-good, each side found in one pass (the edges count as bad): a scan from each
     // paragraph through a run of short ones was quadratic in the run.
@@ -1568,31 +1565,37 @@ fn smooth(class: &mut [Class]) {
     };
     for i in 0..n {
         before[i] = seen;
-        step(&mut seen, orig[i]);
+        step(&mut seen, class[i]);
     }
     seen = [Class::Bad; 2];
     for i in (0..n).rev() {
         after[i] = seen;
-        step(&mut seen, orig[i]);
+        step(&mut seen, class[i]);
     }
-    let neighbour = |i: usize, forward: bool, skip_near: bool| -> Class {
+    smooth_with(class, |i, forward, skip_near| {
         let side = if forward { &after } else { &before };
         side[i][usize::from(skip_near)]
-    };
-    // Near-good first, looking through shorts only.
-    let mut after_near = orig.clone();
+    });
+}
+
+/// The smoothing rules, given each paragraph's nearest neighbour (in the classes before
+/// smoothing) that is neither short nor, with `skip_near`, near-good.
+fn smooth_with(class: &mut [Class], neighbour: impl Fn(usize, bool, bool) -> Class) {
+    let n = class.len();
+    let orig = class.to_vec();
+    // Near-good first, looking through shorts only (`neighbour` reads the classes before
+    // smoothing, so the order of the updates does not matter).
     for i in 0..n {
         if orig[i] == Class::NearGood {
             let p = neighbour(i, false, true);
             let q = neighbour(i, true, true);
-            after_near[i] = if p == Class::Bad && q == Class::Bad {
+            class[i] = if p == Class::Bad && q == Class::Bad {
                 Class::Bad
             } else {
                 Class::Good
             };
         }
     }
-    class.copy_from_slice(&after_near);
     for i in 0..n {
         if orig[i] != Class::Short {
             continue;
@@ -1825,34 +1828,24 @@ fn mark_related_sections(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>
 /// name (`<label>`: a size to pick, a filter to tick) and a block whose element or parent is
 /// styled as a control or widget (a class or id word `button`, `btn`, `dropdown`, `tooltip`,
 /// `badge`, `filter` or `menu`: "Shop now", "Get a quote", "New", a shop's filters) go as
-/// `ui_string`, wherever they sit. The text rules catch only captions that look like credits
-/// and the commonest button labels, and an article or product container keeps its forms and
+/// `ui_string`; and a block in a `<footer>` goes as `navigation`, even inside the article or
+/// in a wrapper (an article's own footer holds its notes, corrections, author lines and
+/// links). Wherever they sit: the text rules catch only captions that look like credits and
+/// the commonest button labels, and an article or product container keeps its forms and
 /// short lines; WCXB's gold leaves all of these out (on the dev set, added one after the
 /// other: +0.0019 word F1 for captions, labels and the block-hiding fix together, +0.0009 for
-/// buttons, +0.0009 for the other widget words, each on both halves).
-fn mark_captions_and_controls(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
+/// buttons, +0.0009 for the other widget words, +0.0008 for footers, each on both halves).
+fn mark_captions_controls_and_footers(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
     for (p, reason) in paragraphs.iter().zip(reasons.iter_mut()) {
         let Some(s) = &p.structure else { continue };
-        if reason.is_none() {
-            if s.regions & REGION_FIGCAPTION != 0 {
-                *reason = Some(Reason::Caption);
-            } else if s.regions & REGION_LABEL != 0 || s.control {
-                *reason = Some(Reason::UiString);
-            }
+        if reason.is_some() {
+            continue;
         }
-    }
-}
-
-/// HTML, last: a `<footer>` holds an article's or a page's notes, author lines and links
-/// wherever it sits, even inside the article or in a wrapper (+0.0008 word F1 on the dev set,
-/// both halves up).
-fn mark_footers(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
-    for (p, reason) in paragraphs.iter().zip(reasons.iter_mut()) {
-        if reason.is_none()
-            && p.structure
-                .as_ref()
-                .is_some_and(|s| s.regions & REGION_FOOTER != 0)
-        {
+        if s.regions & REGION_FIGCAPTION != 0 {
+            *reason = Some(Reason::Caption);
+        } else if s.regions & REGION_LABEL != 0 || s.control {
+            *reason = Some(Reason::UiString);
+        } else if s.regions & REGION_FOOTER != 0 {
             *reason = Some(Reason::Navigation);
         }
     }
@@ -2411,10 +2404,10 @@ mod tests {
 
     /// The smoothing as first written, scanning from each paragraph for its neighbours.
     fn smooth_by_scanning(class: &mut [Class]) {
-        let n = class.len();
         let orig = class.to_vec();
+        let n = orig.len();
         // Neighbour of i that is neither short nor (optionally) near-good; the edges count as bad.
-        let neighbour = |i: usize, forward: bool, skip_near: bool| -> Class {
+        smooth_with(class, |i, forward, skip_near| {
             let mut j = i as isize;
             loop {
                 j += if forward { 1 } else { -1 };
@@ -2427,47 +2420,7 @@ mod tests {
                     c => return c,
                 }
             }
-        };
-        // Near-good first, looking through shorts only.
-        let mut after_near = orig.clone();
-        for i in 0..n {
-            if orig[i] == Class::NearGood {
-                let p = neighbour(i, false, true);
-                let q = neighbour(i, true, true);
-                after_near[i] = if p == Class::Bad && q == Class::Bad {
-                    Class::Bad
-                } else {
-                    Class::Good
-                };
-            }
-        }
-        class.copy_from_slice(&after_near);
-        for i in 0..n {
-            if orig[i] != Class::Short {
-                continue;
-            }
-            let p = neighbour(i, false, true);
-            let q = neighbour(i, true, true);
-            class[i] = match (p, q) {
-                (Class::Good, Class::Good) => Class::Good,
-                (Class::Bad, Class::Bad) => Class::Bad,
-                _ => {
-                    // Mixed: good if the bad side is softened by a near-good paragraph, or the
-                    // good side is not walled in by boilerplate.
-                    let pn = neighbour(i, false, false);
-                    let qn = neighbour(i, true, false);
-                    if (p == Class::Bad && pn == Class::NearGood)
-                        || (q == Class::Bad && qn == Class::NearGood)
-                        || (p == Class::Good && qn != Class::Bad)
-                        || (q == Class::Good && pn != Class::Bad)
-                    {
-                        Class::Good
-                    } else {
-                        Class::Bad
-                    }
-                }
-            };
-        }
+        });
     }
 
     #[test]

@@ -432,6 +432,18 @@ fn assert_story_kept(verdicts: &[(String, Option<gleaner::Reason>)]) {
     }
 }
 
+/// The verdict on the first block starting with `prefix`.
+fn verdict_of(
+    verdicts: &[(String, Option<gleaner::Reason>)],
+    prefix: &str,
+) -> Option<gleaner::Reason> {
+    verdicts
+        .iter()
+        .find(|(t, _)| t.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no block {prefix:?} in {verdicts:?}"))
+        .1
+}
+
 #[test]
 fn a_mega_menu_holding_most_of_the_text_is_still_navigation() {
     // A `<nav>` that holds most of the page's text counts as a wrapper (ASP.NET wraps pages
@@ -442,11 +454,8 @@ fn a_mega_menu_holding_most_of_the_text_is_still_navigation() {
     let body: String = FLOOD.iter().map(|p| format!("<p>{p}</p>")).collect();
     let html = format!("<body><nav><div>{links}</div></nav><div><h1>Walls</h1>{body}</div></body>");
     let verdicts = classify_html(&html);
-    let menu = verdicts
-        .iter()
-        .find(|(t, _)| t.starts_with("Living Room"))
-        .unwrap();
-    assert_eq!(menu.1, Some(gleaner::Reason::Navigation), "{verdicts:?}");
+    let menu = verdict_of(&verdicts, "Living Room");
+    assert_eq!(menu, Some(gleaner::Reason::Navigation), "{verdicts:?}");
     assert_story_kept(&verdicts);
 }
 
@@ -467,8 +476,8 @@ fn kept_text_outside_the_element_holding_nearly_all_of_it_goes() {
          <div class=more><p>{teaser}</p></div></body>"
     );
     let verdicts = classify_html(&html);
-    let t = verdicts.iter().find(|(t, _)| t == teaser).unwrap();
-    assert_eq!(t.1, Some(gleaner::Reason::OutsideArticle), "{verdicts:?}");
+    let t = verdict_of(&verdicts, teaser);
+    assert_eq!(t, Some(gleaner::Reason::OutsideArticle), "{verdicts:?}");
     assert_story_kept(&verdicts);
 }
 
@@ -484,8 +493,11 @@ fn a_related_heading_drops_the_section_it_opens() {
     );
     let verdicts = classify_html(&html);
     for line in ["Garden bench in oak", "Price 120 euros"] {
-        let v = verdicts.iter().find(|(t, _)| t == line).unwrap();
-        assert_eq!(v.1, Some(gleaner::Reason::Teaser), "{verdicts:?}");
+        assert_eq!(
+            verdict_of(&verdicts, line),
+            Some(gleaner::Reason::Teaser),
+            "{verdicts:?}"
+        );
     }
     assert_story_kept(&verdicts);
 }
@@ -503,22 +515,23 @@ fn figure_captions_control_labels_and_buttons_go() {
         FLOOD[0], FLOOD[1], FLOOD[2], FLOOD[3]
     );
     let verdicts = classify_html(&html);
-    let caption = verdicts
-        .iter()
-        .find(|(t, _)| t.starts_with("The new wall"))
-        .unwrap();
-    assert_eq!(caption.1, Some(gleaner::Reason::Caption), "{verdicts:?}");
+    let caption = verdict_of(&verdicts, "The new wall");
+    assert_eq!(caption, Some(gleaner::Reason::Caption), "{verdicts:?}");
     for line in ["Large print edition", "Visit the flood walls this summer"] {
-        let v = verdicts.iter().find(|(t, _)| t == line).unwrap();
-        assert_eq!(v.1, Some(gleaner::Reason::UiString), "{verdicts:?}");
+        assert_eq!(
+            verdict_of(&verdicts, line),
+            Some(gleaner::Reason::UiString),
+            "{verdicts:?}"
+        );
     }
     assert_story_kept(&verdicts);
 }
 
 #[test]
 fn an_articles_footer_and_a_script_notice_go() {
-    // Inside the article the markup keeps short lines, but the article's own footer (who
-    // wrote it, where it was filed) and the page's "enable JavaScript" notice are not its text.
+    // Inside the article the markup keeps what the text rules let through, but the article's
+    // own footer (a correction notice) and the page's "enable JavaScript" notice are not its
+    // text.
     let html = format!(
         "<body><noscript><p>Your browser does not seem to support JavaScript. Please enable \
          JavaScript in your browser.</p></noscript><article><h1>Flood walls held</h1>\
@@ -528,15 +541,9 @@ fn an_articles_footer_and_a_script_notice_go() {
         FLOOD[0], FLOOD[1], FLOOD[2], FLOOD[3]
     );
     let verdicts = classify_html(&html);
-    let footer = verdicts
-        .iter()
-        .find(|(t, _)| t.starts_with("This article was amended"))
-        .unwrap();
-    assert_eq!(footer.1, Some(gleaner::Reason::Navigation), "{verdicts:?}");
-    let notice = verdicts
-        .iter()
-        .find(|(t, _)| t.starts_with("Your browser"))
-        .unwrap();
-    assert!(notice.1.is_some(), "{verdicts:?}");
+    let footer = verdict_of(&verdicts, "This article was amended");
+    assert_eq!(footer, Some(gleaner::Reason::Navigation), "{verdicts:?}");
+    let notice = verdict_of(&verdicts, "Your browser");
+    assert_eq!(notice, Some(gleaner::Reason::UiString), "{verdicts:?}");
     assert_story_kept(&verdicts);
 }
