@@ -1185,8 +1185,8 @@ static UI_STRINGS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
 static SCRIPT_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)^(notice: |sorry,? |sadly,? |oops,? )?(javascript is (disabled|required|not enabled|turned off)|",
-        r"(please )?(enable|turn on) javascript|you (need|must|have) to enable javascript|",
-        r"you must enable javascript|without javascript enabled|",
+        r"(please )?(enable|turn on) javascript|you (need to|have to|must) enable javascript|",
+        r"without javascript enabled|",
         r"your (web )?browser does( not|n.t) (seem to )?support (javascript|the video tag|",
         r"the audio element|embedded videos|iframes|html5 video)|",
         r"(this (web)?(site|page|app|form)|it) (requires|needs) javascript)",
@@ -1194,11 +1194,13 @@ static SCRIPT_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-/// [`SCRIPT_NOTICE`], behind a cheap test: a regex call costs more than the search.
+/// [`SCRIPT_NOTICE`], behind a cheap test: a regex call costs more than the search. Every
+/// match holds "javascript" or "browser" in some case: "cript" and "rowser" cover
+/// "JavaScript", "Javascript" and "Browser"; the upper-case forms the rest.
 fn is_script_notice(text: &str) -> bool {
     let b = text.as_bytes();
     let has = |needle: &[u8]| memchr::memmem::find(b, needle).is_some();
-    (has(b"avascript") || has(b"AVASCRIPT") || has(b"rowser") || has(b"ROWSER"))
+    (has(b"cript") || has(b"CRIPT") || has(b"rowser") || has(b"ROWSER"))
         && SCRIPT_NOTICE.is_match(text)
 }
 
@@ -2264,6 +2266,8 @@ mod tests {
             "Quick view",
             "JavaScript is disabled. For a better experience, please enable JavaScript in your browser before proceeding.",
             "Your browser does not support the video tag.",
+            "JavaScript is required to combat spammers.",
+            "You must enable JavaScript to shop here",
         ] {
             let p = Paragraph {
                 text: s.into(),
