@@ -129,6 +129,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// A paragraph with more than this share of its shingles seen, counting the paragraphs
+    /// above it in its page, is a duplicate (default 0.8: within a page, a paragraph must be
+    /// nearly all copy; see [`DedupOptions::page_threshold`]).
+    pub fn page_dedup_threshold(mut self, t: f32) -> Self {
+        self.dedup.page_threshold = t;
+        self
+    }
+
     /// All dedup settings at once (replaces the shingle size and threshold set before).
     pub fn dedup(mut self, options: DedupOptions) -> Self {
         self.dedup = options;

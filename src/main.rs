@@ -82,6 +82,10 @@ struct CleanArgs {
     /// Share of a paragraph's shingles seen before that makes it a duplicate.
     #[arg(long, default_value_t = 0.5)]
     dedup_threshold: f32,
+    /// Share of a paragraph's shingles seen, counting the paragraphs above it in its page, that
+    /// makes it a duplicate (the larger of this and --dedup-threshold).
+    #[arg(long, value_name = "T", default_value_t = 0.8)]
+    page_dedup_threshold: f32,
     /// How seen shingles are stored: an exact hash set, or a Bloom filter (needs
     /// --dedup-memory or --bloom-items).
     #[arg(long, value_enum, default_value_t = ModeArg::Exact)]
@@ -256,6 +260,7 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
     let dedup = DedupOptions {
         shingle_size: args.shingle_size,
         threshold: args.dedup_threshold,
+        page_threshold: args.page_dedup_threshold,
         document_threshold: (!args.no_doc_dedup).then_some(args.doc_dedup_threshold),
         mode: match args.dedup_mode {
             ModeArg::Exact => DedupMode::Exact,
@@ -797,8 +802,7 @@ fn eval(args: EvalArgs) -> Result<()> {
                     cleaner.clean(&text)
                 };
                 if !args.no_dedup {
-                    DedupIndex::new(config.shingle_size(), config.dedup_threshold())?
-                        .dedup(&mut page);
+                    DedupIndex::with_options(config.dedup().one_page())?.dedup(&mut page);
                 }
                 page.text()
             };

@@ -392,7 +392,7 @@ impl Pipeline {
             }
             DedupScope::Document => {
                 // Unbounded and exact: one page always fits.
-                let local = DedupIndex::new(self.index.shingle_size(), self.index.threshold())
+                let local = DedupIndex::with_options(self.index.options().one_page())
                     .expect("parameters already validated");
                 local.dedup(&mut page);
                 (page, Vec::new())

@@ -464,6 +464,8 @@ fn fatal_errors_exit_2() {
     let (_, stderr) = run(d, &["a.txt", "--lang", "xx-not-a-language"], 2);
     assert!(stderr.contains("xx-not-a-language"), "{stderr}");
     run(d, &["a.txt", "--dedup-threshold", "1"], 2);
+    let (_, stderr) = run(d, &["a.txt", "--page-dedup-threshold", "1.5"], 2);
+    assert!(stderr.contains("in-page dedup threshold"), "{stderr}");
     run(d, &["a.txt", "--shingle-size", "0"], 2);
     // Unknown flags are usage errors too.
     gleaner()
