@@ -1231,13 +1231,16 @@ impl Prepared {
 
     /// Numbers the shingles by distinct stored key.
     fn number_distinct(&mut self, map: &mut DistinctMap) {
-        map.reset(self.shingles.len());
+        let n = self.shingles.len();
+        map.reset(n);
         self.ids.clear();
+        self.ids.reserve_exact(n);
         self.firsts.clear();
+        self.firsts.reserve_exact(n);
         for (i, &h) in self.shingles.iter().enumerate() {
-            let (id, new) = map.id(key(h), position(self.firsts.len()));
+            let (id, new) = map.id(key(h), self.firsts.len() as u32);
             if new {
-                self.firsts.push(position(i));
+                self.firsts.push(i as u32);
             }
             self.ids.push(id);
         }
@@ -1258,37 +1261,37 @@ impl Prepared {
     }
 }
 
-/// Distinct numbers of a page's keys: linear probing over buffers reused from page to page,
+/// Distinct numbers of a page's keys: linear probing over a buffer reused from page to page,
 /// at most half full.
 #[derive(Default)]
 struct DistinctMap {
-    keys: Vec<u64>,
-    ids: Vec<u32>,
+    /// Key and number; key 0 marks a free slot.
+    slots: Vec<(u64, u32)>,
 }
 
 impl DistinctMap {
     /// Empties the map, with room for `n` keys.
     fn reset(&mut self, n: usize) {
-        let slots = (2 * n).next_power_of_two().max(16);
-        self.keys.clear();
-        self.keys.resize(slots, 0);
-        self.ids.resize(slots, 0);
+        self.slots.clear();
+        self.slots
+            .resize((2 * n).next_power_of_two().max(16), (0, 0));
     }
 
     /// The number of `k` (not 0), and whether it is new: then it gets `next`.
+    #[inline(always)]
     fn id(&mut self, k: u64, next: u32) -> (u32, bool) {
-        let mask = self.keys.len() - 1;
-        let mut i = (k >> (64 - self.keys.len().trailing_zeros())) as usize;
+        let mask = self.slots.len() - 1;
+        let mut i = (k >> (64 - self.slots.len().trailing_zeros())) as usize;
         loop {
-            match self.keys[i] {
-                0 => {
-                    self.keys[i] = k;
-                    self.ids[i] = next;
-                    return (next, true);
-                }
-                x if x == k => return (self.ids[i], false),
-                _ => i = (i + 1) & mask,
+            let slot = &mut self.slots[i];
+            if slot.0 == k {
+                return (slot.1, false);
             }
+            if slot.0 == 0 {
+                *slot = (k, next);
+                return (next, true);
+            }
+            i = (i + 1) & mask;
         }
     }
 }
@@ -1314,8 +1317,7 @@ impl Scratch {
         self.seen.shrink_to(SCRATCH_KEEP);
         self.inserts.shrink_to(SCRATCH_KEEP);
         self.kept.shrink_to(SCRATCH_KEEP);
-        self.distinct.keys.shrink_to(SCRATCH_KEEP);
-        self.distinct.ids.shrink_to(SCRATCH_KEEP);
+        self.distinct.slots.shrink_to(SCRATCH_KEEP);
     }
 }
 
