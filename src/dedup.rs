@@ -369,29 +369,66 @@ impl DedupIndex {
         self.apply(page, &prepared);
     }
 
-    /// The shingles of the kept paragraphs of `page` (`None` for dropped ones). Pure, so the
-    /// pipeline computes it in parallel and only [`apply`](Self::apply) runs in input order.
-    pub fn prepare(&self, page: &Page) -> Vec<Option<Vec<u64>>> {
-        page.paragraphs
-            .iter()
-            .map(|p| p.is_kept().then(|| self.shingles(&p.text)))
-            .collect()
+    /// The shingles of the kept paragraphs of `page`, and which of them are the same. Pure,
+    /// so the pipeline computes it in parallel and only [`apply`](Self::apply) runs in input
+    /// order.
+    pub fn prepare(&self, page: &Page) -> Prepared {
+        let mut prepared = Prepared::default();
+        with_word_scratch(|w| {
+            for p in &page.paragraphs {
+                if p.is_kept() {
+                    self.shingles_into(&p.text, w, &mut prepared.shingles);
+                }
+                prepared.ends.push(position(prepared.shingles.len()));
+            }
+        });
+        with_scratch(|s| prepared.number_distinct(&mut s.distinct));
+        prepared
+    }
+
+    /// Appends the shingle hashes of `text` that this index stores to `out`.
+    fn shingles_into(&self, text: &str, w: &mut WordScratch, out: &mut Vec<u64>) {
+        let from = out.len();
+        shingles_with(text, self.options.shingle_size, w, out);
+        let k = u64::from(self.options.sample);
+        if k > 1 {
+            let mut at = from;
+            for i in from..out.len() {
+                let h = out[i];
+                // The usual samples (2, 4, 8) need no division.
+                let keep = if k.is_power_of_two() {
+                    h & (k - 1) == 0
+                } else {
+                    h % k == 0
+                };
+                if keep {
+                    out[at] = h;
+                    at += 1;
+                }
+            }
+            out.truncate(at);
+        }
     }
 
     /// Applies prepared shingles to `page` (see [`dedup`](Self::dedup)). An exact index
     /// without a budget does it in one pass over the tables, holding their 8 locks for the
     /// page; otherwise a batch of lookups, then one of inserts. The decisions are the same.
-    pub fn apply(&self, page: &mut Page, prepared: &[Option<Vec<u64>>]) {
+    pub fn apply(&self, page: &mut Page, prepared: &Prepared) {
+        // A paragraph dropped since `prepare` has no say (not so in the pipeline).
+        let stale = page
+            .paragraphs
+            .iter()
+            .zip(prepared.ranges())
+            .any(|(p, r)| !p.is_kept() && !r.is_empty());
+        if stale {
+            let kept: Vec<bool> = page.paragraphs.iter().map(|p| p.is_kept()).collect();
+            let fresh = prepared.only(&kept);
+            return with_scratch(|s| self.apply_with(page, &fresh, s));
+        }
         with_scratch(|s| self.apply_with(page, prepared, s));
     }
 
-    fn apply_with(&self, page: &mut Page, prepared: &[Option<Vec<u64>>], s: &mut Scratch) {
-        s.all.clear();
-        for (p, sh) in page.paragraphs.iter().zip(prepared) {
-            if let (true, Some(sh)) = (p.is_kept(), sh) {
-                s.all.extend_from_slice(sh);
-            }
-        }
+    fn apply_with(&self, page: &mut Page, prepared: &Prepared, s: &mut Scratch) {
         match &self.store {
             Store::Exact(e) if e.budget.is_none() && !self.options.read_only => {
                 self.apply_exact(e, page, prepared, s)
@@ -408,13 +445,11 @@ impl DedupIndex {
         is_duplicate(before, o.threshold) || is_duplicate(seen, o.page_threshold.max(o.threshold))
     }
 
-    /// Whether the document rule drops a page whose shingles were seen as `before` says.
-    fn is_duplicate_document(&self, before: &[bool]) -> bool {
+    /// Whether the document rule drops a page with `total` shingles of which `seen` were seen.
+    fn is_duplicate_document(&self, total: usize, seen: usize) -> bool {
         let Some(doc_threshold) = self.options.document_threshold else {
             return false;
         };
-        let total = before.len();
-        let seen = before.iter().filter(|&&f| f).count();
         total > 0 && seen as f32 >= doc_threshold * total as f32
     }
 
@@ -427,131 +462,103 @@ impl DedupIndex {
         }
     }
 
-    /// [`apply`](Self::apply) on an unbudgeted exact index, in one pass over the tables: every
-    /// shingle of the page is stored as it is looked up (in input order, holding every lock),
-    /// then the shingles of what the rules dropped are removed again. The decisions are those
-    /// of a lookup pass then an insert pass of the kept paragraphs' shingles
-    /// ([`apply_batched`](Self::apply_batched)): whether each shingle was stored before the
-    /// page comes out of the same pass, and the stored set ends up the same. (With a budget,
-    /// a shingle stored then removed could make a table grow, or be refused, where the two
-    /// passes would not: that path keeps the two passes.)
-    fn apply_exact(
+    /// Decides the paragraphs of `page` in order from whether each shingle (by position) was
+    /// stored before the page: a paragraph is a duplicate when enough of its shingles were seen
+    /// before the page, or (by the in-page threshold) before the page or, if `remember`, in an
+    /// earlier paragraph of the page that was kept. Sets `flags.kept[u]` when a kept paragraph
+    /// has distinct shingle `u`.
+    fn decide(
         &self,
-        e: &Exact,
         page: &mut Page,
-        prepared: &[Option<Vec<u64>>],
-        s: &mut Scratch,
+        prepared: &Prepared,
+        before: impl Fn(usize) -> bool,
+        remember: bool,
+        flags: &mut PageFlags,
     ) {
+        let PageFlags { kept, prior, seen } = flags;
+        kept.clear();
+        kept.resize(prepared.firsts.len(), false);
+        for (p, range) in page.paragraphs.iter_mut().zip(prepared.ranges()) {
+            if range.is_empty() || !p.is_kept() {
+                continue;
+            }
+            let ids = &prepared.ids[range.clone()];
+            prior.clear();
+            prior.extend(range.map(&before));
+            seen.clear();
+            seen.extend(prior.iter().zip(ids).map(|(&b, &u)| b || kept[u as usize]));
+            if self.is_duplicate_paragraph(prior, seen) {
+                p.reason = Some(Reason::Duplicate);
+            } else if remember {
+                ids.iter().for_each(|&u| kept[u as usize] = true);
+            }
+        }
+    }
+
+    /// [`apply`](Self::apply) on an unbudgeted exact index, in one pass over the tables: every
+    /// distinct shingle of the page is stored as it is looked up (in order of first
+    /// occurrence, holding every lock), then those that no kept paragraph has are removed
+    /// again. The decisions are those of a lookup pass then an insert pass of the kept
+    /// paragraphs' shingles ([`apply_batched`](Self::apply_batched)): whether each shingle was
+    /// stored before the page comes out of the same pass, and the stored set ends up the
+    /// same. (With a budget, a shingle stored then removed could make a table grow, or be
+    /// refused, where the two passes would not: that path keeps the two passes.)
+    fn apply_exact(&self, e: &Exact, page: &mut Page, prepared: &Prepared, s: &mut Scratch) {
         let Scratch {
-            all,
             flags: before,
-            seen,
-            local,
-            added,
-            mine,
+            page: flags,
             ..
         } = s;
+        let distinct = prepared.distinct();
         let mut locks = e.lock_all();
-        let repeats = e.insert_all(&mut locks, all, before, added, mine);
-        if self.is_duplicate_document(before) {
-            e.remove_all(&mut locks, added.iter().map(|&i| all[i as usize]));
+        e.insert_distinct(&mut locks, distinct.clone(), before);
+        let seen_total = prepared.ids.iter().filter(|&&u| before[u as usize]).count();
+        if self.is_duplicate_document(prepared.ids.len(), seen_total) {
+            let added = distinct.zip(before.iter()).filter(|(_, &b)| !b);
+            e.remove_all(&mut locks, added.map(|(k, _)| k));
             Self::drop_document(page);
             return;
         }
-        // Without a shingle repeated within the page, a shingle is seen exactly when it was
-        // stored before the page; with one, the page's kept shingles go in a local set, as in
-        // the two-pass path.
-        if repeats {
-            local.reset(all.len());
-        }
-        let mut at = 0;
-        let mut next_added = 0;
-        for (p, sh) in page.paragraphs.iter_mut().zip(prepared) {
-            let Some(sh) = sh.as_deref().filter(|_| p.is_kept()) else {
-                continue;
-            };
-            let range = at..at + sh.len();
-            at += sh.len();
-            if sh.is_empty() {
-                continue;
-            }
-            let dup = if repeats {
-                seen.clear();
-                seen.extend(
-                    sh.iter()
-                        .zip(&before[range.clone()])
-                        .map(|(h, &f)| f || local.contains(*h)),
-                );
-                self.is_duplicate_paragraph(&before[range.clone()], seen)
-            } else {
-                self.is_duplicate_paragraph(&before[range.clone()], &before[range.clone()])
-            };
-            if dup {
-                p.reason = Some(Reason::Duplicate);
-            } else if repeats {
-                sh.iter().for_each(|&h| local.insert(h));
-            }
-            if !repeats {
-                // Each shingle occurs once: those this paragraph stored go if it goes.
-                let from = next_added;
-                while next_added < added.len() && (added[next_added] as usize) < range.end {
-                    next_added += 1;
-                }
-                if dup {
-                    let mine = &added[from..next_added];
-                    e.remove_all(&mut locks, mine.iter().map(|&i| all[i as usize]));
-                }
-            }
-        }
-        if repeats {
-            // What the page stored and no kept paragraph has.
-            let gone = added.iter().map(|&i| all[i as usize]);
-            let gone: Vec<u64> = gone.filter(|&h| !local.contains(h)).collect();
-            e.remove_all(&mut locks, gone.into_iter());
-        }
+        let ids = &prepared.ids;
+        self.decide(page, prepared, |i| before[ids[i] as usize], true, flags);
+        // What the page stored and no kept paragraph has.
+        let gone = distinct.zip(before.iter().zip(flags.kept.iter()));
+        let gone = gone.filter(|(_, (&b, &k))| !b && !k);
+        e.remove_all(&mut locks, gone.map(|(k, _)| k));
         drop(locks);
         page.settle();
     }
 
     /// [`apply`](Self::apply) in two batched passes: the lookups of the whole page, then the
     /// inserts of the kept paragraphs' shingles.
-    fn apply_batched(&self, page: &mut Page, prepared: &[Option<Vec<u64>>], s: &mut Scratch) {
+    fn apply_batched(&self, page: &mut Page, prepared: &Prepared, s: &mut Scratch) {
         let Scratch {
             batch,
-            all,
             flags,
-            seen,
             inserts,
-            local,
+            page: page_flags,
             ..
         } = s;
         // One batched lookup for the whole page, against what came before it: the document
-        // rule needs exactly that, and the paragraph rule adds this page's own shingles from
-        // a small local set instead of asking the index again.
+        // rule needs exactly that, and the paragraph rule adds this page's own shingles
+        // instead of asking the index again.
+        let all = &prepared.shingles;
         self.lookup(all, flags, batch);
-        if self.is_duplicate_document(flags) {
+        let seen_total = flags.iter().filter(|&&f| f).count();
+        if self.is_duplicate_document(all.len(), seen_total) {
             Self::drop_document(page);
             return;
         }
-        local.reset(all.len());
+        let remember = !self.options.read_only;
+        self.decide(page, prepared, |i| flags[i], remember, page_flags);
+        if !remember {
+            page.settle();
+            return;
+        }
         inserts.clear();
-        let mut at = 0;
-        for (p, sh) in page.paragraphs.iter_mut().zip(prepared) {
-            let Some(sh) = sh.as_deref().filter(|_| p.is_kept()) else {
-                continue;
-            };
-            let before = &flags[at..at + sh.len()];
-            at += sh.len();
-            if sh.is_empty() {
-                continue;
-            }
-            seen.clear();
-            seen.extend(sh.iter().zip(before).map(|(h, &f)| f || local.contains(*h)));
-            if self.is_duplicate_paragraph(before, seen) {
-                p.reason = Some(Reason::Duplicate);
-            } else if !self.options.read_only {
-                inserts.extend_from_slice(sh);
-                sh.iter().for_each(|&h| local.insert(h));
+        for (p, range) in page.paragraphs.iter().zip(prepared.ranges()) {
+            if p.is_kept() {
+                inserts.extend_from_slice(&all[range]);
             }
         }
         // The page's decisions depend only on the lookups above, so its inserts can be one
@@ -1211,99 +1218,120 @@ fn prefetch(addr: u64) {
 #[derive(Default)]
 struct Scratch {
     batch: Batch,
-    all: Vec<u64>,
     flags: Vec<bool>,
-    seen: Vec<bool>,
     inserts: Vec<u64>,
-    local: LocalSet,
-    added: Vec<u32>,
-    mine: Mine,
+    page: PageFlags,
+    distinct: DistinctMap,
 }
 
-/// The keys a batch stored, to tell a key stored earlier in the same batch from one stored
-/// before it. A bitmap of about 16 bits a key answers most questions (a key stored before
-/// the batch, in text that was copied, usually finds its bit clear); the exact set is built
-/// only when a bit says maybe.
+/// Per-shingle flags of the page being decided.
 #[derive(Default)]
-struct Mine {
-    bits: Vec<u64>,
-    exact: LocalSet,
-    built: bool,
+struct PageFlags {
+    /// By distinct number: a kept paragraph of the page has it.
+    kept: Vec<bool>,
+    /// By position in a paragraph: seen before the page.
+    prior: Vec<bool>,
+    /// By position in a paragraph: seen before the page or earlier in it.
+    seen: Vec<bool>,
 }
 
-impl Mine {
-    fn reset(&mut self, n: usize) {
-        self.bits.clear();
-        self.bits.resize((n / 4).next_power_of_two().max(8), 0);
-        self.built = false;
+/// The shingles of a page's kept paragraphs, from [`DedupIndex::prepare`], for
+/// [`DedupIndex::apply`]. Each shingle also has the number of its first occurrence among the
+/// page's distinct shingles, so that the ordered step stores and looks up each distinct
+/// shingle once and tells the page's own repeats with a flag by number rather than a set of
+/// hashes.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// The shingle hashes of the kept paragraphs, one paragraph after another.
+    shingles: Vec<u64>,
+    /// Per paragraph: where its shingles end in `shingles` (none for a dropped paragraph).
+    ends: Vec<u32>,
+    /// Per shingle: its distinct number, in order of first occurrence (by stored key).
+    ids: Vec<u32>,
+    /// Per distinct number: the position of its first occurrence.
+    firsts: Vec<u32>,
+}
+
+/// A position or count of shingles in a page, as stored in a [`Prepared`].
+fn position(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 shingles in a page")
+}
+
+impl Prepared {
+    /// The shingle positions of each paragraph.
+    fn ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| a as usize..b as usize)
     }
 
-    fn bit(&self, k: u64) -> (usize, u64) {
-        let b = k as usize & (self.bits.len() * 64 - 1);
-        (b / 64, 1 << (b % 64))
+    /// The page's distinct stored keys, in order of first occurrence.
+    fn distinct(&self) -> impl Iterator<Item = u64> + Clone + '_ {
+        self.firsts.iter().map(|&i| key(self.shingles[i as usize]))
     }
 
-    fn add(&mut self, k: u64) {
-        let (w, m) = self.bit(k);
-        self.bits[w] |= m;
-        if self.built {
-            self.exact.insert(k);
-        }
-    }
-
-    /// Whether `k` is one of `hashes[i]` for `i` in `added`, the keys stored so far.
-    fn holds(&mut self, k: u64, hashes: &[u64], added: &[u32]) -> bool {
-        let (w, m) = self.bit(k);
-        if self.bits[w] & m == 0 {
-            return false;
-        }
-        if !self.built {
-            self.exact.reset(hashes.len());
-            for &i in added {
-                self.exact.insert(hashes[i as usize]);
+    /// Numbers the shingles by distinct stored key.
+    fn number_distinct(&mut self, map: &mut DistinctMap) {
+        let n = self.shingles.len();
+        map.reset(n);
+        self.ids.clear();
+        self.ids.reserve_exact(n);
+        self.firsts.clear();
+        self.firsts.reserve_exact(n);
+        for (i, &h) in self.shingles.iter().enumerate() {
+            let (id, new) = map.id(key(h), self.firsts.len() as u32);
+            if new {
+                self.firsts.push(i as u32);
             }
-            self.built = true;
+            self.ids.push(id);
         }
-        self.exact.contains(k)
+    }
+
+    /// The same with only the paragraphs for which `keep` is true.
+    fn only(&self, keep: &[bool]) -> Prepared {
+        let mut out = Prepared::default();
+        for (i, range) in self.ranges().enumerate() {
+            if keep.get(i).copied().unwrap_or(false) {
+                out.shingles.extend_from_slice(&self.shingles[range]);
+            }
+            out.ends.push(position(out.shingles.len()));
+        }
+        let mut map = DistinctMap::default();
+        out.number_distinct(&mut map);
+        out
     }
 }
 
-/// A page's own kept shingles: linear probing over a buffer reused from page to page, at most
-/// half full.
+/// Distinct numbers of a page's keys: linear probing over a buffer reused from page to page,
+/// at most half full.
 #[derive(Default)]
-struct LocalSet {
-    slots: Vec<u64>,
-    len: usize,
+struct DistinctMap {
+    /// Key and number; key 0 marks a free slot.
+    slots: Vec<(u64, u32)>,
 }
 
-impl LocalSet {
-    /// Empties the set, with room for `n` keys.
+impl DistinctMap {
+    /// Empties the map, with room for `n` keys.
     fn reset(&mut self, n: usize) {
         self.slots.clear();
-        self.slots.resize((2 * n).next_power_of_two().max(16), 0);
-        self.len = 0;
+        self.slots
+            .resize((2 * n).next_power_of_two().max(16), (0, 0));
     }
 
-    /// The slot of `h`, or the empty one where it would go.
-    fn slot(&self, h: u64) -> usize {
-        let k = key(h);
+    /// The number of `k` (not 0), and whether it is new: then it gets `next`.
+    #[inline(always)]
+    fn id(&mut self, k: u64, next: u32) -> (u32, bool) {
         let mask = self.slots.len() - 1;
         let mut i = (k >> (64 - self.slots.len().trailing_zeros())) as usize;
-        while self.slots[i] != 0 && self.slots[i] != k {
+        loop {
+            let slot = &mut self.slots[i];
+            if slot.0 == k {
+                return (slot.1, false);
+            }
+            if slot.0 == 0 {
+                *slot = (k, next);
+                return (next, true);
+            }
             i = (i + 1) & mask;
-        }
-        i
-    }
-
-    fn contains(&self, h: u64) -> bool {
-        self.len > 0 && self.slots[self.slot(h)] != 0
-    }
-
-    fn insert(&mut self, h: u64) {
-        let i = self.slot(h);
-        if self.slots[i] == 0 {
-            self.slots[i] = key(h);
-            self.len += 1;
         }
     }
 }
@@ -1325,14 +1353,12 @@ impl Scratch {
     fn trim(&mut self) {
         self.batch.keys.shrink_to(SCRATCH_KEEP);
         self.batch.order.shrink_to(SCRATCH_KEEP);
-        self.all.shrink_to(SCRATCH_KEEP);
         self.flags.shrink_to(SCRATCH_KEEP);
-        self.seen.shrink_to(SCRATCH_KEEP);
         self.inserts.shrink_to(SCRATCH_KEEP);
-        self.local.slots.shrink_to(SCRATCH_KEEP);
-        self.added.shrink_to(SCRATCH_KEEP);
-        self.mine.bits.shrink_to(SCRATCH_KEEP / 64);
-        self.mine.exact.slots.shrink_to(SCRATCH_KEEP);
+        self.page.kept.shrink_to(SCRATCH_KEEP);
+        self.page.prior.shrink_to(SCRATCH_KEEP);
+        self.page.seen.shrink_to(SCRATCH_KEEP);
+        self.distinct.slots.shrink_to(SCRATCH_KEEP);
     }
 }
 
@@ -1523,42 +1549,24 @@ impl Exact {
         std::array::from_fn(|s| self.lock(s))
     }
 
-    /// Stores `hashes` in input order under `locks`, prefetching a few keys ahead. Sets
-    /// `before[i]` to whether `hashes[i]` was stored before this call and pushes to `added`
-    /// the positions whose key this call stored. Returns whether a key this call stored
-    /// occurs again later in `hashes` (a shingle repeated within the batch).
-    fn insert_all(
+    /// Stores the distinct `keys` in order under `locks`, prefetching a few keys ahead, and
+    /// sets `before[u]` to whether the `u`-th was stored before this call.
+    fn insert_distinct(
         &self,
         locks: &mut [std::sync::MutexGuard<'_, Stripe>; STRIPES],
-        hashes: &[u64],
+        keys: impl Iterator<Item = u64> + Clone,
         before: &mut Vec<bool>,
-        added: &mut Vec<u32>,
-        mine: &mut Mine,
-    ) -> bool {
+    ) {
         const AHEAD: usize = 16;
         before.clear();
-        before.resize(hashes.len(), false);
-        added.clear();
-        mine.reset(hashes.len());
-        let mut repeats = false;
-        for &h in &hashes[..hashes.len().min(AHEAD)] {
-            self.prefetch(key(h));
-        }
-        for (i, &h) in hashes.iter().enumerate() {
-            if let Some(&next) = hashes.get(i + AHEAD) {
-                self.prefetch(key(next));
+        keys.clone().take(AHEAD).for_each(|k| self.prefetch(k));
+        let mut ahead = keys.clone().skip(AHEAD);
+        for k in keys {
+            if let Some(next) = ahead.next() {
+                self.prefetch(next);
             }
-            let k = key(h);
-            if self.insert_locked(&mut locks[stripe_of(k)], k) {
-                added.push(i as u32);
-                mine.add(k);
-            } else if mine.holds(k, hashes, added) {
-                repeats = true;
-            } else {
-                before[i] = true;
-            }
+            before.push(!self.insert_locked(&mut locks[stripe_of(k)], k));
         }
-        repeats
     }
 
     /// Removes `keys` (stored, all of them) under `locks`.
@@ -1721,16 +1729,23 @@ fn is_duplicate(seen: &[bool], threshold: f32) -> bool {
 /// rolling hash of the window, then a 64-bit finaliser). Fewer than `n` words give no
 /// shingle: such a paragraph is never a duplicate.
 pub fn shingles(text: &str, n: usize) -> Vec<u64> {
+    let mut out = Vec::new();
+    with_word_scratch(|s| shingles_with(text, n, s, &mut out));
+    out
+}
+
+/// Runs `f` with this thread's word buffers (fresh ones if they are already in use).
+fn with_word_scratch<R>(f: impl FnOnce(&mut WordScratch) -> R) -> R {
     thread_local! {
         static SCRATCH: RefCell<WordScratch> = RefCell::new(WordScratch::default());
     }
     SCRATCH.with(|s| match s.try_borrow_mut() {
         Ok(mut s) => {
-            let out = shingles_with(text, n, &mut s);
+            let r = f(&mut s);
             s.trim();
-            out
+            r
         }
-        Err(_) => shingles_with(text, n, &mut WordScratch::default()),
+        Err(_) => f(&mut WordScratch::default()),
     })
 }
 
@@ -1754,14 +1769,15 @@ impl WordScratch {
 /// The multiplier of the rolling shingle hash (odd).
 const ROLL: u64 = 0x9E37_79B9_7F4A_7C15;
 
-fn shingles_with(text: &str, n: usize, s: &mut WordScratch) -> Vec<u64> {
+/// Appends the shingles of `text` to `out`.
+fn shingles_with(text: &str, n: usize, s: &mut WordScratch, out: &mut Vec<u64>) {
     s.words.clear();
     word_hashes(text, s);
     let words = &s.words;
     // Too short to be evidence of copying: headings like "Pros" repeat legitimately, and
     // repeated boilerplate is the classifier's job.
     if words.len() < n {
-        return Vec::new();
+        return;
     }
     // h = w[i]·ROLL^(n−1) + … + w[i+n−1]: two multiplies per word whatever `n`. The
     // finaliser then spreads every bit, as the shard (top bits) and the sample (low bits)
@@ -1771,16 +1787,12 @@ fn shingles_with(text: &str, n: usize, s: &mut WordScratch) -> Vec<u64> {
     for &w in &words[..n - 1] {
         h = h.wrapping_mul(ROLL).wrapping_add(w);
     }
-    words[n - 1..]
-        .iter()
-        .zip(words)
-        .map(|(&w, &old)| {
-            h = h.wrapping_mul(ROLL).wrapping_add(w);
-            let shingle = mix(h);
-            h = h.wrapping_sub(old.wrapping_mul(oldest));
-            shingle
-        })
-        .collect()
+    out.extend(words[n - 1..].iter().zip(words).map(|(&w, &old)| {
+        h = h.wrapping_mul(ROLL).wrapping_add(w);
+        let shingle = mix(h);
+        h = h.wrapping_sub(old.wrapping_mul(oldest));
+        shingle
+    }));
 }
 
 /// Appends the hashes of the lower-cased words of `text` to `s.words`: the words of
@@ -2053,6 +2065,48 @@ mod tests {
     fn index_is_shareable_between_threads() {
         fn shareable<T: Send + Sync>() {}
         shareable::<DedupIndex>();
+    }
+
+    fn page_of(texts: &[&str]) -> Page {
+        let mut page = Page::default();
+        for (i, t) in texts.iter().enumerate() {
+            page.paragraphs.push(CleanParagraph {
+                text: t.to_string(),
+                line: i + 1,
+                lang: None,
+                reason: None,
+                features: Default::default(),
+            });
+        }
+        page
+    }
+
+    /// A paragraph dropped between `prepare` and `apply` counts for nothing, as if it had
+    /// been dropped before `prepare`; read-only, a page's own repeats are not duplicates.
+    #[test]
+    fn apply_follows_the_page_and_read_only_remembers_nothing() {
+        let a = "one two three four five six seven eight";
+        let b = "alpha beta gamma delta epsilon zeta eta theta";
+        let idx = DedupIndex::new(3, 0.5).unwrap();
+        let mut page = page_of(&[a, a, b, b]);
+        let prepared = idx.prepare(&page);
+        page.paragraphs[0].reason = Some(Reason::ShortFragment);
+        idx.apply(&mut page, &prepared);
+        let reasons: Vec<_> = page.paragraphs.iter().map(|p| p.reason).collect();
+        let dup = Some(Reason::Duplicate);
+        assert_eq!(reasons, [Some(Reason::ShortFragment), None, None, dup]);
+        assert_eq!(idx.len(), 12);
+
+        let read_only = DedupIndex::with_options(DedupOptions {
+            shingle_size: 3,
+            read_only: true,
+            ..DedupOptions::default()
+        })
+        .unwrap();
+        let mut page = page_of(&[a, a, b]);
+        read_only.dedup(&mut page);
+        assert!(page.paragraphs.iter().all(|p| p.is_kept()));
+        assert!(read_only.is_empty());
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub mod write;
 pub use classify::{Classifier, ClassifierOptions, Features, Reason};
 pub use cleaner::{CleanParagraph, Cleaner, Page};
 pub use config::{Config, ConfigBuilder, DedupScope};
-pub use dedup::{DedupIndex, DedupMode, DedupOptions, IndexStats};
+pub use dedup::{DedupIndex, DedupMode, DedupOptions, IndexStats, Prepared};
 pub use error::{Error, Result};
 pub use language::{Language, LanguageDetector};
 pub use pipeline::{Event, Pipeline, Stats};

@@ -18,14 +18,14 @@ use serde::Serialize;
 use crate::classify::Reason;
 use crate::cleaner::{Cleaner, Page};
 use crate::config::{Config, DedupScope};
-use crate::dedup::{DedupIndex, IndexStats};
+use crate::dedup::{DedupIndex, IndexStats, Prepared};
 use crate::error::{Error, Result};
 use crate::read::Document;
 use crate::templates::TemplateCounts;
 
-/// A cleaned page and, for corpus dedup, the shingles of each paragraph (`None` when dropped),
-/// to look up in input order.
-type Cleaned = (Page, Vec<Option<Vec<u64>>>);
+/// A cleaned page and, for corpus dedup, the shingles of its kept paragraphs, to look up in
+/// input order.
+type Cleaned = (Page, Prepared);
 
 /// What the pipeline hands its caller, in input order.
 #[derive(Debug)]
@@ -395,9 +395,9 @@ impl Pipeline {
                 let local = DedupIndex::with_options(self.index.options().one_page())
                     .expect("parameters already validated");
                 local.dedup(&mut page);
-                (page, Vec::new())
+                (page, Prepared::default())
             }
-            DedupScope::Off => (page, Vec::new()),
+            DedupScope::Off => (page, Prepared::default()),
         }
     }
 }

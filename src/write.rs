@@ -59,6 +59,8 @@ pub struct Writer {
     /// Folder output: each file written in this run and the input it came from, so that a
     /// second input mapping to it is refused instead of overwriting it.
     written: HashMap<PathBuf, PathBuf>,
+    /// A JSONL record being put together, reused from record to record.
+    buf: Vec<u8>,
 }
 
 /// The output stream open now.
@@ -85,6 +87,7 @@ impl Writer {
             text_field: text_field.to_string(),
             stream: None,
             written: HashMap::new(),
+            buf: Vec::new(),
         })
     }
 
@@ -94,7 +97,6 @@ impl Writer {
     /// input gives [`Error::OutputCollision`] and nothing is written; any other error is a
     /// failure of the output.
     pub fn write(&mut self, doc: &Document, page: &Page) -> Result<u64> {
-        let text = page.text();
         match self.output.clone() {
             Output::Stdout { jsonl } => {
                 self.ensure_stream(Path::new("-"), || {
@@ -104,18 +106,18 @@ impl Writer {
                     ))
                 })?;
                 if jsonl || doc.record.is_some() {
-                    self.write_record(doc, page, &text)?;
+                    self.write_record(doc, page)?;
                 } else {
-                    self.write_text(&text)?;
+                    self.write_text(&page.text())?;
                 }
             }
             Output::JsonlFile(path) => {
                 self.ensure_stream(&path, || create(&path))?;
-                self.write_record(doc, page, &text)?;
+                self.write_record(doc, page)?;
             }
             Output::TextFile(path) => {
                 self.ensure_stream(&path, || create(&path))?;
-                self.write_text(&text)?;
+                self.write_text(&page.text())?;
             }
             Output::Dir(dir) => {
                 let target = dir_target(&dir, &doc.source.relative);
@@ -124,12 +126,12 @@ impl Writer {
                     self.ensure_stream(&target, || create(&target))?;
                     let stream = self.stream.as_mut().expect("stream open");
                     stream.feed = Some((doc.source.path.clone(), doc.source.line));
-                    self.write_record(doc, page, &text)?;
+                    self.write_record(doc, page)?;
                 } else {
                     // One text page, one file: write it whole.
                     self.finish_stream()?;
                     let (mut sink, temp) = create(&target)?;
-                    sink.write_all(text.as_bytes())
+                    sink.write_all(page.text().as_bytes())
                         .map_err(|e| Error::io(&target, e))?;
                     commit(sink, temp, &target)?;
                 }
@@ -138,7 +140,7 @@ impl Writer {
                     .or_insert_with(|| doc.source.path.clone());
             }
         }
-        Ok(text.len() as u64)
+        Ok(text_len(page))
     }
 
     /// Flushes and closes what is open, finishing compressed streams, and gives each output
@@ -237,33 +239,197 @@ impl Writer {
         Ok(())
     }
 
-    fn write_record(&mut self, doc: &Document, page: &Page, text: &str) -> Result<()> {
-        // Cheap: the page itself is not in the record (see `Document::record`).
-        let mut record = match &doc.record {
-            Some(r) => r.clone(),
-            None => {
-                let mut m = Map::new();
-                m.insert("id".into(), Value::String(doc.id.clone()));
-                m
-            }
-        };
-        record.insert(self.text_field.clone(), Value::String(text.to_string()));
-        record.insert(
-            "lang".into(),
-            page.lang
-                .map_or(Value::Null, |l| Value::String(l.code().into())),
-        );
-        if let Some(reason) = page.dropped {
-            record.insert("dropped".into(), Value::String(reason.name().into()));
-        }
+    fn write_record(&mut self, doc: &Document, page: &Page) -> Result<()> {
         let s = self.stream.as_mut().expect("stream open");
-        serde_json::to_writer(&mut s.sink, &record)
-            .map_err(io::Error::from)
-            .and_then(|_| s.sink.write_all(b"\n"))
-            .map_err(|e| Error::io(&s.path, e))?;
+        let lang = page.lang.map(|l| l.code());
+        let dropped = page.dropped.map(|r| r.name());
+        // With the text in `lang` or `dropped`, the record's fields overwrite one another:
+        // build it as a map then.
+        let written = if self.text_field == "lang" || self.text_field == "dropped" {
+            let mut record = match &doc.record {
+                Some(r) => r.clone(),
+                None => Map::from_iter([("id".into(), Value::String(doc.id.clone()))]),
+            };
+            record.insert(self.text_field.clone(), Value::String(page.text()));
+            record.insert("lang".into(), lang.map_or(Value::Null, |l| l.into()));
+            if let Some(reason) = dropped {
+                record.insert("dropped".into(), reason.into());
+            }
+            serde_json::to_writer(&mut s.sink, &record)
+                .map_err(io::Error::from)
+                .and_then(|_| s.sink.write_all(b"\n"))
+        } else {
+            let extra = Extra {
+                text_field: &self.text_field,
+                page,
+                lang,
+                dropped,
+            };
+            // The record is put together in a buffer and written at once: one call to the
+            // sink, not two per escaped character.
+            let buf = &mut self.buf;
+            buf.clear();
+            match &doc.record {
+                Some(r) => write_fields(buf, r.iter().map(|(k, v)| (k.as_str(), v)), &extra),
+                None => {
+                    let id = Value::String(doc.id.clone());
+                    write_fields(buf, std::iter::once(("id", &id)), &extra)
+                }
+            };
+            buf.push(b'\n');
+            s.sink.write_all(buf).map(|()| buf.shrink_to(1 << 16))
+        };
+        written.map_err(|e| Error::io(&s.path, e))?;
         s.after_text = false;
         Ok(())
     }
+}
+
+/// What a JSONL record gets from the cleaning: its text field, `lang`, and `dropped` when
+/// nothing was kept.
+struct Extra<'a> {
+    text_field: &'a str,
+    page: &'a Page,
+    lang: Option<&'a str>,
+    dropped: Option<&'a str>,
+}
+
+/// Writes the record of `fields` with the fields of `extra` set, as serde_json writes a map
+/// (preserving order) into which they were inserted: a field already there is replaced in
+/// place, a new one goes at the end. The clean text is escaped straight from the page's
+/// paragraphs, without building it or cloning the record.
+fn write_fields<'a>(
+    w: &mut Vec<u8>,
+    fields: impl Iterator<Item = (&'a str, &'a Value)>,
+    extra: &Extra<'_>,
+) {
+    let mut first = true;
+    let mut key = |w: &mut Vec<u8>, k: &str| {
+        if !first {
+            w.push(b',');
+        }
+        first = false;
+        write_json_str(w, &[k]);
+        w.push(b':');
+    };
+    let text = |w: &mut Vec<u8>| write_json_str(w, &page_pieces(extra.page));
+    let lang = |w: &mut Vec<u8>| match extra.lang {
+        Some(l) => write_json_str(w, &[l]),
+        None => w.extend_from_slice(b"null"),
+    };
+    let (mut had_text, mut had_lang, mut had_dropped) = (false, false, false);
+    w.push(b'{');
+    for (k, v) in fields {
+        key(w, k);
+        if k == extra.text_field {
+            had_text = true;
+            text(w);
+        } else if k == "lang" {
+            had_lang = true;
+            lang(w);
+        } else if let (true, Some(d)) = (k == "dropped", extra.dropped) {
+            had_dropped = true;
+            write_json_str(w, &[d]);
+        } else {
+            serde_json::to_writer(&mut *w, v).expect("a Value always serializes into a Vec");
+        }
+    }
+    if !had_text {
+        key(w, extra.text_field);
+        text(w);
+    }
+    if !had_lang {
+        key(w, "lang");
+        lang(w);
+    }
+    if let (false, Some(d)) = (had_dropped, extra.dropped) {
+        key(w, "dropped");
+        write_json_str(w, &[d]);
+    }
+    w.push(b'}');
+}
+
+/// The pieces of [`Page::text`]: each kept paragraph and its newline, a newline between two.
+fn page_pieces(page: &Page) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    for p in page.kept() {
+        if !pieces.is_empty() {
+            pieces.push("\n");
+        }
+        pieces.push(p.text.as_str());
+        pieces.push("\n");
+    }
+    pieces
+}
+
+/// The length of [`Page::text`], without building it.
+fn text_len(page: &Page) -> u64 {
+    let (kept, bytes) = page
+        .kept()
+        .fold((0, 0), |(n, b), p| (n + 1, b + p.text.len() as u64 + 1));
+    bytes + kept.max(1) - 1
+}
+
+/// Writes the concatenation of `pieces` as a JSON string, escaped exactly as serde_json
+/// escapes it (`"`, `\\`, and control characters: the usual short forms, else `\u00XX`),
+/// but finding the bytes to escape 8 at a time instead of one by one.
+fn write_json_str(w: &mut Vec<u8>, pieces: &[&str]) {
+    w.push(b'"');
+    for piece in pieces {
+        let bytes = piece.as_bytes();
+        let mut start = 0;
+        while let Some(i) = next_escape(bytes, start) {
+            w.extend_from_slice(&bytes[start..i]);
+            write_escape(w, bytes[i]);
+            start = i + 1;
+        }
+        w.extend_from_slice(&bytes[start..]);
+    }
+    w.push(b'"');
+}
+
+/// The position of the first byte from `from` on that JSON escapes: a control character
+/// (below 0x20), `"` or `\\`.
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of the mask is set for a byte below `n` (or a zero, for
+    // `n == 1`); a borrow can set it wrongly only above a byte that is rightly set, so the
+    // lowest one is right.
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let m = below(x, 0x20) | below(x ^ (ONES * 0x22), 1) | below(x ^ (ONES * 0x5c), 1);
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    let rest = bytes.get(i..).unwrap_or_default();
+    let at = rest
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\');
+    at.map(|j| i + j)
+}
+
+/// Writes the JSON escape of `byte`, one that [`next_escape`] finds.
+fn write_escape(w: &mut Vec<u8>, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let short = match byte {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        0x08 => b'b',
+        0x09 => b't',
+        0x0a => b'n',
+        0x0c => b'f',
+        0x0d => b'r',
+        _ => {
+            let hex = [HEX[usize::from(byte >> 4)], HEX[usize::from(byte & 0xf)]];
+            return w.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex[0], hex[1]]);
+        }
+    };
+    w.extend_from_slice(&[b'\\', short]);
 }
 
 /// An output stream that is finished explicitly: dropping a gzip or zstd encoder would write
@@ -399,6 +565,7 @@ mod tests {
     use super::*;
     use crate::cleaner::CleanParagraph;
     use crate::read::Source;
+    use serde_json::json;
 
     /// A device that takes nothing, like `/dev/full`.
     struct Full;
@@ -425,6 +592,89 @@ mod tests {
             sink.write_all(b"a short record\n").unwrap();
             let e = sink.finish().unwrap_err();
             assert_eq!(e.to_string(), "device full");
+        }
+    }
+
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_escapes_them() {
+        let mut texts: Vec<String> = (0u8..0x80)
+            .flat_map(|b| {
+                (0..10).map(move |at| {
+                    let c = char::from(b);
+                    format!("{}{c}é{c}x", "abcdefghij".get(..at).unwrap())
+                })
+            })
+            .collect();
+        texts.push("\"quoted\" \\ back\u{7f}slash\u{1f}\n\t\r\u{8}\u{c} 中文 😀".into());
+        texts.push(String::new());
+        for t in &texts {
+            let mut mine = Vec::new();
+            write_json_str(&mut mine, &[t]);
+            assert_eq!(
+                String::from_utf8(mine).unwrap(),
+                serde_json::to_string(t).unwrap()
+            );
+            // Cut into pieces, the same string.
+            let cut = t.char_indices().nth(3).map_or(t.len(), |(i, _)| i);
+            let mut pieces = Vec::new();
+            write_json_str(&mut pieces, &[&t[..cut], &t[cut..]]);
+            assert_eq!(
+                String::from_utf8(pieces).unwrap(),
+                serde_json::to_string(t).unwrap()
+            );
+        }
+    }
+
+    /// Records come out as they did when built as a map (fields replaced in place, new ones
+    /// at the end) and written by serde_json.
+    #[test]
+    fn records_are_written_as_their_map_would_be() {
+        let fields = [
+            vec![],
+            vec![("text", json!("old")), ("url", json!("http://x/\"a\""))],
+            vec![
+                ("id", json!(7)),
+                ("lang", json!("xx")),
+                ("meta", json!({"a": [1, null]})),
+            ],
+            vec![
+                ("dropped", json!(false)),
+                ("text", json!(null)),
+                ("z", json!(1.5)),
+            ],
+        ];
+        let mut pages = vec![kept(&["One \"two\".", "Three\tfour."]), kept(&[])];
+        pages[1].dropped = Some(crate::classify::Reason::NoContent);
+        pages[0].lang = crate::language::Language::from_code("en");
+        for text_field in ["text", "body", "id", "url"] {
+            for f in &fields {
+                for page in &pages {
+                    let record: Map<String, Value> =
+                        f.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+                    let mut want = record.clone();
+                    want.insert(text_field.into(), Value::String(page.text()));
+                    let lang = page.lang.map(|l| l.code());
+                    want.insert("lang".into(), lang.map_or(Value::Null, |l| l.into()));
+                    if let Some(r) = page.dropped {
+                        want.insert("dropped".into(), r.name().into());
+                    }
+                    let extra = Extra {
+                        text_field,
+                        page,
+                        lang,
+                        dropped: page.dropped.map(|r| r.name()),
+                    };
+                    let mut mine = Vec::new();
+                    write_fields(
+                        &mut mine,
+                        record.iter().map(|(k, v)| (k.as_str(), v)),
+                        &extra,
+                    );
+                    let want = serde_json::to_string(&want).unwrap();
+                    assert_eq!(String::from_utf8(mine).unwrap(), want);
+                    assert_eq!(text_len(page), page.text().len() as u64);
+                }
+            }
         }
     }
 
