@@ -578,14 +578,7 @@ fn features_and_words(
     lower: &mut String,
 ) -> Features {
     let ascii = text.is_ascii();
-    let mut f = Features {
-        chars: if ascii {
-            text.len()
-        } else {
-            text.chars().count()
-        } as u32,
-        ..Features::default()
-    };
+    let mut f = Features::default();
     let mut stop = 0u32;
     let mut title = 0u32;
     let mut words = 0u32;
@@ -597,7 +590,13 @@ fn features_and_words(
         {
             title += 1;
         }
-        let content_word = content.is_some() && is_content_length(w);
+        // An ASCII word's characters are its bytes.
+        let content_word = content.is_some()
+            && (if ascii {
+                w.len() >= 3
+            } else {
+                is_content_length(w)
+            });
         if lang.is_none() && !content_word {
             return;
         }
@@ -634,23 +633,32 @@ fn features_and_words(
     }
     f.words = words;
     let (mut letters, mut upper, mut digits, mut nonspace) = (0u32, 0u32, 0u32, 0u32);
-    let mut prev_end = false;
     if ascii {
-        // The same counts as below, without decoding or Unicode tables.
-        for &b in text.as_bytes() {
-            if b.is_ascii_alphabetic() {
-                letters += 1;
-                upper += u32::from(b.is_ascii_uppercase());
-            } else if b.is_ascii_digit() {
-                digits += 1;
-            }
-            let space = (b as char).is_whitespace();
-            nonspace += u32::from(!space);
-            f.sentence_ends += u32::from(prev_end && space);
-            prev_end = matches!(b, b'.' | b'!' | b'?');
-        }
+        // The same counts as below, 8 bytes at a time.
+        let c = ascii_counts(text.as_bytes());
+        f.chars = text.len() as u32;
+        (letters, upper, digits) = (c.letters, c.upper, c.digits);
+        nonspace = text.len() as u32 - c.spaces;
+        f.sentence_ends = c.sentence_ends;
     } else {
+        let mut prev_end = false;
         for c in text.chars() {
+            f.chars += 1;
+            // ASCII characters (most of them in most scripts) without the Unicode tables.
+            if c.is_ascii() {
+                let b = c as u8;
+                if b.is_ascii_alphabetic() {
+                    letters += 1;
+                    upper += u32::from(b.is_ascii_uppercase());
+                } else if b.is_ascii_digit() {
+                    digits += 1;
+                }
+                let space = matches!(b, b' ' | b'\t'..=b'\r');
+                nonspace += u32::from(!space);
+                f.sentence_ends += u32::from(prev_end && space);
+                prev_end = matches!(b, b'.' | b'!' | b'?');
+                continue;
+            }
             if c.is_alphabetic() {
                 letters += 1;
                 if c.is_uppercase() {
@@ -667,9 +675,9 @@ fn features_and_words(
             }
             prev_end = is_terminal(c);
         }
-    }
-    if prev_end {
-        f.sentence_ends += 1;
+        if prev_end {
+            f.sentence_ends += 1;
+        }
     }
     f.ends_with_punct = text
         .trim_end_matches(|c: char| ['"', '\'', '”', '’', ')', '»'].contains(&c))
@@ -690,6 +698,66 @@ fn spread(mut h: u64) -> u64 {
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)
+}
+
+/// What [`features_and_words`] counts in the bytes of an ASCII text.
+#[derive(Debug, Default, PartialEq)]
+struct AsciiCounts {
+    letters: u32,
+    upper: u32,
+    digits: u32,
+    /// Bytes that are `char::is_whitespace`.
+    spaces: u32,
+    /// `.`, `!` or `?` followed by whitespace or the end.
+    sentence_ends: u32,
+}
+
+/// [`AsciiCounts`] of `b` (ASCII), eight bytes at a time: a byte loop with a branch per class
+/// cost about 30 instructions a byte, a third of measuring a paragraph.
+fn ascii_counts(b: &[u8]) -> AsciiCounts {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = L * 0x80;
+    // Per byte (all below 0x80, so no carry crosses a byte): the top bit set where the byte
+    // is at least `c`, or equal to `c`.
+    let ge = |v: u64, c: u8| (v + L * u64::from(0x80 - c)) & H;
+    let eq = |v: u64, c: u8| !((v ^ (L * u64::from(c))) + L * 0x7F) & H;
+    // Per-byte counters, summed before any of them can pass 255.
+    let sum = |acc: u64| {
+        let pairs = (acc & 0x00FF_00FF_00FF_00FF) + ((acc >> 8) & 0x00FF_00FF_00FF_00FF);
+        (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as u32
+    };
+    let mut out = AsciiCounts::default();
+    // The previous word's terminal marks, in the top bit of its last byte.
+    let mut carry = 0u64;
+    for run in b.chunks(8 * 255) {
+        let mut acc = [0u64; 5];
+        for chunk in run.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            // Zero padding is in no class.
+            let v = u64::from_le_bytes(buf);
+            let upper = ge(v, b'A') & !ge(v, b'Z' + 1);
+            let lower = ge(v, b'a') & !ge(v, b'z' + 1);
+            let digit = ge(v, b'0') & !ge(v, b'9' + 1);
+            let space = (ge(v, b'\t') & !ge(v, b'\r' + 1)) | eq(v, b' ');
+            let terminal = eq(v, b'.') | eq(v, b'!') | eq(v, b'?');
+            let ends = ((terminal << 8) | (carry >> 56)) & space;
+            carry = terminal;
+            for (a, m) in acc
+                .iter_mut()
+                .zip([upper | lower, upper, digit, space, ends])
+            {
+                *a += m >> 7;
+            }
+        }
+        out.letters += sum(acc[0]);
+        out.upper += sum(acc[1]);
+        out.digits += sum(acc[2]);
+        out.spaces += sum(acc[3]);
+        out.sentence_ends += sum(acc[4]);
+    }
+    out.sentence_ends += u32::from(matches!(b.last(), Some(b'.' | b'!' | b'?')));
+    out
 }
 
 fn is_terminal(c: char) -> bool {
@@ -2845,6 +2913,44 @@ mod tests {
         assert_eq!(reasons[4], Some(Reason::UiString));
         assert_eq!(reasons[5], None);
         assert_eq!(reasons[6], Some(Reason::Navigation));
+    }
+
+    /// The eight-bytes-at-a-time counts are those of a byte loop, on every ASCII byte.
+    #[test]
+    fn ascii_counts_match_a_byte_loop() {
+        let reference = |b: &[u8]| {
+            let mut c = AsciiCounts::default();
+            let mut prev_end = false;
+            for &x in b {
+                c.letters += u32::from(x.is_ascii_alphabetic());
+                c.upper += u32::from(x.is_ascii_uppercase());
+                c.digits += u32::from(x.is_ascii_digit());
+                let space = (x as char).is_whitespace();
+                c.spaces += u32::from(space);
+                c.sentence_ends += u32::from(prev_end && space);
+                prev_end = matches!(x, b'.' | b'!' | b'?');
+            }
+            c.sentence_ends += u32::from(prev_end);
+            c
+        };
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for len in (0..600).chain([2039, 2040, 2041, 4100]) {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let r = (state >> 33) as u8;
+                    // Mostly spaces and terminals, to test the pairs across words.
+                    if r % 3 == 0 {
+                        b" .!?\t\r\x0b\x0c"[usize::from(r / 3) % 8]
+                    } else {
+                        r & 0x7F
+                    }
+                })
+                .collect();
+            assert_eq!(ascii_counts(&b), reference(&b), "{b:?}");
+        }
     }
 
     #[test]
