@@ -782,6 +782,20 @@ fn hard_rule(
     if f.chars > 400 {
         return None;
     }
+    thread_local! {
+        static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    FOLDED.with_borrow_mut(|folded| {
+        folded.clear();
+        folded.extend(text.bytes().map(|b| b | 0x20));
+        short_hard_rule(p, f, folded)
+    })
+}
+
+/// [`hard_rule`] after the language test, on a paragraph of at most 400 characters.
+/// `folded` is its text with bit 0x20 set in every byte (see [`may_hold_ci`]).
+fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8]) -> Option<Reason> {
+    let text = p.text.as_str();
     // Headings and UI strings are short: a longer line is not lower-cased for them.
     // Lower-casing never shortens a text in characters, so the test can come first.
     let trimmed = key_text(text);
@@ -791,12 +805,12 @@ fn hard_rule(
         if RELATED_HEADINGS.contains(key.as_str()) || is_related_prefix(key) {
             return Some(Reason::RelatedHeading);
         }
-        if key.len() <= 80 && COMMENTS_HEADING.is_match(key) {
+        if key.len() <= 80 && may_be_comments_heading(key) && COMMENTS_HEADING.is_match(key) {
             return Some(Reason::CommentsHeading);
         }
     }
     if key.as_deref().is_some_and(|k| UI_STRINGS.contains(k))
-        || UI_PATTERN.is_match(text)
+        || (may_be_ui_pattern(text, folded) && UI_PATTERN.is_match(text))
         || is_ui_words(text, f)
         || is_script_notice(text)
     {
@@ -810,16 +824,19 @@ fn hard_rule(
     if f.words <= 12 && may_hold_separator(text, b"/>|") && BREADCRUMB.is_match(text) {
         return Some(Reason::Breadcrumb);
     }
-    if is_timestamp(text) {
+    if is_timestamp_with(text, folded) {
         return Some(Reason::Timestamp);
     }
-    if f.words <= 14 && (BYLINE.is_match(text) || is_name_and_date(text, f)) {
+    if f.words <= 14
+        && ((starts_with_word(text, &BYLINE_FIRST) && BYLINE.is_match(text))
+            || is_name_and_date(text, f, folded))
+    {
         return Some(Reason::Byline);
     }
-    if is_caption(p, f) {
+    if is_caption(p, f, folded) {
         return Some(Reason::Caption);
     }
-    if f.words <= 3 && SIGN_OFF.is_match(text) {
+    if f.words <= 3 && may_be_sign_off(text) && SIGN_OFF.is_match(text) {
         return Some(Reason::SignOff);
     }
     if is_separator_menu(text, f) {
@@ -1020,6 +1037,10 @@ static RELATED_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// How every [`RELATED_PREFIX`] match starts: a cheap test before the regex.
+const RELATED_PREFIX_FIRST: [&str; 6] =
+    ["you ", "recommended ", "more ", "most ", "read ", "watch "];
+
 /// Whether a heading `key` (in [`normalize_key`] form) is a "related" heading other than
 /// those listed in [`RELATED_HEADINGS`].
 fn is_related_prefix(key: &str) -> bool {
@@ -1030,7 +1051,8 @@ fn is_related_prefix(key: &str) -> bool {
                 !topic.is_empty() && topic.chars().count() <= 40 && RELATED_TOPIC.is_match(topic)
             })
     });
-    with_topic || RELATED_PREFIX.is_match(key)
+    with_topic
+        || (RELATED_PREFIX_FIRST.iter().any(|w| key.starts_with(w)) && RELATED_PREFIX.is_match(key))
 }
 
 /// Headings of sections about other things than the page (HTML, see
@@ -1057,6 +1079,29 @@ static COMMENTS_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .unwrap()
 });
+
+/// Whether a `key` may match [`COMMENTS_HEADING`]: it starts with a digit (`\d` is Unicode,
+/// so any non-ASCII character too) or with one of the literal alternatives. The regex call
+/// costs more than this on every short line.
+fn may_be_comments_heading(key: &str) -> bool {
+    const STARTS: [&str; 11] = [
+        "comment",
+        "respons",
+        "replies",
+        "reader comments",
+        "discussion",
+        "join the ",
+        "leave a ",
+        "add a comment",
+        "post a comment",
+        "write a comment",
+        "what do you think",
+    ];
+    key.as_bytes()
+        .first()
+        .is_some_and(|&c| c.is_ascii_digit() || !c.is_ascii())
+        || STARTS.iter().any(|s| key.starts_with(s))
+}
 
 static UI_STRINGS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
@@ -1307,6 +1352,97 @@ static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// Whether `text` may match [`UI_PATTERN`], by its first word: all alternatives but three
+/// start with one of these words, the others with `(`, a digit or © (not ASCII), or have
+/// "affiliate" in the first 40 characters. Most lines fail this, and the regex call costs
+/// several hundred instructions even on a short line.
+fn may_be_ui_pattern(text: &str, folded: &[u8]) -> bool {
+    const FIRST: [&str; 24] = [
+        "we",
+        "this",
+        "by",
+        "sign",
+        "subscribe",
+        "copyright",
+        "all",
+        "you",
+        "log",
+        "login",
+        "already",
+        "don",
+        "forgot",
+        "click",
+        "follow",
+        "join",
+        "get",
+        "download",
+        "share",
+        "posted",
+        "filed",
+        "leave",
+        "about",
+        "terms",
+    ];
+    let first = match ascii_first_word(text) {
+        None => true,
+        Some([]) => matches!(text.as_bytes().first(), Some(b'(' | b'0'..=b'9')),
+        Some(w) => FIRST.iter().any(|f| w.eq_ignore_ascii_case(f.as_bytes())),
+    };
+    // 40 characters are at most 160 bytes.
+    first || may_hold_ci(&folded[..folded.len().min(160 + 9)], b"affiliate")
+}
+
+/// The leading ASCII letters of `text`; `None` when a case-insensitive regex may read more
+/// there than these bytes: when the first character or the one after the letters is not
+/// ASCII (Unicode case folding matches `s` to `ſ` and `k` to the Kelvin sign, and `\s` takes
+/// non-ASCII spaces).
+fn ascii_first_word(text: &str) -> Option<&[u8]> {
+    let b = text.as_bytes();
+    let n = b
+        .iter()
+        .position(|c| !c.is_ascii_alphabetic())
+        .unwrap_or(b.len());
+    match b.get(n) {
+        Some(c) if !c.is_ascii() => None,
+        _ => Some(&b[..n]),
+    }
+}
+
+/// Whether `text` starts with one of `words` (ASCII, any case) as a whole word, or may
+/// (see [`ascii_first_word`]).
+fn starts_with_word(text: &str, words: &[&str]) -> bool {
+    ascii_first_word(text)
+        .is_none_or(|w| words.iter().any(|f| w.eq_ignore_ascii_case(f.as_bytes())))
+}
+
+/// Whether a text may contain `needle` (lower-case ASCII letters and `/`) in any ASCII case,
+/// given the text `folded`: with bit 0x20 set in every byte, which lower-cases ASCII letters
+/// and maps no other byte to a letter (only control characters to `/`), so one search with
+/// no case test finds every occurrence, and rarely a false one.
+fn may_hold_ci(folded: &[u8], needle: &[u8]) -> bool {
+    // The positions of the needle's first two bytes, eight at a time (a searcher built per
+    // call, or memchr's, costs more than this on a line of text), each then compared whole.
+    const L: u64 = 0x0101_0101_0101_0101;
+    // The top bit of each zero byte, exactly (no carry crosses a byte).
+    let zero = |x: u64| !(((x & (L * 0x7F)) + L * 0x7F) | x | (L * 0x7F));
+    let (a, b) = (L * u64::from(needle[0]), L * u64::from(needle[1]));
+    let at = |i: usize| folded[i..].starts_with(needle);
+    let mut i = 0;
+    while i + 9 <= folded.len() {
+        let v = u64::from_le_bytes(folded[i..i + 8].try_into().expect("8 bytes"));
+        let w = u64::from_le_bytes(folded[i + 1..i + 9].try_into().expect("8 bytes"));
+        let mut hits = zero(v ^ a) & zero(w ^ b);
+        while hits != 0 {
+            if at(i + hits.trailing_zeros() as usize / 8) {
+                return true;
+            }
+            hits &= hits - 1;
+        }
+        i += 8;
+    }
+    (i..folded.len()).any(at)
+}
+
 /// Words that only ever label buttons and counters.
 static UI_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
@@ -1407,6 +1543,31 @@ static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\(?[A-Z]{2,6}\)?|[A-Z]{2,6}/[A-Z]{2,6}|/\.|-?\s*(END|ENDS)\s*-?)$").unwrap()
 });
 
+/// The words a [`BYLINE`] match starts with (each followed by a space or a colon).
+const BYLINE_FIRST: [&str; 14] = [
+    "by",
+    "written",
+    "posted",
+    "published",
+    "reported",
+    "story",
+    "words",
+    "author",
+    "reporter",
+    "editor",
+    "von",
+    "par",
+    "por",
+    "di",
+];
+
+/// Whether `text` may match [`SIGN_OFF`]: only its `END` alternative is longer than 13
+/// bytes, and the others start with `(`, `/` or a capital.
+fn may_be_sign_off(text: &str) -> bool {
+    (text.len() <= 13 && matches!(text.as_bytes().first(), Some(b'(' | b'/' | b'A'..=b'Z')))
+        || memchr::memmem::find(text.as_bytes(), b"END").is_some()
+}
+
 static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(by|written by|posted by|published by|reported by|story by|words by|author|reporter|editor|von|par|por|di)\s*:?\s+\p{Lu}[\p{L}.'-]*(\s+(\p{Lu}[\p{L}.'-]*|and|&|,|de|van|von|da))*[\s,|·•-]*").unwrap()
 });
@@ -1423,8 +1584,15 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A line that is a date or time with at most a couple of other words
 /// (`29/01/2025 | 21:42`, `Updated: September 4, 2025 5:50 am`).
+#[cfg(test)]
 fn is_timestamp(text: &str) -> bool {
-    if text.len() > 80 || !may_hold_date(text) || !DATE.is_match(text) {
+    let folded: Vec<u8> = text.bytes().map(|b| b | 0x20).collect();
+    is_timestamp_with(text, &folded)
+}
+
+/// [`is_timestamp`], given the text folded as for [`may_hold_ci`].
+fn is_timestamp_with(text: &str, folded: &[u8]) -> bool {
+    if text.len() > 80 || !may_hold_date(text, folded) || !DATE.is_match(text) {
         return false;
     }
     let rest = DATE.replace_all(text, " ");
@@ -1458,21 +1626,19 @@ fn is_timestamp(text: &str) -> bool {
 
 /// Whether `text` has what every [`DATE`] match needs: a digit (`\d` is any Unicode decimal
 /// digit), or "yesterday" / "today".
-fn may_hold_date(text: &str) -> bool {
+fn may_hold_date(text: &str, folded: &[u8]) -> bool {
     let b = text.as_bytes();
     b.iter().any(u8::is_ascii_digit)
-        // Found by its `d`: a three-byte compare at every byte cost more than the rest.
-        || memchr::memchr2_iter(b'd', b'D', b)
-            .any(|i| b.get(i..i + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"day")))
+        || may_hold_ci(folded, b"day")
         || (!text.is_ascii() && text.chars().any(char::is_numeric))
 }
 
 /// A short run of capitalised names followed by a date or time: an author line.
-fn is_name_and_date(text: &str, f: &Features) -> bool {
+fn is_name_and_date(text: &str, f: &Features, folded: &[u8]) -> bool {
     f.words >= 3
         && f.titlecase_share + f.digit_share >= 0.6
         && !f.ends_with_punct
-        && may_hold_date(text)
+        && may_hold_date(text, folded)
         && {
             let m = DATE.find(text);
             m.is_some_and(|m| m.start() > 3)
@@ -1490,16 +1656,92 @@ static CAPTION: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// What every [`CAPTION`] match holds, in text folded as for [`may_hold_ci`]: a part of one
+/// of its words ("stock" for shutterstock and istock; "imag" or "photo" is in all its other
+/// names), or in text that is not ASCII, a character that Unicode case folding matches to one
+/// of their letters (`ſ`, the Kelvin sign) or `ả`/`Ả`, folded the same way. Searched for in
+/// one pass ([`Bitap`]): most lines fail, and the regex call costs twice as much.
+static CAPTION_PARTS: Bitap = Bitap::new(&[
+    b"photo",
+    b"pict",
+    b"imag",
+    b"video",
+    b"illus",
+    b"graph",
+    b"cred",
+    b"sour",
+    b"stock",
+    b"ters/",
+    b"epa",
+    // ſ, the Kelvin sign, ả or Ả (they differ in the last byte), folded.
+    &[0xC5 | 0x20, 0xBF],
+    &[0xE2, 0x84 | 0x20, 0xAA],
+    &[0xE1, 0xBA, 0xA2],
+    &[0xE1, 0xBA, 0xA3],
+]);
+
+/// Several byte strings searched for at once, by the shift-and algorithm: bit `j` of the
+/// state is set when the text so far ends with the first `j + 1` bytes of the string that
+/// bit `j` belongs to (the strings laid end to end, 64 bytes in all at most).
+struct Bitap {
+    /// Per byte: the positions that hold it.
+    masks: [u64; 256],
+    /// The first position of each string.
+    start: u64,
+    /// The last position of each string.
+    end: u64,
+}
+
+impl Bitap {
+    const fn new(strings: &[&[u8]]) -> Bitap {
+        let mut b = Bitap {
+            masks: [0; 256],
+            start: 0,
+            end: 0,
+        };
+        let (mut s, mut pos) = (0, 0);
+        while s < strings.len() {
+            let w = strings[s];
+            let mut j = 0;
+            while j < w.len() {
+                b.masks[w[j] as usize] |= 1 << pos;
+                if j == 0 {
+                    b.start |= 1 << pos;
+                }
+                if j + 1 == w.len() {
+                    b.end |= 1 << pos;
+                }
+                j += 1;
+                pos += 1;
+            }
+            s += 1;
+        }
+        assert!(pos <= 64, "at most 64 bytes");
+        b
+    }
+
+    /// Whether `text` contains one of the strings.
+    fn any_in(&self, text: &[u8]) -> bool {
+        let (mut state, mut seen) = (0u64, 0u64);
+        // No branch but the loop's: a byte costs a handful of instructions.
+        for &c in text {
+            state = ((state << 1) | self.start) & self.masks[usize::from(c)];
+            seen |= state;
+        }
+        seen & self.end != 0
+    }
+}
+
 static POSITION_MARK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\((l|r|c|left|right|centre|center|from left|second,? (left|right)|first,? (left|right)|front|back|top|bottom)\)").unwrap()
 });
 
 /// Captions: a credit, an image marker, or a short indented description of a picture.
-fn is_caption(p: &Paragraph, f: &Features) -> bool {
+fn is_caption(p: &Paragraph, f: &Features, folded: &[u8]) -> bool {
     if f.chars > 350 || f.sentence_ends > 3 {
         return false;
     }
-    if CAPTION.is_match(&p.text) {
+    if CAPTION_PARTS.any_in(folded) && CAPTION.is_match(&p.text) {
         return true;
     }
     if f.sentence_ends <= 2 && p.text.contains('(') && POSITION_MARK.is_match(&p.text) {
