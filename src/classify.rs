@@ -783,33 +783,38 @@ fn hard_rule(
         return None;
     }
     thread_local! {
-        static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        static SCRATCH: std::cell::RefCell<(Vec<u8>, String)> =
+            const { std::cell::RefCell::new((Vec::new(), String::new())) };
     }
-    FOLDED.with_borrow_mut(|folded| {
+    SCRATCH.with_borrow_mut(|(folded, key)| {
         folded.clear();
         folded.extend(text.bytes().map(|b| b | 0x20));
-        short_hard_rule(p, f, folded)
+        short_hard_rule(p, f, folded, key)
     })
 }
 
 /// [`hard_rule`] after the language test, on a paragraph of at most 400 characters.
-/// `folded` is its text with bit 0x20 set in every byte (see [`may_hold_ci`]).
-fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8]) -> Option<Reason> {
+/// `folded` is its text with bit 0x20 set in every byte (see [`may_hold_ci`]); `key` is
+/// scratch space.
+fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String) -> Option<Reason> {
     let text = p.text.as_str();
     // Headings and UI strings are short: a longer line is not lower-cased for them.
     // Lower-casing never shortens a text in characters, so the test can come first.
     let trimmed = key_text(text);
-    let key = (trimmed.len() <= KEY_MAX_CHARS || trimmed.chars().count() <= KEY_MAX_CHARS)
-        .then(|| lowercase_key(trimmed));
-    if let Some(key) = &key {
-        if RELATED_HEADINGS.contains(key.as_str()) || is_related_prefix(key) {
+    let key =
+        (trimmed.len() <= KEY_MAX_CHARS || trimmed.chars().count() <= KEY_MAX_CHARS).then(|| {
+            lowercase_key_into(trimmed, key);
+            key.as_str()
+        });
+    if let Some(key) = key {
+        if RELATED_HEADINGS.contains(key) || is_related_prefix(key) {
             return Some(Reason::RelatedHeading);
         }
         if key.len() <= 80 && may_be_comments_heading(key) && COMMENTS_HEADING.is_match(key) {
             return Some(Reason::CommentsHeading);
         }
     }
-    if key.as_deref().is_some_and(|k| UI_STRINGS.contains(k))
+    if key.is_some_and(|k| UI_STRINGS.contains(k))
         || (may_be_ui_pattern(text, folded) && UI_PATTERN.is_match(text))
         || is_ui_words(text, f)
         || is_script_notice(text)
@@ -828,7 +833,7 @@ fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8]) -> Option<Reason>
         return Some(Reason::Timestamp);
     }
     if f.words <= 14
-        && ((starts_with_word(text, &BYLINE_FIRST) && BYLINE.is_match(text))
+        && ((starts_with_word(text, &const { pack_words(BYLINE_FIRST) }) && BYLINE.is_match(text))
             || is_name_and_date(text, f, folded))
     {
         return Some(Reason::Byline);
@@ -911,10 +916,19 @@ fn key_text(text: &str) -> &str {
 }
 
 fn lowercase_key(t: &str) -> String {
+    let mut out = String::new();
+    lowercase_key_into(t, &mut out);
+    out
+}
+
+/// [`lowercase_key`] into `out`, without allocating once `out` is large enough.
+fn lowercase_key_into(t: &str, out: &mut String) {
+    out.clear();
     if t.is_ascii() {
-        t.to_ascii_lowercase()
+        out.push_str(t);
+        out.make_ascii_lowercase();
     } else {
-        t.to_lowercase()
+        out.extend(t.chars().flat_map(char::to_lowercase));
     }
 }
 
@@ -1037,6 +1051,19 @@ static RELATED_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// The first bytes of `words` (ASCII), as a set of bits.
+const fn first_bytes(words: &[&str]) -> u128 {
+    let mut set = 0u128;
+    let mut i = 0;
+    while i < words.len() {
+        let c = words[i].as_bytes()[0];
+        assert!(c < 128, "ASCII");
+        set |= 1 << c;
+        i += 1;
+    }
+    set
+}
+
 /// How every [`RELATED_PREFIX`] match starts: a cheap test before the regex.
 const RELATED_PREFIX_FIRST: [&str; 6] =
     ["you ", "recommended ", "more ", "most ", "read ", "watch "];
@@ -1044,6 +1071,15 @@ const RELATED_PREFIX_FIRST: [&str; 6] =
 /// Whether a heading `key` (in [`normalize_key`] form) is a "related" heading other than
 /// those listed in [`RELATED_HEADINGS`].
 fn is_related_prefix(key: &str) -> bool {
+    // Most keys start with none of the leads' first letters.
+    const FIRST: u128 = first_bytes(&RELATED_LEADS) | first_bytes(&RELATED_PREFIX_FIRST);
+    if !key
+        .as_bytes()
+        .first()
+        .is_some_and(|&c| c < 128 && FIRST >> c & 1 != 0)
+    {
+        return false;
+    }
     let with_topic = RELATED_LEADS.iter().any(|lead| {
         key.strip_prefix(lead)
             .and_then(|rest| rest.strip_prefix(' '))
@@ -1097,10 +1133,12 @@ fn may_be_comments_heading(key: &str) -> bool {
         "write a comment",
         "what do you think",
     ];
-    key.as_bytes()
-        .first()
-        .is_some_and(|&c| c.is_ascii_digit() || !c.is_ascii())
-        || STARTS.iter().any(|s| key.starts_with(s))
+    let Some(&c) = key.as_bytes().first() else {
+        return false;
+    };
+    c.is_ascii_digit()
+        || !c.is_ascii()
+        || (first_bytes(&STARTS) >> c & 1 != 0 && STARTS.iter().any(|s| key.starts_with(s)))
 }
 
 static UI_STRINGS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
@@ -1383,10 +1421,11 @@ fn may_be_ui_pattern(text: &str, folded: &[u8]) -> bool {
         "about",
         "terms",
     ];
-    let first = match ascii_first_word(text) {
+    const PACKED: [u128; FIRST.len()] = pack_words(FIRST);
+    let first = match first_word_packed(text) {
         None => true,
-        Some([]) => matches!(text.as_bytes().first(), Some(b'(' | b'0'..=b'9')),
-        Some(w) => FIRST.iter().any(|f| w.eq_ignore_ascii_case(f.as_bytes())),
+        Some(0) => matches!(text.as_bytes().first(), Some(b'(' | b'0'..=b'9')),
+        Some(w) => PACKED.contains(&w),
     };
     // 40 characters are at most 160 bytes.
     first || may_hold_ci(&folded[..folded.len().min(160 + 9)], b"affiliate")
@@ -1408,11 +1447,51 @@ fn ascii_first_word(text: &str) -> Option<&[u8]> {
     }
 }
 
-/// Whether `text` starts with one of `words` (ASCII, any case) as a whole word, or may
-/// (see [`ascii_first_word`]).
-fn starts_with_word(text: &str, words: &[&str]) -> bool {
-    ascii_first_word(text)
-        .is_none_or(|w| words.iter().any(|f| w.eq_ignore_ascii_case(f.as_bytes())))
+/// [`ascii_first_word`] lower-cased and packed by [`pack_word`], in one pass: `Some(0)` when
+/// there are no letters, `Some(u128::MAX)` when there are more than 16.
+fn first_word_packed(text: &str) -> Option<u128> {
+    let mut key = 0u128;
+    for (i, &c) in text.as_bytes().iter().enumerate() {
+        if !c.is_ascii_alphabetic() {
+            return c.is_ascii().then_some(key);
+        }
+        if i == 16 {
+            // Longer than any listed word; only what follows it is left to check.
+            return ascii_first_word(text).map(|_| u128::MAX);
+        }
+        key |= u128::from(c | 0x20) << (8 * i);
+    }
+    Some(key)
+}
+
+/// A lower-case ASCII word of at most 16 bytes, as a number (zero-padded bytes).
+const fn pack_word(w: &str) -> u128 {
+    let b = w.as_bytes();
+    assert!(b.len() <= 16, "at most 16 bytes");
+    let mut key = 0u128;
+    let mut i = 0;
+    while i < b.len() {
+        key |= (b[i] as u128) << (8 * i);
+        i += 1;
+    }
+    key
+}
+
+/// [`pack_word`] of each of `words`.
+const fn pack_words<const N: usize>(words: [&str; N]) -> [u128; N] {
+    let mut out = [0u128; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = pack_word(words[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Whether `text` starts with one of `words` (lower-case ASCII, packed by [`pack_word`]) in
+/// any ASCII case, as a whole word, or may (see [`ascii_first_word`]).
+fn starts_with_word(text: &str, words: &[u128]) -> bool {
+    first_word_packed(text).is_none_or(|w| words.contains(&w))
 }
 
 /// Whether a text may contain `needle` (lower-case ASCII letters and `/`) in any ASCII case,
@@ -1440,7 +1519,7 @@ fn may_hold_ci(folded: &[u8], needle: &[u8]) -> bool {
         }
         i += 8;
     }
-    (i..folded.len()).any(at)
+    (i..folded.len()).any(|j| folded[j] == needle[0] && at(j))
 }
 
 /// Words that only ever label buttons and counters.
@@ -1524,9 +1603,9 @@ fn is_ui_words(text: &str, f: &Features) -> bool {
     {
         return true;
     }
+    let mut lower = String::new();
     f.words <= 6
         && crate::segment::words(text).all(|w| {
-            let mut lower = String::new();
             lowercase_into(w, &mut lower);
             UI_WORDS.contains(lower.as_str())
         })
