@@ -16,7 +16,7 @@
 //!    stories go even when they are well-formed prose.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
 use serde::Serialize;
@@ -584,14 +584,8 @@ fn features_and_words(
     lower: &mut String,
 ) -> Features {
     let ascii = text.is_ascii();
-    let mut f = Features {
-        chars: if ascii {
-            text.len()
-        } else {
-            text.chars().count()
-        } as u32,
-        ..Features::default()
-    };
+    let short_stops = lang.map(ShortStopwords::of);
+    let mut f = Features::default();
     let mut stop = 0u32;
     let mut title = 0u32;
     let mut words = 0u32;
@@ -603,13 +597,21 @@ fn features_and_words(
         {
             title += 1;
         }
-        let content_word = content.is_some() && is_content_length(w);
+        // An ASCII word's characters are its bytes.
+        let content_word = content.is_some()
+            && (if ascii {
+                w.len() >= 3
+            } else {
+                is_content_length(w)
+            });
         if lang.is_none() && !content_word {
             return;
         }
         // Most words are short and ASCII: no string is built or hashed for them.
         if let Some(key) = crate::language::pack_ascii_lower(w) {
-            let is_stop = lang.is_some_and(|l| l.is_stopword_packed(key));
+            let is_stop = short_stops.is_some_and(|s| s.contains(key));
+            // The copy agrees with the language's own set (checked in debug builds).
+            debug_assert_eq!(is_stop, lang.is_some_and(|l| l.is_stopword_packed(key)));
             stop += u32::from(is_stop);
             if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
                 out.push(spread(key));
@@ -640,23 +642,32 @@ fn features_and_words(
     }
     f.words = words;
     let (mut letters, mut upper, mut digits, mut nonspace) = (0u32, 0u32, 0u32, 0u32);
-    let mut prev_end = false;
     if ascii {
-        // The same counts as below, without decoding or Unicode tables.
-        for &b in text.as_bytes() {
-            if b.is_ascii_alphabetic() {
-                letters += 1;
-                upper += u32::from(b.is_ascii_uppercase());
-            } else if b.is_ascii_digit() {
-                digits += 1;
-            }
-            let space = (b as char).is_whitespace();
-            nonspace += u32::from(!space);
-            f.sentence_ends += u32::from(prev_end && space);
-            prev_end = matches!(b, b'.' | b'!' | b'?');
-        }
+        // The same counts as below, 8 bytes at a time.
+        let c = ascii_counts(text.as_bytes());
+        f.chars = text.len() as u32;
+        (letters, upper, digits) = (c.letters, c.upper, c.digits);
+        nonspace = text.len() as u32 - c.spaces;
+        f.sentence_ends = c.sentence_ends;
     } else {
+        let mut prev_end = false;
         for c in text.chars() {
+            f.chars += 1;
+            // ASCII characters (most of them in most scripts) without the Unicode tables.
+            if c.is_ascii() {
+                let b = c as u8;
+                if b.is_ascii_alphabetic() {
+                    letters += 1;
+                    upper += u32::from(b.is_ascii_uppercase());
+                } else if b.is_ascii_digit() {
+                    digits += 1;
+                }
+                let space = matches!(b, b' ' | b'\t'..=b'\r');
+                nonspace += u32::from(!space);
+                f.sentence_ends += u32::from(prev_end && space);
+                prev_end = matches!(b, b'.' | b'!' | b'?');
+                continue;
+            }
             if c.is_alphabetic() {
                 letters += 1;
                 if c.is_uppercase() {
@@ -673,9 +684,9 @@ fn features_and_words(
             }
             prev_end = is_terminal(c);
         }
-    }
-    if prev_end {
-        f.sentence_ends += 1;
+        if prev_end {
+            f.sentence_ends += 1;
+        }
     }
     f.ends_with_punct = text
         .trim_end_matches(|c: char| ['"', '\'', '”', '’', ')', '»'].contains(&c))
@@ -690,12 +701,123 @@ fn features_and_words(
     f
 }
 
+/// A language's stopwords of at most 8 ASCII bytes, packed by `pack_ascii_lower` (the same
+/// set as `Language::is_stopword_packed` reads), in an open-addressing table: most words of
+/// a page are looked up here, and a probe or two cost less than a hash set's lookup.
+struct ShortStopwords {
+    /// Power-of-two size, at most half full; 0 marks an empty slot (no packed word is 0).
+    slots: Box<[u64]>,
+    shift: u32,
+}
+
+impl ShortStopwords {
+    /// The table of `lang`, built on first use.
+    fn of(lang: Language) -> &'static ShortStopwords {
+        static TABLES: [OnceLock<ShortStopwords>; 256] = [const { OnceLock::new() }; 256];
+        TABLES[lang.whatlang() as usize & 255].get_or_init(|| {
+            let keys: FxHashSet<u64> = stop_words::lookup(lang.code())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|w| crate::language::pack_ascii_lower(w))
+                .collect();
+            let bits = (2 * keys.len()).max(2).next_power_of_two().trailing_zeros();
+            let mut t = ShortStopwords {
+                slots: vec![0; 1 << bits].into_boxed_slice(),
+                shift: 64 - bits,
+            };
+            for k in keys {
+                let mut i = t.home(k);
+                while t.slots[i] != 0 {
+                    i = (i + 1) & (t.slots.len() - 1);
+                }
+                t.slots[i] = k;
+            }
+            t
+        })
+    }
+
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        let mut i = self.home(key);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                k if k == key => return true,
+                _ => i = (i + 1) & (self.slots.len() - 1),
+            }
+        }
+    }
+}
+
 /// splitmix64's finaliser: a packed word's bits spread over its hash, as a set of hashes
 /// wants.
 fn spread(mut h: u64) -> u64 {
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)
+}
+
+/// What [`features_and_words`] counts in the bytes of an ASCII text.
+#[derive(Debug, Default, PartialEq)]
+struct AsciiCounts {
+    letters: u32,
+    upper: u32,
+    digits: u32,
+    /// Bytes that are `char::is_whitespace`.
+    spaces: u32,
+    /// `.`, `!` or `?` followed by whitespace or the end.
+    sentence_ends: u32,
+}
+
+/// [`AsciiCounts`] of `b` (ASCII), eight bytes at a time: a byte loop with a branch per class
+/// cost about 30 instructions a byte, a third of measuring a paragraph.
+fn ascii_counts(b: &[u8]) -> AsciiCounts {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = L * 0x80;
+    // Per byte (all below 0x80, so no carry crosses a byte): the top bit set where the byte
+    // is at least `c`, or equal to `c`.
+    let ge = |v: u64, c: u8| (v + L * u64::from(0x80 - c)) & H;
+    let eq = |v: u64, c: u8| !((v ^ (L * u64::from(c))) + L * 0x7F) & H;
+    // Per-byte counters, summed before any of them can pass 255.
+    let sum = |acc: u64| {
+        let pairs = (acc & 0x00FF_00FF_00FF_00FF) + ((acc >> 8) & 0x00FF_00FF_00FF_00FF);
+        (pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as u32
+    };
+    let mut out = AsciiCounts::default();
+    // The previous word's terminal marks, in the top bit of its last byte.
+    let mut carry = 0u64;
+    for run in b.chunks(8 * 255) {
+        let mut acc = [0u64; 5];
+        for chunk in run.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            // Zero padding is in no class.
+            let v = u64::from_le_bytes(buf);
+            let upper = ge(v, b'A') & !ge(v, b'Z' + 1);
+            let lower = ge(v, b'a') & !ge(v, b'z' + 1);
+            let digit = ge(v, b'0') & !ge(v, b'9' + 1);
+            let space = (ge(v, b'\t') & !ge(v, b'\r' + 1)) | eq(v, b' ');
+            let terminal = eq(v, b'.') | eq(v, b'!') | eq(v, b'?');
+            let ends = ((terminal << 8) | (carry >> 56)) & space;
+            carry = terminal;
+            for (a, m) in acc
+                .iter_mut()
+                .zip([upper | lower, upper, digit, space, ends])
+            {
+                *a += m >> 7;
+            }
+        }
+        out.letters += sum(acc[0]);
+        out.upper += sum(acc[1]);
+        out.digits += sum(acc[2]);
+        out.spaces += sum(acc[3]);
+        out.sentence_ends += sum(acc[4]);
+    }
+    out.sentence_ends += u32::from(matches!(b.last(), Some(b'.' | b'!' | b'?')));
+    out
 }
 
 fn is_terminal(c: char) -> bool {
@@ -720,21 +842,40 @@ fn hard_rule(
     if f.chars > 400 {
         return None;
     }
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<(Vec<u8>, String)> =
+            const { std::cell::RefCell::new((Vec::new(), String::new())) };
+    }
+    SCRATCH.with_borrow_mut(|(folded, key)| {
+        folded.clear();
+        folded.extend(text.bytes().map(|b| b | 0x20));
+        short_hard_rule(p, f, folded, key)
+    })
+}
+
+/// [`hard_rule`] after the language test, on a paragraph of at most 400 characters.
+/// `folded` is its text with bit 0x20 set in every byte (see [`may_hold_ci`]); `key` is
+/// scratch space.
+fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String) -> Option<Reason> {
+    let text = p.text.as_str();
     // Headings and UI strings are short: a longer line is not lower-cased for them.
     // Lower-casing never shortens a text in characters, so the test can come first.
     let trimmed = key_text(text);
-    let key = (trimmed.len() <= KEY_MAX_CHARS || trimmed.chars().count() <= KEY_MAX_CHARS)
-        .then(|| lowercase_key(trimmed));
-    if let Some(key) = &key {
-        if RELATED_HEADINGS.contains(key.as_str()) || is_related_prefix(key) {
+    let key =
+        (trimmed.len() <= KEY_MAX_CHARS || trimmed.chars().count() <= KEY_MAX_CHARS).then(|| {
+            lowercase_key_into(trimmed, key);
+            key.as_str()
+        });
+    if let Some(key) = key {
+        if RELATED_HEADINGS.contains(key) || is_related_prefix(key) {
             return Some(Reason::RelatedHeading);
         }
-        if key.len() <= 80 && COMMENTS_HEADING.is_match(key) {
+        if key.len() <= 80 && may_be_comments_heading(key) && COMMENTS_HEADING.is_match(key) {
             return Some(Reason::CommentsHeading);
         }
     }
-    if key.as_deref().is_some_and(|k| UI_STRINGS.contains(k))
-        || UI_PATTERN.is_match(text)
+    if key.is_some_and(|k| UI_STRINGS.contains(k))
+        || (may_be_ui_pattern(text, folded) && UI_PATTERN.is_match(text))
         || is_ui_words(text, f)
         || is_script_notice(text)
     {
@@ -748,16 +889,19 @@ fn hard_rule(
     if f.words <= 12 && may_hold_separator(text, b"/>|") && BREADCRUMB.is_match(text) {
         return Some(Reason::Breadcrumb);
     }
-    if is_timestamp(text) {
+    if is_timestamp_with(text, folded) {
         return Some(Reason::Timestamp);
     }
-    if f.words <= 14 && (BYLINE.is_match(text) || is_name_and_date(text, f)) {
+    if f.words <= 14
+        && ((starts_with_word(text, &const { pack_words(BYLINE_FIRST) }) && BYLINE.is_match(text))
+            || is_name_and_date(text, f, folded))
+    {
         return Some(Reason::Byline);
     }
-    if is_caption(p, f) {
+    if is_caption(p, f, folded) {
         return Some(Reason::Caption);
     }
-    if f.words <= 3 && SIGN_OFF.is_match(text) {
+    if f.words <= 3 && may_be_sign_off(text) && SIGN_OFF.is_match(text) {
         return Some(Reason::SignOff);
     }
     if is_separator_menu(text, f) {
@@ -832,10 +976,19 @@ fn key_text(text: &str) -> &str {
 }
 
 fn lowercase_key(t: &str) -> String {
+    let mut out = String::new();
+    lowercase_key_into(t, &mut out);
+    out
+}
+
+/// [`lowercase_key`] into `out`, without allocating once `out` is large enough.
+fn lowercase_key_into(t: &str, out: &mut String) {
+    out.clear();
     if t.is_ascii() {
-        t.to_ascii_lowercase()
+        out.push_str(t);
+        out.make_ascii_lowercase();
     } else {
-        t.to_lowercase()
+        out.extend(t.chars().flat_map(char::to_lowercase));
     }
 }
 
@@ -958,9 +1111,35 @@ static RELATED_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// The first bytes of `words` (ASCII), as a set of bits.
+const fn first_bytes(words: &[&str]) -> u128 {
+    let mut set = 0u128;
+    let mut i = 0;
+    while i < words.len() {
+        let c = words[i].as_bytes()[0];
+        assert!(c < 128, "ASCII");
+        set |= 1 << c;
+        i += 1;
+    }
+    set
+}
+
+/// How every [`RELATED_PREFIX`] match starts: a cheap test before the regex.
+const RELATED_PREFIX_FIRST: [&str; 6] =
+    ["you ", "recommended ", "more ", "most ", "read ", "watch "];
+
 /// Whether a heading `key` (in [`normalize_key`] form) is a "related" heading other than
 /// those listed in [`RELATED_HEADINGS`].
 fn is_related_prefix(key: &str) -> bool {
+    // Most keys start with none of the leads' first letters.
+    const FIRST: u128 = first_bytes(&RELATED_LEADS) | first_bytes(&RELATED_PREFIX_FIRST);
+    if !key
+        .as_bytes()
+        .first()
+        .is_some_and(|&c| c < 128 && FIRST >> c & 1 != 0)
+    {
+        return false;
+    }
     let with_topic = RELATED_LEADS.iter().any(|lead| {
         key.strip_prefix(lead)
             .and_then(|rest| rest.strip_prefix(' '))
@@ -968,7 +1147,8 @@ fn is_related_prefix(key: &str) -> bool {
                 !topic.is_empty() && topic.chars().count() <= 40 && RELATED_TOPIC.is_match(topic)
             })
     });
-    with_topic || RELATED_PREFIX.is_match(key)
+    with_topic
+        || (RELATED_PREFIX_FIRST.iter().any(|w| key.starts_with(w)) && RELATED_PREFIX.is_match(key))
 }
 
 /// Headings of sections about other things than the page (HTML, see
@@ -995,6 +1175,31 @@ static COMMENTS_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .unwrap()
 });
+
+/// Whether a `key` may match [`COMMENTS_HEADING`]: it starts with a digit (`\d` is Unicode,
+/// so any non-ASCII character too) or with one of the literal alternatives. The regex call
+/// costs more than this on every short line.
+fn may_be_comments_heading(key: &str) -> bool {
+    const STARTS: [&str; 11] = [
+        "comment",
+        "respons",
+        "replies",
+        "reader comments",
+        "discussion",
+        "join the ",
+        "leave a ",
+        "add a comment",
+        "post a comment",
+        "write a comment",
+        "what do you think",
+    ];
+    let Some(&c) = key.as_bytes().first() else {
+        return false;
+    };
+    c.is_ascii_digit()
+        || !c.is_ascii()
+        || (first_bytes(&STARTS) >> c & 1 != 0 && STARTS.iter().any(|s| key.starts_with(s)))
+}
 
 static UI_STRINGS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
@@ -1245,6 +1450,138 @@ static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// Whether `text` may match [`UI_PATTERN`], by its first word: all alternatives but three
+/// start with one of these words, the others with `(`, a digit or © (not ASCII), or have
+/// "affiliate" in the first 40 characters. Most lines fail this, and the regex call costs
+/// several hundred instructions even on a short line.
+fn may_be_ui_pattern(text: &str, folded: &[u8]) -> bool {
+    const FIRST: [&str; 24] = [
+        "we",
+        "this",
+        "by",
+        "sign",
+        "subscribe",
+        "copyright",
+        "all",
+        "you",
+        "log",
+        "login",
+        "already",
+        "don",
+        "forgot",
+        "click",
+        "follow",
+        "join",
+        "get",
+        "download",
+        "share",
+        "posted",
+        "filed",
+        "leave",
+        "about",
+        "terms",
+    ];
+    const PACKED: [u128; FIRST.len()] = pack_words(FIRST);
+    let first = match first_word_packed(text) {
+        None => true,
+        Some(0) => matches!(text.as_bytes().first(), Some(b'(' | b'0'..=b'9')),
+        Some(w) => PACKED.contains(&w),
+    };
+    // 40 characters are at most 160 bytes.
+    first || may_hold_ci(&folded[..folded.len().min(160 + 9)], b"affiliate")
+}
+
+/// The leading ASCII letters of `text`; `None` when a case-insensitive regex may read more
+/// there than these bytes: when the first character or the one after the letters is not
+/// ASCII (Unicode case folding matches `s` to `ſ` and `k` to the Kelvin sign, and `\s` takes
+/// non-ASCII spaces).
+fn ascii_first_word(text: &str) -> Option<&[u8]> {
+    let b = text.as_bytes();
+    let n = b
+        .iter()
+        .position(|c| !c.is_ascii_alphabetic())
+        .unwrap_or(b.len());
+    match b.get(n) {
+        Some(c) if !c.is_ascii() => None,
+        _ => Some(&b[..n]),
+    }
+}
+
+/// [`ascii_first_word`] lower-cased and packed by [`pack_word`], in one pass: `Some(0)` when
+/// there are no letters, `Some(u128::MAX)` when there are more than 16.
+fn first_word_packed(text: &str) -> Option<u128> {
+    let mut key = 0u128;
+    for (i, &c) in text.as_bytes().iter().enumerate() {
+        if !c.is_ascii_alphabetic() {
+            return c.is_ascii().then_some(key);
+        }
+        if i == 16 {
+            // Longer than any listed word; only what follows it is left to check.
+            return ascii_first_word(text).map(|_| u128::MAX);
+        }
+        key |= u128::from(c | 0x20) << (8 * i);
+    }
+    Some(key)
+}
+
+/// A lower-case ASCII word of at most 16 bytes, as a number (zero-padded bytes).
+const fn pack_word(w: &str) -> u128 {
+    let b = w.as_bytes();
+    assert!(b.len() <= 16, "at most 16 bytes");
+    let mut key = 0u128;
+    let mut i = 0;
+    while i < b.len() {
+        key |= (b[i] as u128) << (8 * i);
+        i += 1;
+    }
+    key
+}
+
+/// [`pack_word`] of each of `words`.
+const fn pack_words<const N: usize>(words: [&str; N]) -> [u128; N] {
+    let mut out = [0u128; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = pack_word(words[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Whether `text` starts with one of `words` (lower-case ASCII, packed by [`pack_word`]) in
+/// any ASCII case, as a whole word, or may (see [`ascii_first_word`]).
+fn starts_with_word(text: &str, words: &[u128]) -> bool {
+    first_word_packed(text).is_none_or(|w| words.contains(&w))
+}
+
+/// Whether a text may contain `needle` (lower-case ASCII letters and `/`) in any ASCII case,
+/// given the text `folded`: with bit 0x20 set in every byte, which lower-cases ASCII letters
+/// and maps no other byte to a letter (only control characters to `/`), so one search with
+/// no case test finds every occurrence, and rarely a false one.
+fn may_hold_ci(folded: &[u8], needle: &[u8]) -> bool {
+    // The positions of the needle's first two bytes, eight at a time (a searcher built per
+    // call, or memchr's, costs more than this on a line of text), each then compared whole.
+    const L: u64 = 0x0101_0101_0101_0101;
+    // The top bit of each zero byte, exactly (no carry crosses a byte).
+    let zero = |x: u64| !(((x & (L * 0x7F)) + L * 0x7F) | x | (L * 0x7F));
+    let (a, b) = (L * u64::from(needle[0]), L * u64::from(needle[1]));
+    let at = |i: usize| folded[i..].starts_with(needle);
+    let mut i = 0;
+    while i + 9 <= folded.len() {
+        let v = u64::from_le_bytes(folded[i..i + 8].try_into().expect("8 bytes"));
+        let w = u64::from_le_bytes(folded[i + 1..i + 9].try_into().expect("8 bytes"));
+        let mut hits = zero(v ^ a) & zero(w ^ b);
+        while hits != 0 {
+            if at(i + hits.trailing_zeros() as usize / 8) {
+                return true;
+            }
+            hits &= hits - 1;
+        }
+        i += 8;
+    }
+    (i..folded.len()).any(|j| folded[j] == needle[0] && at(j))
+}
+
 /// Words that only ever label buttons and counters.
 static UI_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
@@ -1326,9 +1663,9 @@ fn is_ui_words(text: &str, f: &Features) -> bool {
     {
         return true;
     }
+    let mut lower = String::new();
     f.words <= 6
         && crate::segment::words(text).all(|w| {
-            let mut lower = String::new();
             lowercase_into(w, &mut lower);
             UI_WORDS.contains(lower.as_str())
         })
@@ -1344,6 +1681,31 @@ static BREADCRUMB: LazyLock<Regex> =
 static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\(?[A-Z]{2,6}\)?|[A-Z]{2,6}/[A-Z]{2,6}|/\.|-?\s*(END|ENDS)\s*-?)$").unwrap()
 });
+
+/// The words a [`BYLINE`] match starts with (each followed by a space or a colon).
+const BYLINE_FIRST: [&str; 14] = [
+    "by",
+    "written",
+    "posted",
+    "published",
+    "reported",
+    "story",
+    "words",
+    "author",
+    "reporter",
+    "editor",
+    "von",
+    "par",
+    "por",
+    "di",
+];
+
+/// Whether `text` may match [`SIGN_OFF`]: only its `END` alternative is longer than 13
+/// bytes, and the others start with `(`, `/` or a capital.
+fn may_be_sign_off(text: &str) -> bool {
+    (text.len() <= 13 && matches!(text.as_bytes().first(), Some(b'(' | b'/' | b'A'..=b'Z')))
+        || memchr::memmem::find(text.as_bytes(), b"END").is_some()
+}
 
 static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(by|written by|posted by|published by|reported by|story by|words by|author|reporter|editor|von|par|por|di)\s*:?\s+\p{Lu}[\p{L}.'-]*(\s+(\p{Lu}[\p{L}.'-]*|and|&|,|de|van|von|da))*[\s,|·•-]*").unwrap()
@@ -1361,8 +1723,15 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A line that is a date or time with at most a couple of other words
 /// (`29/01/2025 | 21:42`, `Updated: September 4, 2025 5:50 am`).
+#[cfg(test)]
 fn is_timestamp(text: &str) -> bool {
-    if text.len() > 80 || !may_hold_date(text) || !DATE.is_match(text) {
+    let folded: Vec<u8> = text.bytes().map(|b| b | 0x20).collect();
+    is_timestamp_with(text, &folded)
+}
+
+/// [`is_timestamp`], given the text folded as for [`may_hold_ci`].
+fn is_timestamp_with(text: &str, folded: &[u8]) -> bool {
+    if text.len() > 80 || !may_hold_date(text, folded) || !DATE.is_match(text) {
         return false;
     }
     let rest = DATE.replace_all(text, " ");
@@ -1396,21 +1765,19 @@ fn is_timestamp(text: &str) -> bool {
 
 /// Whether `text` has what every [`DATE`] match needs: a digit (`\d` is any Unicode decimal
 /// digit), or "yesterday" / "today".
-fn may_hold_date(text: &str) -> bool {
+fn may_hold_date(text: &str, folded: &[u8]) -> bool {
     let b = text.as_bytes();
     b.iter().any(u8::is_ascii_digit)
-        // Found by its `d`: a three-byte compare at every byte cost more than the rest.
-        || memchr::memchr2_iter(b'd', b'D', b)
-            .any(|i| b.get(i..i + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"day")))
+        || may_hold_ci(folded, b"day")
         || (!text.is_ascii() && text.chars().any(char::is_numeric))
 }
 
 /// A short run of capitalised names followed by a date or time: an author line.
-fn is_name_and_date(text: &str, f: &Features) -> bool {
+fn is_name_and_date(text: &str, f: &Features, folded: &[u8]) -> bool {
     f.words >= 3
         && f.titlecase_share + f.digit_share >= 0.6
         && !f.ends_with_punct
-        && may_hold_date(text)
+        && may_hold_date(text, folded)
         && {
             let m = DATE.find(text);
             m.is_some_and(|m| m.start() > 3)
@@ -1428,16 +1795,92 @@ static CAPTION: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
+/// What every [`CAPTION`] match holds, in text folded as for [`may_hold_ci`]: a part of one
+/// of its words ("stock" for shutterstock and istock; "imag" or "photo" is in all its other
+/// names), or in text that is not ASCII, a character that Unicode case folding matches to one
+/// of their letters (`ſ`, the Kelvin sign) or `ả`/`Ả`, folded the same way. Searched for in
+/// one pass ([`Bitap`]): most lines fail, and the regex call costs twice as much.
+static CAPTION_PARTS: Bitap = Bitap::new(&[
+    b"photo",
+    b"pict",
+    b"imag",
+    b"video",
+    b"illus",
+    b"graph",
+    b"cred",
+    b"sour",
+    b"stock",
+    b"ters/",
+    b"epa",
+    // ſ, the Kelvin sign, ả or Ả (they differ in the last byte), folded.
+    &[0xC5 | 0x20, 0xBF],
+    &[0xE2, 0x84 | 0x20, 0xAA],
+    &[0xE1, 0xBA, 0xA2],
+    &[0xE1, 0xBA, 0xA3],
+]);
+
+/// Several byte strings searched for at once, by the shift-and algorithm: bit `j` of the
+/// state is set when the text so far ends with the first `j + 1` bytes of the string that
+/// bit `j` belongs to (the strings laid end to end, 64 bytes in all at most).
+struct Bitap {
+    /// Per byte: the positions that hold it.
+    masks: [u64; 256],
+    /// The first position of each string.
+    start: u64,
+    /// The last position of each string.
+    end: u64,
+}
+
+impl Bitap {
+    const fn new(strings: &[&[u8]]) -> Bitap {
+        let mut b = Bitap {
+            masks: [0; 256],
+            start: 0,
+            end: 0,
+        };
+        let (mut s, mut pos) = (0, 0);
+        while s < strings.len() {
+            let w = strings[s];
+            let mut j = 0;
+            while j < w.len() {
+                b.masks[w[j] as usize] |= 1 << pos;
+                if j == 0 {
+                    b.start |= 1 << pos;
+                }
+                if j + 1 == w.len() {
+                    b.end |= 1 << pos;
+                }
+                j += 1;
+                pos += 1;
+            }
+            s += 1;
+        }
+        assert!(pos <= 64, "at most 64 bytes");
+        b
+    }
+
+    /// Whether `text` contains one of the strings.
+    fn any_in(&self, text: &[u8]) -> bool {
+        let (mut state, mut seen) = (0u64, 0u64);
+        // No branch but the loop's: a byte costs a handful of instructions.
+        for &c in text {
+            state = ((state << 1) | self.start) & self.masks[usize::from(c)];
+            seen |= state;
+        }
+        seen & self.end != 0
+    }
+}
+
 static POSITION_MARK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\((l|r|c|left|right|centre|center|from left|second,? (left|right)|first,? (left|right)|front|back|top|bottom)\)").unwrap()
 });
 
 /// Captions: a credit, an image marker, or a short indented description of a picture.
-fn is_caption(p: &Paragraph, f: &Features) -> bool {
+fn is_caption(p: &Paragraph, f: &Features, folded: &[u8]) -> bool {
     if f.chars > 350 || f.sentence_ends > 3 {
         return false;
     }
-    if CAPTION.is_match(&p.text) {
+    if CAPTION_PARTS.any_in(folded) && CAPTION.is_match(&p.text) {
         return true;
     }
     if f.sentence_ends <= 2 && p.text.contains('(') && POSITION_MARK.is_match(&p.text) {
@@ -2858,6 +3301,65 @@ mod tests {
         assert_eq!(reasons[4], Some(Reason::UiString));
         assert_eq!(reasons[5], None);
         assert_eq!(reasons[6], Some(Reason::Navigation));
+    }
+
+    /// The eight-bytes-at-a-time counts are those of a byte loop, on every ASCII byte.
+    #[test]
+    fn ascii_counts_match_a_byte_loop() {
+        let reference = |b: &[u8]| {
+            let mut c = AsciiCounts::default();
+            let mut prev_end = false;
+            for &x in b {
+                c.letters += u32::from(x.is_ascii_alphabetic());
+                c.upper += u32::from(x.is_ascii_uppercase());
+                c.digits += u32::from(x.is_ascii_digit());
+                let space = (x as char).is_whitespace();
+                c.spaces += u32::from(space);
+                c.sentence_ends += u32::from(prev_end && space);
+                prev_end = matches!(x, b'.' | b'!' | b'?');
+            }
+            c.sentence_ends += u32::from(prev_end);
+            c
+        };
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for len in (0..600).chain([2039, 2040, 2041, 4100]) {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let r = (state >> 33) as u8;
+                    // Mostly spaces and terminals, to test the pairs across words.
+                    if r % 3 == 0 {
+                        b" .!?\t\r\x0b\x0c"[usize::from(r / 3) % 8]
+                    } else {
+                        r & 0x7F
+                    }
+                })
+                .collect();
+            assert_eq!(ascii_counts(&b), reference(&b), "{b:?}");
+        }
+    }
+
+    /// The open-addressing stopword table agrees with the language's own lookup.
+    #[test]
+    fn short_stopwords_match_the_languages() {
+        for code in ["en", "de", "vi", "fr", "zh", "ru"] {
+            let lang = Language::from_code(code).unwrap();
+            let table = ShortStopwords::of(lang);
+            for w in stop_words::lookup(lang.code()).unwrap_or_default() {
+                if let Some(k) = crate::language::pack_ascii_lower(w) {
+                    assert!(table.contains(k), "{code} {w}");
+                }
+            }
+            for w in [
+                "the", "budget", "council", "a", "zzzz", "und", "của", "Hello",
+            ] {
+                if let Some(k) = crate::language::pack_ascii_lower(w) {
+                    assert_eq!(table.contains(k), lang.is_stopword_packed(k), "{code} {w}");
+                }
+            }
+        }
     }
 
     #[test]
