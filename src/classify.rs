@@ -412,9 +412,12 @@ impl Classifier {
         if let Some((s, e)) = main {
             in_block[s..=e].iter_mut().for_each(|b| *b = true);
             let main_score: f64 = scores[s..=e].iter().sum();
-            let min_score = (0.15 * main_score).max(2.0);
+            // A tenth of the main block's weight, at most 20 further blocks (a long forum
+            // thread's replies): on the dev set 0.15 and 8 gave shingle F1 0.8185, 0.1 and 20
+            // 0.8194 (0.05: 0.8179; 40 blocks: no change).
+            let min_score = (0.1 * main_score).max(2.0);
             let mut masked = scores.clone();
-            for _ in 0..8 {
+            for _ in 0..20 {
                 for (i, m) in masked.iter_mut().enumerate() {
                     if in_block[i] {
                         *m = f64::NEG_INFINITY;
