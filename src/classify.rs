@@ -3379,3 +3379,6 @@ mod tests {
         assert_eq!(max_block(&[-1.0, -2.0], &[false; 2]), None);
     }
 }
+
+#[cfg(test)]
+mod prefilter_drift;
