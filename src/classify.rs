@@ -638,7 +638,7 @@ fn features_and_words(
             spans.trim(1 << 16);
         });
     } else {
-        crate::segment::words(text).for_each(&mut on_word);
+        crate::segment::for_each_word(text, &mut on_word);
     }
     f.words = words;
     let (mut letters, mut upper, mut digits, mut nonspace) = (0u32, 0u32, 0u32, 0u32);

@@ -313,33 +313,42 @@ impl<'a> Iterator for Words<'a> {
             if self.rest.is_empty() {
                 return None;
             }
-            let bytes = self.rest.as_bytes();
-            let (text, rest) = match first_non_ascii(bytes) {
-                None => (self.rest, ""),
-                Some(at) => match memchr::memrchr(b' ', &bytes[..at]) {
-                    // The ASCII stretch up to the space before the non-ASCII character.
-                    Some(space) => self.rest.split_at(space + 1),
-                    // The piece with the non-ASCII character, up to the next space.
-                    None => {
-                        let end =
-                            memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
-                        let piece = &self.rest[..end];
-                        self.rest = self.rest.get(end + 1..).unwrap_or("");
-                        self.current = Piece::Unicode(
-                            unicode_segmentation::UnicodeSegmentation::unicode_words(piece),
-                        );
-                        continue;
-                    }
-                },
-            };
+            let (piece, ascii, rest) = next_piece(self.rest);
             self.rest = rest;
-            self.current = Piece::Ascii(AsciiWords { text, pos: 0 });
+            self.current = if ascii {
+                Piece::Ascii(AsciiWords {
+                    text: piece,
+                    pos: 0,
+                })
+            } else {
+                Piece::Unicode(unicode_segmentation::UnicodeSegmentation::unicode_words(
+                    piece,
+                ))
+            };
         }
     }
 }
 
+/// The first piece of a non-empty `text` and what follows it: `(piece, is_ascii, rest)`. A
+/// space is always a word boundary, so the text is cut at the spaces around its first
+/// non-ASCII character: the ASCII stretch before that space, or else the piece with the
+/// character, up to the next space (which is dropped).
+#[inline]
+pub(crate) fn next_piece(text: &str) -> (&str, bool, &str) {
+    let bytes = text.as_bytes();
+    let Some(at) = first_non_ascii(bytes) else {
+        return (text, true, "");
+    };
+    if let Some(space) = memchr::memrchr(b' ', &bytes[..at]) {
+        let (piece, rest) = text.split_at(space + 1);
+        return (piece, true, rest);
+    }
+    let end = memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+    (&text[..end], false, text.get(end + 1..).unwrap_or(""))
+}
+
 /// The position of the first byte of `b` that is not ASCII, 8 bytes at a time.
-pub(crate) fn first_non_ascii(b: &[u8]) -> Option<usize> {
+fn first_non_ascii(b: &[u8]) -> Option<usize> {
     let mut chunks = b.chunks_exact(8);
     for (i, c) in chunks.by_ref().enumerate() {
         let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
@@ -418,20 +427,26 @@ impl<'a> Iterator for AsciiWords<'a> {
     }
 }
 
-/// Calls `f` on each of [`words`]`(text)`, in order: ASCII text goes through the 64-byte
-/// word finder ([`for_each_ascii_word`]), with buffers kept per thread.
+/// Calls `f` on each of [`words`]`(text)`, in order: ASCII text, and the ASCII stretches of
+/// other text, go through the 64-byte word finder ([`for_each_ascii_word`]), with buffers
+/// kept per thread.
 #[inline]
 pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
-    if !text.is_ascii() {
-        words(text).for_each(f);
-        return;
-    }
     thread_local! {
         static SPANS: std::cell::RefCell<Spans> = Default::default();
     }
     SPANS.with(|spans| {
         let spans = &mut *spans.borrow_mut();
-        for_each_ascii_word(text.as_bytes(), spans, |a, b| f(&text[a..b]));
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (piece, ascii, after) = next_piece(rest);
+            rest = after;
+            if ascii {
+                for_each_ascii_word(piece.as_bytes(), spans, |a, b| f(&piece[a..b]));
+            } else {
+                unicode_segmentation::UnicodeSegmentation::unicode_words(piece).for_each(&mut f);
+            }
+        }
         spans.trim(1 << 16);
     });
 }
@@ -627,6 +642,9 @@ mod word_tests {
             let fast: Vec<&str> = words(&s).collect();
             let crate_words: Vec<&str> = s.unicode_words().collect();
             assert_eq!(fast, crate_words, "input {s:?}");
+            let mut each = Vec::new();
+            for_each_word(&s, |w| each.push(w));
+            assert_eq!(each, crate_words, "input {s:?}");
             if s.is_ascii() {
                 assert_eq!(ascii_words(&s).collect::<Vec<_>>(), fast, "input {s:?}");
             }
@@ -644,6 +662,9 @@ mod word_tests {
                 let fast: Vec<&str> = words(line).collect();
                 let crate_words: Vec<&str> = line.unicode_words().collect();
                 assert_eq!(fast, crate_words, "{line}");
+                let mut each = Vec::new();
+                for_each_word(line, |w| each.push(w));
+                assert_eq!(each, crate_words, "{line}");
                 lines += 1;
             }
         }
