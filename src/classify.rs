@@ -16,7 +16,7 @@
 //!    stories go even when they are well-formed prose.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::Serialize;
@@ -584,7 +584,7 @@ fn features_and_words(
     lower: &mut String,
 ) -> Features {
     let ascii = text.is_ascii();
-    let short_stops = lang.map(ShortStopwords::of);
+    let short_stops = lang.map(Language::short_stopwords);
     let mut f = Features::default();
     let mut stop = 0u32;
     let mut title = 0u32;
@@ -610,8 +610,6 @@ fn features_and_words(
         // Most words are short and ASCII: no string is built or hashed for them.
         if let Some(key) = crate::language::pack_ascii_lower(w) {
             let is_stop = short_stops.is_some_and(|s| s.contains(key));
-            // The copy agrees with the language's own set (checked in debug builds).
-            debug_assert_eq!(is_stop, lang.is_some_and(|l| l.is_stopword_packed(key)));
             stop += u32::from(is_stop);
             if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
                 out.push(spread(key));
@@ -699,57 +697,6 @@ fn features_and_words(
     f.uppercase_share = ratio(upper, letters);
     f.digit_share = ratio(digits, nonspace);
     f
-}
-
-/// A language's stopwords of at most 8 ASCII bytes, packed by `pack_ascii_lower` (the same
-/// set as `Language::is_stopword_packed` reads), in an open-addressing table: most words of
-/// a page are looked up here, and a probe or two cost less than a hash set's lookup.
-struct ShortStopwords {
-    /// Power-of-two size, at most half full; 0 marks an empty slot (no packed word is 0).
-    slots: Box<[u64]>,
-    shift: u32,
-}
-
-impl ShortStopwords {
-    /// The table of `lang`, built on first use.
-    fn of(lang: Language) -> &'static ShortStopwords {
-        static TABLES: [OnceLock<ShortStopwords>; 256] = [const { OnceLock::new() }; 256];
-        TABLES[lang.whatlang() as usize & 255].get_or_init(|| {
-            let keys: FxHashSet<u64> = stop_words::lookup(lang.code())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|w| crate::language::pack_ascii_lower(w))
-                .collect();
-            let bits = (2 * keys.len()).max(2).next_power_of_two().trailing_zeros();
-            let mut t = ShortStopwords {
-                slots: vec![0; 1 << bits].into_boxed_slice(),
-                shift: 64 - bits,
-            };
-            for k in keys {
-                let mut i = t.home(k);
-                while t.slots[i] != 0 {
-                    i = (i + 1) & (t.slots.len() - 1);
-                }
-                t.slots[i] = k;
-            }
-            t
-        })
-    }
-
-    fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    fn contains(&self, key: u64) -> bool {
-        let mut i = self.home(key);
-        loop {
-            match self.slots[i] {
-                0 => return false,
-                k if k == key => return true,
-                _ => i = (i + 1) & (self.slots.len() - 1),
-            }
-        }
-    }
 }
 
 /// splitmix64's finaliser: a packed word's bits spread over its hash, as a set of hashes
@@ -3338,27 +3285,6 @@ mod tests {
                 })
                 .collect();
             assert_eq!(ascii_counts(&b), reference(&b), "{b:?}");
-        }
-    }
-
-    /// The open-addressing stopword table agrees with the language's own lookup.
-    #[test]
-    fn short_stopwords_match_the_languages() {
-        for code in ["en", "de", "vi", "fr", "zh", "ru"] {
-            let lang = Language::from_code(code).unwrap();
-            let table = ShortStopwords::of(lang);
-            for w in stop_words::lookup(lang.code()).unwrap_or_default() {
-                if let Some(k) = crate::language::pack_ascii_lower(w) {
-                    assert!(table.contains(k), "{code} {w}");
-                }
-            }
-            for w in [
-                "the", "budget", "council", "a", "zzzz", "und", "của", "Hello",
-            ] {
-                if let Some(k) = crate::language::pack_ascii_lower(w) {
-                    assert_eq!(table.contains(k), lang.is_stopword_packed(k), "{code} {w}");
-                }
-            }
         }
     }
 
