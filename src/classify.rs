@@ -2528,7 +2528,8 @@ fn content_words(text: &str, lang: Option<Language>) -> Box<[u64]> {
 
 /// Content words have at least 3 letters.
 fn is_content_length(w: &str) -> bool {
-    w.len() >= 3 && w.chars().count() >= 3
+    // Decodes at most three characters, not the whole word.
+    w.len() >= 3 && w.chars().nth(2).is_some()
 }
 
 /// The content words of `paragraphs[range]`, measured where `content` has not got them yet.
