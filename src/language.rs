@@ -371,8 +371,7 @@ impl LanguageDetector {
         let mut budget = self.document_sample_bytes * 2;
         for &i in &order {
             let text = &paragraphs[i].text;
-            if samples.len() == 16 || budget == 0 || text.chars().count() < self.min_paragraph_chars
-            {
+            if samples.len() == 16 || budget == 0 || fewer_chars(text, self.min_paragraph_chars) {
                 break;
             }
             let sample = prefix(text, 200);
@@ -443,7 +442,7 @@ impl LanguageDetector {
     /// The paragraph's language when it can be told reliably, else `None` (too short, or
     /// whatlang not confident).
     pub fn detect_paragraph(&self, text: &str) -> Option<Language> {
-        if text.chars().count() < self.min_paragraph_chars {
+        if fewer_chars(text, self.min_paragraph_chars) {
             return None;
         }
         whatlang::detect(prefix(text, self.paragraph_sample_bytes))
@@ -472,8 +471,7 @@ impl LanguageDetector {
         doc: Option<Language>,
         doc_stopword_share: Option<f32>,
     ) -> Option<Language> {
-        if text.len() < self.min_paragraph_chars || text.chars().count() < self.min_paragraph_chars
-        {
+        if fewer_chars(text, self.min_paragraph_chars) {
             return None;
         }
         if let (Some(doc), Some(share)) = (doc, doc_stopword_share) {
@@ -515,6 +513,12 @@ fn stopword_share(samples: &[&str], lang: Language) -> f32 {
     } else {
         stop as f32 / words as f32
     }
+}
+
+/// Whether `text` has fewer than `n` characters, not counted when its length in bytes tells
+/// (a character takes 1 to 4).
+fn fewer_chars(text: &str, n: usize) -> bool {
+    text.len() < n || (text.len() < 4 * n && text.chars().count() < n)
 }
 
 /// An ASCII word of at most 8 bytes, lower-cased and packed into an integer (zero bytes pad
@@ -830,6 +834,23 @@ mod tests {
                         "{code} {w}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn fewer_chars_counts_when_the_length_does_not_tell() {
+        for text in [
+            "",
+            "abc",
+            "ảnh ảnh",
+            "日本語のテキスト",
+            "😀😀",
+            "😀😀😀",
+            &"é".repeat(30),
+        ] {
+            for n in 0..20 {
+                assert_eq!(fewer_chars(text, n), text.chars().count() < n, "{text} {n}");
             }
         }
     }

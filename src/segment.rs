@@ -64,7 +64,7 @@ impl Segmenter {
                     if continues_wrapped(last_line_chars, &last.text, &buf) {
                         last.text.push(' ');
                         last.text.push_str(&buf);
-                        last_line_chars = buf.chars().count();
+                        last_line_chars = line_chars(&buf);
                         continue;
                     }
                 }
@@ -75,10 +75,20 @@ impl Segmenter {
                 indented: raw.starts_with(|c: char| c.is_whitespace()),
                 structure: None,
             });
-            last_line_chars = buf.chars().count();
+            last_line_chars = line_chars(&buf);
             open = true;
         }
         out
+    }
+}
+
+/// The characters of a line, as far as [`continues_wrapped`] asks: more than 400 bytes are
+/// more than 100 characters, whatever their count.
+fn line_chars(line: &str) -> usize {
+    if line.len() > 400 {
+        line.len()
+    } else {
+        line.chars().count()
     }
 }
 
