@@ -110,6 +110,10 @@ fn continues_wrapped(prev_line_chars: usize, prev: &str, next: &str) -> bool {
 /// Appends `line` to `out` with whitespace normalised: every Unicode space separator and tab
 /// becomes one ASCII space, zero-width characters vanish, runs collapse, ends are trimmed.
 pub fn normalize_whitespace(line: &str, out: &mut String) {
+    if is_normal_ascii(line.as_bytes()) {
+        out.push_str(line);
+        return;
+    }
     let start = out.len();
     let mut pending_space = false;
     let bytes = line.as_bytes();
@@ -149,6 +153,43 @@ pub fn normalize_whitespace(line: &str, out: &mut String) {
         pending_space = false;
         out.push(c);
     }
+}
+
+/// Whether `line` is its own normal form, as most lines of a scrape are: ASCII, with no
+/// whitespace but single spaces between words. Eight bytes at a time.
+fn is_normal_ascii(line: &[u8]) -> bool {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = L * 0x80;
+    if line.first() == Some(&b' ') || line.last() == Some(&b' ') {
+        return false;
+    }
+    // The top bit of each zero byte, exactly (no carry crosses a byte).
+    let zero = |x: u64| !(((x & (L * 0x7F)) + L * 0x7F) | x | (L * 0x7F));
+    let mut chunks = line.chunks_exact(8);
+    // Whether the byte before the current chunk is a space.
+    let mut space_before = false;
+    for c in chunks.by_ref() {
+        let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        // Bytes 9 to 13 (tab to carriage return), of the ASCII ones: no sum carries.
+        let t = v & (L * 0x7F);
+        let control = (t + L * (0x80 - 9)) & !(t + L * (0x80 - 14));
+        let spaces = zero(v ^ (L * u64::from(b' ')));
+        // A space after a space, within the chunk or across its start.
+        let double = spaces & ((spaces << 8) | u64::from(space_before) << 7);
+        if (v | control | double) & H != 0 {
+            return false;
+        }
+        space_before = spaces >> 63 != 0;
+    }
+    let mut prev_space = space_before;
+    for &b in chunks.remainder() {
+        let space = b == b' ';
+        if !b.is_ascii() || (9..=13).contains(&b) || (space && prev_space) {
+            return false;
+        }
+        prev_space = space;
+    }
+    true
 }
 
 fn is_zero_width(c: char) -> bool {
@@ -219,6 +260,26 @@ mod tests {
                 "{line:?}"
             );
         }
+    }
+
+    /// Lines that are mostly their own normal form, around the 8-byte boundaries.
+    #[test]
+    fn normal_ascii_lines_are_copied_whole() {
+        let mut alphabet = vec!["a", "Z", "7", ".", "\u{1f}", "ab", "c ", "de ", " f"];
+        alphabet.extend(["  ", "\t", "\r", "\u{b}", "é"]);
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut normal = 0;
+        for len in 0..20_000 {
+            let line = random_text(&mut state, &alphabet[..9 + len % 6], len % 30);
+            let want = normalize_reference(&line);
+            let is_normal = line.is_ascii() && line == want;
+            assert_eq!(is_normal_ascii(line.as_bytes()), is_normal, "{line:?}");
+            normal += usize::from(is_normal);
+            let mut out = String::from("kept ");
+            normalize_whitespace(&line, &mut out);
+            assert_eq!(out, format!("kept {want}"), "{line:?}");
+        }
+        assert!(normal > 2000, "{normal}");
     }
 
     #[test]
