@@ -126,10 +126,18 @@ pub fn normalize_whitespace(line: &str, out: &mut String) {
                 i += 1;
                 continue;
             }
-            // Runs of ASCII are copied whole: most text is mostly ASCII.
+            // Runs of ASCII are copied whole, with the single spaces between their words: most
+            // text is mostly ASCII.
+            let word_byte = |b: u8| b.is_ascii() && !(b as char).is_whitespace();
             let run = i;
-            while i < bytes.len() && bytes[i].is_ascii() && !(bytes[i] as char).is_whitespace() {
-                i += 1;
+            while i < bytes.len() {
+                if word_byte(bytes[i]) {
+                    i += 1;
+                } else if bytes[i] == b' ' && bytes.get(i + 1).is_some_and(|&b| word_byte(b)) {
+                    i += 2;
+                } else {
+                    break;
+                }
             }
             if pending_space && out.len() > start {
                 out.push(' ');
