@@ -16,7 +16,7 @@
 //!    stories go even when they are well-formed prose.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::Serialize;
@@ -591,7 +591,7 @@ fn features_and_words(
     lower: &mut String,
 ) -> Features {
     let ascii = text.is_ascii();
-    let short_stops = lang.map(ShortStopwords::of);
+    let short_stops = lang.map(Language::short_stopwords);
     let mut f = Features::default();
     let mut stop = 0u32;
     let mut title = 0u32;
@@ -617,8 +617,6 @@ fn features_and_words(
         // Most words are short and ASCII: no string is built or hashed for them.
         if let Some(key) = crate::language::pack_ascii_lower(w) {
             let is_stop = short_stops.is_some_and(|s| s.contains(key));
-            // The copy agrees with the language's own set (checked in debug builds).
-            debug_assert_eq!(is_stop, lang.is_some_and(|l| l.is_stopword_packed(key)));
             stop += u32::from(is_stop);
             if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
                 out.push(spread(key));
@@ -645,7 +643,7 @@ fn features_and_words(
             spans.trim(1 << 16);
         });
     } else {
-        crate::segment::words(text).for_each(&mut on_word);
+        crate::segment::for_each_word(text, &mut on_word);
     }
     f.words = words;
     let (mut letters, mut upper, mut digits, mut nonspace) = (0u32, 0u32, 0u32, 0u32);
@@ -706,57 +704,6 @@ fn features_and_words(
     f.uppercase_share = ratio(upper, letters);
     f.digit_share = ratio(digits, nonspace);
     f
-}
-
-/// A language's stopwords of at most 8 ASCII bytes, packed by `pack_ascii_lower` (the same
-/// set as `Language::is_stopword_packed` reads), in an open-addressing table: most words of
-/// a page are looked up here, and a probe or two cost less than a hash set's lookup.
-struct ShortStopwords {
-    /// Power-of-two size, at most half full; 0 marks an empty slot (no packed word is 0).
-    slots: Box<[u64]>,
-    shift: u32,
-}
-
-impl ShortStopwords {
-    /// The table of `lang`, built on first use.
-    fn of(lang: Language) -> &'static ShortStopwords {
-        static TABLES: [OnceLock<ShortStopwords>; 256] = [const { OnceLock::new() }; 256];
-        TABLES[lang.whatlang() as usize & 255].get_or_init(|| {
-            let keys: FxHashSet<u64> = stop_words::lookup(lang.code())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|w| crate::language::pack_ascii_lower(w))
-                .collect();
-            let bits = (2 * keys.len()).max(2).next_power_of_two().trailing_zeros();
-            let mut t = ShortStopwords {
-                slots: vec![0; 1 << bits].into_boxed_slice(),
-                shift: 64 - bits,
-            };
-            for k in keys {
-                let mut i = t.home(k);
-                while t.slots[i] != 0 {
-                    i = (i + 1) & (t.slots.len() - 1);
-                }
-                t.slots[i] = k;
-            }
-            t
-        })
-    }
-
-    fn home(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    fn contains(&self, key: u64) -> bool {
-        let mut i = self.home(key);
-        loop {
-            match self.slots[i] {
-                0 => return false,
-                k if k == key => return true,
-                _ => i = (i + 1) & (self.slots.len() - 1),
-            }
-        }
-    }
 }
 
 /// splitmix64's finaliser: a packed word's bits spread over its hash, as a set of hashes
@@ -1773,10 +1720,25 @@ fn is_timestamp_with(text: &str, folded: &[u8]) -> bool {
 /// Whether `text` has what every [`DATE`] match needs: a digit (`\d` is any Unicode decimal
 /// digit), or "yesterday" / "today".
 fn may_hold_date(text: &str, folded: &[u8]) -> bool {
-    let b = text.as_bytes();
-    b.iter().any(u8::is_ascii_digit)
+    has_ascii_digit(text.as_bytes())
         || may_hold_ci(folded, b"day")
         || (!text.is_ascii() && text.chars().any(char::is_numeric))
+}
+
+/// Whether `b` holds an ASCII digit, 8 bytes at a time.
+fn has_ascii_digit(b: &[u8]) -> bool {
+    const L: u64 = 0x0101_0101_0101_0101;
+    // The top bit of each byte from '0' to '9': of the bytes without their top bit (so no
+    // sum carries into the next byte), those >= '0' and not >= ':', if they had none.
+    let digits = |v: u64| {
+        let t = v & (L * 0x7F);
+        (t + L * u64::from(0x80 - b'0')) & !(t + L * u64::from(0x80 - b':')) & !v & (L * 0x80)
+    };
+    let mut chunks = b.chunks_exact(8);
+    chunks
+        .by_ref()
+        .any(|c| digits(u64::from_le_bytes(c.try_into().expect("8 bytes"))) != 0)
+        || chunks.remainder().iter().any(u8::is_ascii_digit)
 }
 
 /// A short run of capitalised names followed by a date or time: an author line.
@@ -2588,7 +2550,8 @@ fn content_words(text: &str, lang: Option<Language>) -> Box<[u64]> {
 
 /// Content words have at least 3 letters.
 fn is_content_length(w: &str) -> bool {
-    w.len() >= 3 && w.chars().count() >= 3
+    // Decodes at most three characters, not the whole word.
+    w.len() >= 3 && w.chars().nth(2).is_some()
 }
 
 /// The content words of `paragraphs[range]`, measured where `content` has not got them yet.
@@ -3310,6 +3273,27 @@ mod tests {
         assert_eq!(reasons[6], Some(Reason::Navigation));
     }
 
+    #[test]
+    fn has_ascii_digit_matches_a_byte_loop() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for len in 0..2000 {
+            let b: Vec<u8> = (0..len % 40)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    // Mostly bytes next to '0'..='9' and their top-bit twins, rarely a digit.
+                    match state % 64 {
+                        0 => b'0' + (state >> 60) as u8 % 10,
+                        r => [b'/', b':', b'a', 0xAF, 0xB0, 0xB9, 0xBA, 0xFF][r as usize % 8],
+                    }
+                })
+                .collect();
+            let want = b.iter().any(u8::is_ascii_digit);
+            assert_eq!(has_ascii_digit(&b), want, "{b:?}");
+        }
+    }
+
     /// The eight-bytes-at-a-time counts are those of a byte loop, on every ASCII byte.
     #[test]
     fn ascii_counts_match_a_byte_loop() {
@@ -3345,27 +3329,6 @@ mod tests {
                 })
                 .collect();
             assert_eq!(ascii_counts(&b), reference(&b), "{b:?}");
-        }
-    }
-
-    /// The open-addressing stopword table agrees with the language's own lookup.
-    #[test]
-    fn short_stopwords_match_the_languages() {
-        for code in ["en", "de", "vi", "fr", "zh", "ru"] {
-            let lang = Language::from_code(code).unwrap();
-            let table = ShortStopwords::of(lang);
-            for w in stop_words::lookup(lang.code()).unwrap_or_default() {
-                if let Some(k) = crate::language::pack_ascii_lower(w) {
-                    assert!(table.contains(k), "{code} {w}");
-                }
-            }
-            for w in [
-                "the", "budget", "council", "a", "zzzz", "und", "của", "Hello",
-            ] {
-                if let Some(k) = crate::language::pack_ascii_lower(w) {
-                    assert_eq!(table.contains(k), lang.is_stopword_packed(k), "{code} {w}");
-                }
-            }
         }
     }
 

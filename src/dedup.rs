@@ -1803,19 +1803,12 @@ fn shingles_with(text: &str, n: usize, s: &mut WordScratch, out: &mut Vec<u64>) 
 fn word_hashes(text: &str, s: &mut WordScratch) {
     let mut rest = text;
     while !rest.is_empty() {
-        let bytes = rest.as_bytes();
-        let Some(at) = crate::segment::first_non_ascii(bytes) else {
-            ascii_word_hashes(bytes, s);
-            return;
-        };
-        if let Some(space) = memchr::memrchr(b' ', &bytes[..at]) {
-            ascii_word_hashes(&bytes[..space + 1], s);
-            rest = &rest[space + 1..];
+        let (piece, ascii, after) = crate::segment::next_piece(rest);
+        rest = after;
+        if ascii {
+            ascii_word_hashes(piece.as_bytes(), s);
             continue;
         }
-        // The piece with the non-ASCII character, up to the next space.
-        let end = memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
-        let piece = &rest[..end];
         for w in unicode_segmentation::UnicodeSegmentation::unicode_words(piece) {
             let h = if w.is_ascii() {
                 ascii_word_hash(w.as_bytes(), 0, w.len())
@@ -1825,7 +1818,6 @@ fn word_hashes(text: &str, s: &mut WordScratch) {
             };
             s.words.push(h);
         }
-        rest = rest.get(end + 1..).unwrap_or("");
     }
 }
 

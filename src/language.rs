@@ -22,7 +22,49 @@ struct LangInfo {
     stopwords: Option<FxHashSet<&'static str>>,
     /// The stopwords of at most 8 ASCII bytes, packed by [`pack_ascii_lower`]: most words a
     /// page has are looked up here without hashing a string.
-    short_stopwords: FxHashSet<u64>,
+    short_stopwords: ShortStopwords,
+}
+
+/// A set of words packed by [`pack_ascii_lower`], in an open-addressing table: a probe or
+/// two cost less than a hash set's lookup, and classification makes one per word.
+pub(crate) struct ShortStopwords {
+    /// Power-of-two size, at most half full; 0 marks an empty slot (no word packs to 0).
+    slots: Box<[u64]>,
+    shift: u32,
+}
+
+impl ShortStopwords {
+    fn new(keys: &FxHashSet<u64>) -> Self {
+        let bits = (2 * keys.len()).max(2).next_power_of_two().trailing_zeros();
+        let mut t = ShortStopwords {
+            slots: vec![0; 1 << bits].into_boxed_slice(),
+            shift: 64 - bits,
+        };
+        for &k in keys {
+            let mut i = t.home(k);
+            while t.slots[i] != 0 {
+                i = (i + 1) & (t.slots.len() - 1);
+            }
+            t.slots[i] = k;
+        }
+        t
+    }
+
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, key: u64) -> bool {
+        let mut i = self.home(key);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                k if k == key => return true,
+                _ => i = (i + 1) & (self.slots.len() - 1),
+            }
+        }
+    }
 }
 
 /// Every language whatlang knows, in `Lang::all()` order.
@@ -43,11 +85,13 @@ fn table() -> &'static [(whatlang::Lang, LangInfo)] {
                 };
                 let stopwords: Option<FxHashSet<&'static str>> =
                     stop_words::lookup(code).map(|w| w.iter().copied().collect());
-                let short_stopwords = stopwords
-                    .iter()
-                    .flatten()
-                    .filter_map(|w| pack_ascii_lower(w))
-                    .collect();
+                let short_stopwords = ShortStopwords::new(
+                    &stopwords
+                        .iter()
+                        .flatten()
+                        .filter_map(|w| pack_ascii_lower(w))
+                        .collect(),
+                );
                 (
                     lang,
                     LangInfo {
@@ -216,9 +260,10 @@ impl Language {
             .is_some_and(|s| s.contains(lowercase_word))
     }
 
-    /// [`is_stopword`](Self::is_stopword) for a word packed by [`pack_ascii_lower`].
-    pub(crate) fn is_stopword_packed(self, key: u64) -> bool {
-        info(self.0).short_stopwords.contains(&key)
+    /// [`is_stopword`](Self::is_stopword) for words packed by [`pack_ascii_lower`]: the set
+    /// to fetch once and look many words up in.
+    pub(crate) fn short_stopwords(self) -> &'static ShortStopwords {
+        &info(self.0).short_stopwords
     }
 
     /// Whether a stopword list exists for this language.
@@ -326,8 +371,7 @@ impl LanguageDetector {
         let mut budget = self.document_sample_bytes * 2;
         for &i in &order {
             let text = &paragraphs[i].text;
-            if samples.len() == 16 || budget == 0 || text.chars().count() < self.min_paragraph_chars
-            {
+            if samples.len() == 16 || budget == 0 || fewer_chars(text, self.min_paragraph_chars) {
                 break;
             }
             let sample = prefix(text, 200);
@@ -398,7 +442,7 @@ impl LanguageDetector {
     /// The paragraph's language when it can be told reliably, else `None` (too short, or
     /// whatlang not confident).
     pub fn detect_paragraph(&self, text: &str) -> Option<Language> {
-        if text.chars().count() < self.min_paragraph_chars {
+        if fewer_chars(text, self.min_paragraph_chars) {
             return None;
         }
         whatlang::detect(prefix(text, self.paragraph_sample_bytes))
@@ -427,8 +471,7 @@ impl LanguageDetector {
         doc: Option<Language>,
         doc_stopword_share: Option<f32>,
     ) -> Option<Language> {
-        if text.len() < self.min_paragraph_chars || text.chars().count() < self.min_paragraph_chars
-        {
+        if fewer_chars(text, self.min_paragraph_chars) {
             return None;
         }
         if let (Some(doc), Some(share)) = (doc, doc_stopword_share) {
@@ -470,6 +513,12 @@ fn stopword_share(samples: &[&str], lang: Language) -> f32 {
     } else {
         stop as f32 / words as f32
     }
+}
+
+/// Whether `text` has fewer than `n` characters, not counted when its length in bytes tells
+/// (a character takes 1 to 4).
+fn fewer_chars(text: &str, n: usize) -> bool {
+    text.len() < n || (text.len() < 4 * n && text.chars().count() < n)
 }
 
 /// An ASCII word of at most 8 bytes, lower-cased and packed into an integer (zero bytes pad
@@ -754,8 +803,56 @@ mod tests {
         }
         assert_eq!(pack_ascii_lower("Ñandú"), None);
         let en = Language::from_code("en").unwrap();
-        assert!(en.is_stopword_packed(pack_ascii_lower("The").unwrap()));
-        assert!(!en.is_stopword_packed(pack_ascii_lower("bridge").unwrap()));
+        assert!(en
+            .short_stopwords()
+            .contains(pack_ascii_lower("The").unwrap()));
+        assert!(!en
+            .short_stopwords()
+            .contains(pack_ascii_lower("bridge").unwrap()));
+    }
+
+    /// The open-addressing table holds the packed stopwords, and nothing else.
+    #[test]
+    fn short_stopwords_are_the_packed_list() {
+        for code in ["en", "de", "vi", "fr", "zh", "ru"] {
+            let lang = Language::from_code(code).unwrap();
+            let keys: FxHashSet<u64> = stop_words::lookup(lang.code())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|w| pack_ascii_lower(w))
+                .collect();
+            for &k in &keys {
+                assert!(lang.short_stopwords().contains(k), "{code} {k:x}");
+            }
+            for w in [
+                "the", "budget", "council", "a", "zzzz", "und", "của", "Hello", "x", "The",
+            ] {
+                if let Some(k) = pack_ascii_lower(w) {
+                    assert_eq!(
+                        lang.short_stopwords().contains(k),
+                        keys.contains(&k),
+                        "{code} {w}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fewer_chars_counts_when_the_length_does_not_tell() {
+        for text in [
+            "",
+            "abc",
+            "ảnh ảnh",
+            "日本語のテキスト",
+            "😀😀",
+            "😀😀😀",
+            &"é".repeat(30),
+        ] {
+            for n in 0..20 {
+                assert_eq!(fewer_chars(text, n), text.chars().count() < n, "{text} {n}");
+            }
+        }
     }
 
     #[test]

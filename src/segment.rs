@@ -64,7 +64,7 @@ impl Segmenter {
                     if continues_wrapped(last_line_chars, &last.text, &buf) {
                         last.text.push(' ');
                         last.text.push_str(&buf);
-                        last_line_chars = buf.chars().count();
+                        last_line_chars = line_chars(&buf);
                         continue;
                     }
                 }
@@ -75,10 +75,20 @@ impl Segmenter {
                 indented: raw.starts_with(|c: char| c.is_whitespace()),
                 structure: None,
             });
-            last_line_chars = buf.chars().count();
+            last_line_chars = line_chars(&buf);
             open = true;
         }
         out
+    }
+}
+
+/// The characters of a line, as far as [`continues_wrapped`] asks: more than 400 bytes are
+/// more than 100 characters, whatever their count.
+fn line_chars(line: &str) -> usize {
+    if line.len() > 400 {
+        line.len()
+    } else {
+        line.chars().count()
     }
 }
 
@@ -100,6 +110,10 @@ fn continues_wrapped(prev_line_chars: usize, prev: &str, next: &str) -> bool {
 /// Appends `line` to `out` with whitespace normalised: every Unicode space separator and tab
 /// becomes one ASCII space, zero-width characters vanish, runs collapse, ends are trimmed.
 pub fn normalize_whitespace(line: &str, out: &mut String) {
+    if is_normal_ascii(line.as_bytes()) {
+        out.push_str(line);
+        return;
+    }
     let start = out.len();
     let mut pending_space = false;
     let bytes = line.as_bytes();
@@ -112,10 +126,18 @@ pub fn normalize_whitespace(line: &str, out: &mut String) {
                 i += 1;
                 continue;
             }
-            // Runs of ASCII are copied whole: most text is mostly ASCII.
+            // Runs of ASCII are copied whole, with the single spaces between their words: most
+            // text is mostly ASCII.
+            let word_byte = |b: u8| b.is_ascii() && !(b as char).is_whitespace();
             let run = i;
-            while i < bytes.len() && bytes[i].is_ascii() && !(bytes[i] as char).is_whitespace() {
-                i += 1;
+            while i < bytes.len() {
+                if word_byte(bytes[i]) {
+                    i += 1;
+                } else if bytes[i] == b' ' && bytes.get(i + 1).is_some_and(|&b| word_byte(b)) {
+                    i += 2;
+                } else {
+                    break;
+                }
             }
             if pending_space && out.len() > start {
                 out.push(' ');
@@ -139,6 +161,43 @@ pub fn normalize_whitespace(line: &str, out: &mut String) {
         pending_space = false;
         out.push(c);
     }
+}
+
+/// Whether `line` is its own normal form, as most lines of a scrape are: ASCII, with no
+/// whitespace but single spaces between words. Eight bytes at a time.
+fn is_normal_ascii(line: &[u8]) -> bool {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = L * 0x80;
+    if line.first() == Some(&b' ') || line.last() == Some(&b' ') {
+        return false;
+    }
+    // The top bit of each zero byte, exactly (no carry crosses a byte).
+    let zero = |x: u64| !(((x & (L * 0x7F)) + L * 0x7F) | x | (L * 0x7F));
+    let mut chunks = line.chunks_exact(8);
+    // Whether the byte before the current chunk is a space.
+    let mut space_before = false;
+    for c in chunks.by_ref() {
+        let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        // Bytes 9 to 13 (tab to carriage return), of the ASCII ones: no sum carries.
+        let t = v & (L * 0x7F);
+        let control = (t + L * (0x80 - 9)) & !(t + L * (0x80 - 14));
+        let spaces = zero(v ^ (L * u64::from(b' ')));
+        // A space after a space, within the chunk or across its start.
+        let double = spaces & ((spaces << 8) | u64::from(space_before) << 7);
+        if (v | control | double) & H != 0 {
+            return false;
+        }
+        space_before = spaces >> 63 != 0;
+    }
+    let mut prev_space = space_before;
+    for &b in chunks.remainder() {
+        let space = b == b' ';
+        if !b.is_ascii() || (9..=13).contains(&b) || (space && prev_space) {
+            return false;
+        }
+        prev_space = space;
+    }
+    true
 }
 
 fn is_zero_width(c: char) -> bool {
@@ -209,6 +268,26 @@ mod tests {
                 "{line:?}"
             );
         }
+    }
+
+    /// Lines that are mostly their own normal form, around the 8-byte boundaries.
+    #[test]
+    fn normal_ascii_lines_are_copied_whole() {
+        let mut alphabet = vec!["a", "Z", "7", ".", "\u{1f}", "ab", "c ", "de ", " f"];
+        alphabet.extend(["  ", "\t", "\r", "\u{b}", "é"]);
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut normal = 0;
+        for len in 0..20_000 {
+            let line = random_text(&mut state, &alphabet[..9 + len % 6], len % 30);
+            let want = normalize_reference(&line);
+            let is_normal = line.is_ascii() && line == want;
+            assert_eq!(is_normal_ascii(line.as_bytes()), is_normal, "{line:?}");
+            normal += usize::from(is_normal);
+            let mut out = String::from("kept ");
+            normalize_whitespace(&line, &mut out);
+            assert_eq!(out, format!("kept {want}"), "{line:?}");
+        }
+        assert!(normal > 2000, "{normal}");
     }
 
     #[test]
@@ -313,33 +392,42 @@ impl<'a> Iterator for Words<'a> {
             if self.rest.is_empty() {
                 return None;
             }
-            let bytes = self.rest.as_bytes();
-            let (text, rest) = match first_non_ascii(bytes) {
-                None => (self.rest, ""),
-                Some(at) => match memchr::memrchr(b' ', &bytes[..at]) {
-                    // The ASCII stretch up to the space before the non-ASCII character.
-                    Some(space) => self.rest.split_at(space + 1),
-                    // The piece with the non-ASCII character, up to the next space.
-                    None => {
-                        let end =
-                            memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
-                        let piece = &self.rest[..end];
-                        self.rest = self.rest.get(end + 1..).unwrap_or("");
-                        self.current = Piece::Unicode(
-                            unicode_segmentation::UnicodeSegmentation::unicode_words(piece),
-                        );
-                        continue;
-                    }
-                },
-            };
+            let (piece, ascii, rest) = next_piece(self.rest);
             self.rest = rest;
-            self.current = Piece::Ascii(AsciiWords { text, pos: 0 });
+            self.current = if ascii {
+                Piece::Ascii(AsciiWords {
+                    text: piece,
+                    pos: 0,
+                })
+            } else {
+                Piece::Unicode(unicode_segmentation::UnicodeSegmentation::unicode_words(
+                    piece,
+                ))
+            };
         }
     }
 }
 
+/// The first piece of a non-empty `text` and what follows it: `(piece, is_ascii, rest)`. A
+/// space is always a word boundary, so the text is cut at the spaces around its first
+/// non-ASCII character: the ASCII stretch before that space, or else the piece with the
+/// character, up to the next space (which is dropped).
+#[inline]
+pub(crate) fn next_piece(text: &str) -> (&str, bool, &str) {
+    let bytes = text.as_bytes();
+    let Some(at) = first_non_ascii(bytes) else {
+        return (text, true, "");
+    };
+    if let Some(space) = memchr::memrchr(b' ', &bytes[..at]) {
+        let (piece, rest) = text.split_at(space + 1);
+        return (piece, true, rest);
+    }
+    let end = memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+    (&text[..end], false, text.get(end + 1..).unwrap_or(""))
+}
+
 /// The position of the first byte of `b` that is not ASCII, 8 bytes at a time.
-pub(crate) fn first_non_ascii(b: &[u8]) -> Option<usize> {
+fn first_non_ascii(b: &[u8]) -> Option<usize> {
     let mut chunks = b.chunks_exact(8);
     for (i, c) in chunks.by_ref().enumerate() {
         let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
@@ -418,20 +506,26 @@ impl<'a> Iterator for AsciiWords<'a> {
     }
 }
 
-/// Calls `f` on each of [`words`]`(text)`, in order: ASCII text goes through the 64-byte
-/// word finder ([`for_each_ascii_word`]), with buffers kept per thread.
+/// Calls `f` on each of [`words`]`(text)`, in order: ASCII text, and the ASCII stretches of
+/// other text, go through the 64-byte word finder ([`for_each_ascii_word`]), with buffers
+/// kept per thread.
 #[inline]
 pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
-    if !text.is_ascii() {
-        words(text).for_each(f);
-        return;
-    }
     thread_local! {
         static SPANS: std::cell::RefCell<Spans> = Default::default();
     }
     SPANS.with(|spans| {
         let spans = &mut *spans.borrow_mut();
-        for_each_ascii_word(text.as_bytes(), spans, |a, b| f(&text[a..b]));
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (piece, ascii, after) = next_piece(rest);
+            rest = after;
+            if ascii {
+                for_each_ascii_word(piece.as_bytes(), spans, |a, b| f(&piece[a..b]));
+            } else {
+                unicode_segmentation::UnicodeSegmentation::unicode_words(piece).for_each(&mut f);
+            }
+        }
         spans.trim(1 << 16);
     });
 }
@@ -627,6 +721,9 @@ mod word_tests {
             let fast: Vec<&str> = words(&s).collect();
             let crate_words: Vec<&str> = s.unicode_words().collect();
             assert_eq!(fast, crate_words, "input {s:?}");
+            let mut each = Vec::new();
+            for_each_word(&s, |w| each.push(w));
+            assert_eq!(each, crate_words, "input {s:?}");
             if s.is_ascii() {
                 assert_eq!(ascii_words(&s).collect::<Vec<_>>(), fast, "input {s:?}");
             }
@@ -644,6 +741,9 @@ mod word_tests {
                 let fast: Vec<&str> = words(line).collect();
                 let crate_words: Vec<&str> = line.unicode_words().collect();
                 assert_eq!(fast, crate_words, "{line}");
+                let mut each = Vec::new();
+                for_each_word(line, |w| each.push(w));
+                assert_eq!(each, crate_words, "{line}");
                 lines += 1;
             }
         }
