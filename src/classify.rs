@@ -839,15 +839,20 @@ fn is_repetitive(text: &str, f: &Features) -> bool {
     n >= 12 && words.len() * 4 <= n
 }
 
-/// Consent banners: the IAB framework's ("We and our 228 partners store and/or access
-/// information on a device", "We process your data to deliver content") and cookie notices
-/// at any length. On the dev set, 1 of the 42 paragraphs this drops was content: a product
-/// page selling the absence of cookie banners.
+/// Consent texts: the IAB framework's banners ("We and our 228 partners store and/or access
+/// information on a device", "We process your data to deliver content"), cookie notices at
+/// any length, and forms' consent to marketing messages ("By checking this box, you agree to
+/// receive ...", "Msg & data rates may apply"). On the dev set, 1 of the 63 paragraphs this
+/// drops was content: a product page selling the absence of cookie banners.
 static CONSENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)\bwe,? and our (\d+ )?(partners|vendors)\b.{0,20}\b(store|use|process|access)\b|",
         r"\bwe process your data to deliver\b|\bto make \w+ work, we log user data\b|",
-        r"\bcookies?\b.{0,80}\b(consent|accept|agree|preferences|experience)\b",
+        r"\bcookies?\b.{0,80}\b(consent|accept|agree|preferences|experience)\b|",
+        // A form's consent to marketing messages.
+        r"\b(msg|message) (and|&) data rates may apply\b|",
+        r"\bconsent is not a condition of (any )?purchase\b|\bby checking (this|the) box\b|",
+        r"\bi agree to receive\b|\bby submitting (this|the|your) (form|information)\b",
     ))
     .unwrap()
 });
@@ -868,6 +873,11 @@ fn is_consent_notice(text: &str) -> bool {
                 b"vendors",
                 b"your data",
                 b"user data",
+                b"data rates",
+                b"condition",
+                b"checking",
+                b"agree",
+                b"submitting",
             ]
             .iter()
             .any(|needle| may_hold_ci(folded, needle))
@@ -3024,10 +3034,14 @@ mod tests {
         let cookies = "This website uses cookies to improve your experience while you navigate \
             through the website. Out of these, the cookies that are categorized as necessary are \
             stored on your browser as they are essential for the working of basic functionalities.";
-        let page = format!("{BODY}\n\n{tcf}\n\n{BODY}\n\n{cookies}");
+        let sms = "By checking this box, you agree to receive recurring automated marketing \
+            text messages at the number provided. Consent is not a condition of purchase. Msg & \
+            data rates may apply.";
+        let page = format!("{BODY}\n\n{tcf}\n\n{BODY}\n\n{cookies}\n\n{BODY}\n\n{sms}");
         let r = run(&page);
         assert_eq!(r[1].1, Some(Reason::UiString), "{r:?}");
         assert_eq!(r[3].1, Some(Reason::UiString), "{r:?}");
+        assert_eq!(r[5].1, Some(Reason::UiString), "{r:?}");
         // Cookies in a recipe are not a banner.
         let recipe = "Bake the cookies for twelve minutes, until the edges are golden and the \
             centres are still soft, then leave them on the tray for five minutes to firm up.";
