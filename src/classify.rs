@@ -656,23 +656,54 @@ fn features_and_words(
         f.sentence_ends = c.sentence_ends;
     } else {
         let mut prev_end = false;
-        for c in text.chars() {
-            f.chars += 1;
-            // ASCII characters (most of them in most scripts) without the Unicode tables.
-            if c.is_ascii() {
-                let b = c as u8;
-                if b.is_ascii_alphabetic() {
-                    letters += 1;
-                    upper += u32::from(b.is_ascii_uppercase());
-                } else if b.is_ascii_digit() {
-                    digits += 1;
+        let mut rest = text;
+        while !rest.is_empty() {
+            // The stretch of ASCII (most of the text in most scripts) that comes first; often
+            // none, or a single space between words of another script.
+            let b = rest.as_bytes();
+            let run_len = if b[0] >= 0x80 {
+                0
+            } else if b.get(1).is_none_or(|&x| x >= 0x80) {
+                1
+            } else {
+                crate::segment::first_non_ascii(b).unwrap_or(b.len())
+            };
+            let run = &rest.as_bytes()[..run_len];
+            // Short stretches (the spaces between words of other scripts) byte by byte: a call
+            // to `ascii_counts` costs more.
+            if run_len < 16 {
+                for &b in run {
+                    f.chars += 1;
+                    if b.is_ascii_alphabetic() {
+                        letters += 1;
+                        upper += u32::from(b.is_ascii_uppercase());
+                    } else if b.is_ascii_digit() {
+                        digits += 1;
+                    }
+                    let space = matches!(b, b' ' | b'\t'..=b'\r');
+                    nonspace += u32::from(!space);
+                    f.sentence_ends += u32::from(prev_end && space);
+                    prev_end = matches!(b, b'.' | b'!' | b'?');
                 }
-                let space = matches!(b, b' ' | b'\t'..=b'\r');
-                nonspace += u32::from(!space);
-                f.sentence_ends += u32::from(prev_end && space);
-                prev_end = matches!(b, b'.' | b'!' | b'?');
-                continue;
+            } else {
+                let k = ascii_counts(run);
+                let ends_terminal = matches!(run[run_len - 1], b'.' | b'!' | b'?');
+                f.chars += run_len as u32;
+                letters += k.letters;
+                upper += k.upper;
+                digits += k.digits;
+                nonspace += run_len as u32 - k.spaces;
+                // `ascii_counts` ends a sentence at a final mark: here what follows decides.
+                f.sentence_ends += k.sentence_ends - u32::from(ends_terminal)
+                    + u32::from(prev_end && matches!(run[0], b' ' | b'\t'..=b'\r'));
+                prev_end = ends_terminal;
             }
+            rest = &rest[run_len..];
+            // Then the non-ASCII character that ends the stretch.
+            let mut chars = rest.chars();
+            let Some(c) = chars.next() else { break };
+            rest = chars.as_str();
+            f.chars += 1;
             if c.is_alphabetic() {
                 letters += 1;
                 if c.is_uppercase() {
@@ -3329,6 +3360,45 @@ mod tests {
                 })
                 .collect();
             assert_eq!(ascii_counts(&b), reference(&b), "{b:?}");
+        }
+    }
+
+    /// Non-ASCII text counted by ASCII stretches gives the counts of a loop over characters.
+    #[test]
+    fn mixed_text_counts_match_a_char_loop() {
+        let reference = |t: &str| {
+            let (mut chars, mut letters, mut upper, mut digits) = (0u32, 0u32, 0u32, 0u32);
+            let (mut nonspace, mut ends, mut prev_end) = (0u32, 0u32, false);
+            for c in t.chars() {
+                chars += 1;
+                if c.is_alphabetic() {
+                    letters += 1;
+                    upper += u32::from(c.is_uppercase());
+                } else if c.is_numeric() {
+                    digits += 1;
+                }
+                nonspace += u32::from(!c.is_whitespace());
+                ends += u32::from(prev_end && c.is_whitespace());
+                prev_end = is_terminal(c);
+            }
+            ends += u32::from(prev_end);
+            let ratio = |a: u32, b: u32| if b == 0 { 0.0 } else { a as f32 / b as f32 };
+            (chars, ends, ratio(upper, letters), ratio(digits, nonspace))
+        };
+        let alphabet = [
+            "a", "B", "7", " ", ".", "!", "?", "\t", "é", "É", "。", "…", "\u{2028}", "٣", "ß",
+            "Жж", " . ", "。 ", ". é", "word ", "x",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for len in 0..2000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 60);
+            let f = features(&t, None);
+            let want = reference(&t);
+            assert_eq!(
+                (f.chars, f.sentence_ends, f.uppercase_share, f.digit_share),
+                want,
+                "{t:?}"
+            );
         }
     }
 

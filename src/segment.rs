@@ -430,7 +430,7 @@ pub(crate) fn next_piece(text: &str) -> (&str, bool, &str) {
 }
 
 /// The position of the first byte of `b` that is not ASCII, 8 bytes at a time.
-fn first_non_ascii(b: &[u8]) -> Option<usize> {
+pub(crate) fn first_non_ascii(b: &[u8]) -> Option<usize> {
     let mut chunks = b.chunks_exact(8);
     for (i, c) in chunks.by_ref().enumerate() {
         let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
