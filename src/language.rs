@@ -529,9 +529,22 @@ pub(crate) fn pack_ascii_lower(word: &str) -> Option<u64> {
     if b.len() > 8 {
         return None;
     }
-    let mut buf = [0u8; 8];
-    buf[..b.len()].copy_from_slice(b);
-    let v = u64::from_le_bytes(buf);
+    // The bytes read in place, not copied into a buffer (a `memcpy` call, for a length not
+    // known at compile time): two overlapping 4-byte reads, or the first, middle and last byte.
+    let n = b.len();
+    let v = match n {
+        0 => 0,
+        1..=3 => {
+            u64::from(b[0])
+                | u64::from(b[n / 2]) << (8 * (n / 2))
+                | u64::from(b[n - 1]) << (8 * (n - 1))
+        }
+        _ => {
+            let four =
+                |at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().expect("4")));
+            four(0) | four(n - 4) << (8 * (n - 4))
+        }
+    };
     const ONES: u64 = 0x0101_0101_0101_0101;
     if v & (ONES * 0x80) != 0 {
         return None;

@@ -50,10 +50,12 @@ impl Segmenter {
         let mut out: Vec<Paragraph> = Vec::new();
         // Whether the last paragraph may absorb the next line (same block, looks wrapped).
         let mut open = false;
-        let mut last_line_chars = 0;
-        let mut buf = String::new();
+        // The bytes of the last paragraph's last physical line: the end of its text.
+        let mut last_line_len = 0;
         for (i, raw) in text.lines().enumerate() {
-            buf.clear();
+            // Normalising never lengthens a line, so each paragraph's text is built in place,
+            // not in a scratch buffer and copied out.
+            let mut buf = String::with_capacity(raw.len());
             normalize_whitespace(raw, &mut buf);
             if buf.is_empty() {
                 open = false;
@@ -61,21 +63,22 @@ impl Segmenter {
             }
             if open && self.join_wrapped {
                 if let Some(last) = out.last_mut() {
-                    if continues_wrapped(last_line_chars, &last.text, &buf) {
+                    let prev_line = &last.text[last.text.len() - last_line_len..];
+                    if continues_wrapped(prev_line, &buf) {
                         last.text.push(' ');
                         last.text.push_str(&buf);
-                        last_line_chars = line_chars(&buf);
+                        last_line_len = buf.len();
                         continue;
                     }
                 }
             }
+            last_line_len = buf.len();
             out.push(Paragraph {
-                text: buf.clone(),
+                text: buf,
                 line: i + 1,
                 indented: raw.starts_with(|c: char| c.is_whitespace()),
                 structure: None,
             });
-            last_line_chars = line_chars(&buf);
             open = true;
         }
         out
@@ -95,16 +98,16 @@ fn line_chars(line: &str) -> usize {
 /// Hard-wrapped prose: the previous physical line is wrap-width long and ends mid-sentence,
 /// and the next line starts in lower case. Scrapes put one block per line, so this is rare
 /// there; the test is strict so that a menu never gets glued onto a sentence.
-fn continues_wrapped(prev_line_chars: usize, prev: &str, next: &str) -> bool {
-    if !(40..=100).contains(&prev_line_chars) {
+fn continues_wrapped(prev_line: &str, next: &str) -> bool {
+    // Most lines start in upper case: that test first, the characters counted only then.
+    let starts_lower = next.chars().next().is_some_and(|c| c.is_lowercase());
+    if !starts_lower || !(40..=100).contains(&line_chars(prev_line)) {
         return false;
     }
-    let ends_open = prev
+    prev_line
         .chars()
         .last()
-        .is_some_and(|c| c.is_alphanumeric() || c == ',' || c == '-');
-    let starts_lower = next.chars().next().is_some_and(|c| c.is_lowercase());
-    ends_open && starts_lower
+        .is_some_and(|c| c.is_alphanumeric() || c == ',' || c == '-')
 }
 
 /// Appends `line` to `out` with whitespace normalised: every Unicode space separator and tab
@@ -427,7 +430,7 @@ pub(crate) fn next_piece(text: &str) -> (&str, bool, &str) {
 }
 
 /// The position of the first byte of `b` that is not ASCII, 8 bytes at a time.
-fn first_non_ascii(b: &[u8]) -> Option<usize> {
+pub(crate) fn first_non_ascii(b: &[u8]) -> Option<usize> {
     let mut chunks = b.chunks_exact(8);
     for (i, c) in chunks.by_ref().enumerate() {
         let x = u64::from_le_bytes(c.try_into().expect("8 bytes"));
