@@ -22,6 +22,9 @@ use std::time::SystemTime;
 use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
 
+use crate::record::Parsed;
+pub use crate::record::Record;
+
 use crate::error::Error;
 
 /// How input files are parsed.
@@ -79,8 +82,9 @@ pub struct Document {
     pub text: String,
     /// Where it came from.
     pub source: Source,
-    /// For JSONL input, the whole record, its text field left empty: the page is in `text`. On output the text field is replaced, the rest passed through.
-    pub record: Option<Map<String, Value>>,
+    /// For JSONL input, the whole record, its text field left in place, empty: the page is
+    /// in `text`. On output the text field is replaced, the rest passed through.
+    pub record: Option<Record>,
     /// Invalid UTF-8 was replaced with U+FFFD.
     pub lossy: bool,
     /// `text` is an HTML page (cleaned with [`Cleaner::clean_html_str`]).
@@ -452,44 +456,34 @@ impl Reader {
                     state.buf.pop();
                 }
             }
-            let bytes = std::mem::take(&mut state.buf);
-            let (line_text, lossy) = decode(bytes);
-            let err = |message: String| Error::Json {
-                path: state.path.clone(),
-                line: state.line,
-                message,
-            };
-            let mut record: Map<String, Value> = match serde_json::from_str(&line_text) {
-                Ok(Value::Object(m)) => m,
-                Ok(_) => return Some(Err(err("not a JSON object".into()))),
-                Err(e) => return Some(Err(err(json_message(&e)))),
-            };
-            let mut html = false;
-            // The page moves out of the record (its field stays, empty, in place), so that
-            // a document is never held or copied twice.
-            let text = match record.get_mut(&self.options.text_field) {
-                Some(Value::String(s)) => std::mem::take(s),
-                // A record with an `html` field and no text field is an HTML page. Its `html`
-                // field is passed through, so it is copied.
-                None => match record.get("html") {
-                    Some(Value::String(page)) => {
-                        html = true;
-                        page.clone()
-                    }
-                    _ => return Some(Err(err(format!("no `{}` field", self.options.text_field)))),
-                },
-                Some(_) => {
-                    return Some(Err(err(format!(
-                        "field `{}` is not a string",
-                        self.options.text_field
-                    ))))
+            // The line is parsed in place; the buffer is kept for the next one.
+            let (parsed, lossy) = match std::str::from_utf8(&state.buf) {
+                Ok(s) => (
+                    crate::record::parse_line(s, &self.options.text_field),
+                    false,
+                ),
+                Err(_) => {
+                    let s = String::from_utf8_lossy(&state.buf);
+                    (
+                        crate::record::parse_line(&s, &self.options.text_field),
+                        true,
+                    )
                 }
             };
-            let id = match record.get(&self.options.id_field) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => format!("{}:{}", state.relative.display(), state.line),
+            let Parsed { record, text, html } = match parsed {
+                Ok(p) => p,
+                Err(message) => {
+                    return Some(Err(Error::Json {
+                        path: state.path.clone(),
+                        line: state.line,
+                        message,
+                    }))
+                }
             };
+            let id = crate::record::id_of(&record, &self.options.id_field)
+                .unwrap_or_else(|| format!("{}:{}", state.relative.display(), state.line));
+            // A long line's buffer is not held on to.
+            state.buf.shrink_to(1 << 20);
             return Some(Ok(Document {
                 id,
                 text,
@@ -787,7 +781,7 @@ impl Reader {
                     path,
                     line: None,
                 },
-                record: Some(fields),
+                record: Some(fields.into()),
                 lossy,
                 html,
             }));
@@ -927,7 +921,7 @@ fn sniff_jsonl(mut reader: Box<dyn BufRead + Send>) -> io::Result<(bool, Box<dyn
 
 /// serde_json's message without its "at line 1 column N" (a JSONL line is always line 1),
 /// keeping the column, which helps in a long line.
-fn json_message(e: &serde_json::Error) -> String {
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
     if e.line() == 0 {
         return format!("malformed JSON: {e}");
     }
@@ -1178,7 +1172,10 @@ mod tests {
         assert_eq!(items.len(), 4);
         let first = items[0].as_ref().unwrap();
         assert_eq!(first.id, "7");
-        assert_eq!(first.record.as_ref().unwrap()["url"], "u");
+        assert_eq!(
+            first.record.as_ref().unwrap().get_str("url").as_deref(),
+            Some("u")
+        );
         let e = items[1].as_ref().unwrap_err().to_string();
         assert!(e.contains("d.jsonl.gz:2"), "{e}");
         assert!(items[2].as_ref().unwrap_err().to_string().contains(":4"));

@@ -12,6 +12,8 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 
+use crate::record::FieldRef;
+
 use crate::cleaner::Page;
 use crate::error::{Error, Result};
 use crate::read::{strip_compression, Document};
@@ -247,7 +249,7 @@ impl Writer {
         // build it as a map then.
         let written = if self.text_field == "lang" || self.text_field == "dropped" {
             let mut record = match &doc.record {
-                Some(r) => r.clone(),
+                Some(r) => r.to_map(),
                 None => Map::from_iter([("id".into(), Value::String(doc.id.clone()))]),
             };
             record.insert(self.text_field.clone(), Value::String(page.text()));
@@ -270,10 +272,10 @@ impl Writer {
             let buf = &mut self.buf;
             buf.clear();
             match &doc.record {
-                Some(r) => write_fields(buf, r.iter().map(|(k, v)| (k.as_str(), v)), &extra),
+                Some(r) => write_fields(buf, r.fields(), &extra),
                 None => {
                     let id = Value::String(doc.id.clone());
-                    write_fields(buf, std::iter::once(("id", &id)), &extra)
+                    write_fields(buf, std::iter::once(("id", FieldRef::Value(&id))), &extra)
                 }
             };
             buf.push(b'\n');
@@ -300,7 +302,7 @@ struct Extra<'a> {
 /// paragraphs, without building it or cloning the record.
 fn write_fields<'a>(
     w: &mut Vec<u8>,
-    fields: impl Iterator<Item = (&'a str, &'a Value)>,
+    fields: impl Iterator<Item = (&'a str, FieldRef<'a>)>,
     extra: &Extra<'_>,
 ) {
     let mut first = true;
@@ -331,7 +333,13 @@ fn write_fields<'a>(
             had_dropped = true;
             write_json_str(w, &[d]);
         } else {
-            serde_json::to_writer(&mut *w, v).expect("a Value always serializes into a Vec");
+            match v {
+                // JSON text that serde_json would write as it is.
+                FieldRef::Raw(raw) => w.extend_from_slice(raw.as_bytes()),
+                FieldRef::Value(v) => {
+                    serde_json::to_writer(&mut *w, v).expect("a Value always serializes into a Vec")
+                }
+            }
         }
     }
     if !had_text {
@@ -390,7 +398,7 @@ fn write_json_str(w: &mut Vec<u8>, pieces: &[&str]) {
 
 /// The position of the first byte from `from` on that JSON escapes: a control character
 /// (below 0x20), `"` or `\\`.
-fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // The high bit of each byte of the mask is set for a byte below `n` (or a zero, for
@@ -665,17 +673,44 @@ mod tests {
                         dropped: page.dropped.map(|r| r.name()),
                     };
                     let mut mine = Vec::new();
-                    write_fields(
-                        &mut mine,
-                        record.iter().map(|(k, v)| (k.as_str(), v)),
-                        &extra,
-                    );
+                    let record = crate::read::Record::from(record);
+                    write_fields(&mut mine, record.fields(), &extra);
                     let want = serde_json::to_string(&want).unwrap();
                     assert_eq!(String::from_utf8(mine).unwrap(), want);
                     assert_eq!(text_len(page), page.text().len() as u64);
                 }
             }
         }
+    }
+
+    /// A record read in one pass (fields kept as JSON text) writes as the same record
+    /// parsed into a map by serde_json does, whatever the fields hold.
+    #[test]
+    fn records_kept_as_json_text_write_as_parsed_ones() {
+        let mut page = kept(&["One \"two\".", "Three."]);
+        page.lang = crate::language::Language::from_code("en");
+        let mut checked = 0;
+        for line in crate::record::tests::odd_lines() {
+            for text_field in ["text", "s", "html"] {
+                let fast = crate::record::parse_line(&line, text_field);
+                let slow = crate::record::parse_value(&line, text_field);
+                let (Ok(fast), Ok(slow)) = (fast, slow) else {
+                    continue;
+                };
+                let extra = Extra {
+                    text_field,
+                    page: &page,
+                    lang: Some("en"),
+                    dropped: None,
+                };
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                write_fields(&mut a, fast.record.fields(), &extra);
+                write_fields(&mut b, slow.record.fields(), &extra);
+                assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "{checked}");
     }
 
     const PROSE: &str = "The council approved the new budget.";
@@ -719,7 +754,7 @@ mod tests {
         d.source.line = Some(line);
         let mut m = Map::new();
         m.insert("text".into(), Value::String(PROSE.into()));
-        d.record = Some(m);
+        d.record = Some(m.into());
         d
     }
 
