@@ -30,14 +30,14 @@ use serde_json::{Map, Value};
 /// assert_eq!(record.get_str("text").as_deref(), Some(""));
 /// assert_eq!(record.to_map().keys().collect::<Vec<_>>(), ["id", "text", "url"]);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Record {
     /// The JSON text of the fields held as text, one after another.
     raw: String,
     fields: Vec<(String, Field)>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 enum Field {
     /// JSON text in [`Record::raw`] that serde_json writes back as it is.
     Raw(Range<usize>),
