@@ -22,6 +22,9 @@ use std::time::SystemTime;
 use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
 
+use crate::record::Parsed;
+pub use crate::record::Record;
+
 use crate::error::Error;
 
 /// How input files are parsed.
@@ -79,8 +82,9 @@ pub struct Document {
     pub text: String,
     /// Where it came from.
     pub source: Source,
-    /// For JSONL input, the whole record, its text field left empty: the page is in `text`. On output the text field is replaced, the rest passed through.
-    pub record: Option<Map<String, Value>>,
+    /// For JSONL input, the whole record, its text field left in place, empty: the page is
+    /// in `text`. On output the text field is replaced, the rest passed through.
+    pub record: Option<Record>,
     /// Invalid UTF-8 was replaced with U+FFFD.
     pub lossy: bool,
     /// `text` is an HTML page (cleaned with [`Cleaner::clean_html_str`]).
@@ -399,6 +403,13 @@ impl Reader {
         }))
     }
 
+    /// Closes the JSONL stream at its end: a warning if the file changed while read.
+    fn end_jsonl(&mut self) -> Option<Result<Document, Error>> {
+        let state = self.jsonl.take()?;
+        let changed = state.stamp.is_some() && stamp(&state.path) != state.stamp;
+        changed.then(|| Err(Error::Changed { path: state.path }))
+    }
+
     /// The next JSONL line of the open stream, if any.
     fn next_jsonl(&mut self) -> Option<Result<Document, Error>> {
         let state = self.jsonl.as_mut()?;
@@ -407,27 +418,41 @@ impl Reader {
             .unwrap_or(usize::MAX)
             .saturating_add(2);
         loop {
+            // A whole line in the stream's buffer is parsed there, not copied out (not the
+            // first line, which may start with a byte order mark).
+            if state.line > 0 {
+                let at_end = match state.reader.fill_buf() {
+                    Ok(available) => {
+                        if let Some(end) = memchr::memchr(b'\n', available).filter(|&e| e < limit) {
+                            state.line += 1;
+                            let at = (&*state.path, &*state.relative, state.line);
+                            let doc = line_document(&available[..=end], at, &self.options);
+                            state.reader.consume(end + 1);
+                            match doc {
+                                Some(doc) => return Some(doc),
+                                None => continue,
+                            }
+                        }
+                        available.is_empty()
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        let state = self.jsonl.take().expect("stream open");
+                        return Some(Err(read_error(state, e)));
+                    }
+                };
+                if at_end {
+                    return self.end_jsonl();
+                }
+                // Otherwise line by line.
+            }
             state.buf.clear();
             let overlong = match read_line_bounded(&mut state.reader, &mut state.buf, limit) {
-                Ok((0, _)) => {
-                    let changed = state.stamp.is_some() && stamp(&state.path) != state.stamp;
-                    let path = state.path.clone();
-                    self.jsonl = None;
-                    return changed.then(|| Err(Error::Changed { path }));
-                }
+                Ok((0, _)) => return self.end_jsonl(),
                 Ok((_, overlong)) => overlong,
                 Err(e) => {
                     let state = self.jsonl.take().expect("stream open");
-                    return Some(Err(if state.compressed {
-                        Error::Truncated {
-                            path: state.path,
-                            line: Some(state.line + 1),
-                            what: "the lines before are kept",
-                            source: e,
-                        }
-                    } else {
-                        Error::io(state.path, e)
-                    }));
+                    return Some(Err(read_error(state, e)));
                 }
             };
             state.line += 1;
@@ -441,69 +466,79 @@ impl Reader {
             if state.line == 1 && state.buf.starts_with(BOM) {
                 state.buf.drain(..BOM.len());
             }
-            if state.buf.iter().all(u8::is_ascii_whitespace) {
-                continue;
+            let buf = std::mem::take(&mut state.buf);
+            let at = (&*state.path, &*state.relative, state.line);
+            let doc = line_document(&buf, at, &self.options);
+            state.buf = buf;
+            // A long line's buffer is not held on to.
+            state.buf.shrink_to(1 << 20);
+            if let Some(doc) = doc {
+                return Some(doc);
             }
-            // Without the line end, a truncated line is an EOF at its last column rather
-            // than at "line 2 column 0".
-            if state.buf.ends_with(b"\n") {
-                state.buf.pop();
-                if state.buf.ends_with(b"\r") {
-                    state.buf.pop();
-                }
-            }
-            let bytes = std::mem::take(&mut state.buf);
-            let (line_text, lossy) = decode(bytes);
-            let err = |message: String| Error::Json {
-                path: state.path.clone(),
-                line: state.line,
-                message,
-            };
-            let mut record: Map<String, Value> = match serde_json::from_str(&line_text) {
-                Ok(Value::Object(m)) => m,
-                Ok(_) => return Some(Err(err("not a JSON object".into()))),
-                Err(e) => return Some(Err(err(json_message(&e)))),
-            };
-            let mut html = false;
-            // The page moves out of the record (its field stays, empty, in place), so that
-            // a document is never held or copied twice.
-            let text = match record.get_mut(&self.options.text_field) {
-                Some(Value::String(s)) => std::mem::take(s),
-                // A record with an `html` field and no text field is an HTML page. Its `html`
-                // field is passed through, so it is copied.
-                None => match record.get("html") {
-                    Some(Value::String(page)) => {
-                        html = true;
-                        page.clone()
-                    }
-                    _ => return Some(Err(err(format!("no `{}` field", self.options.text_field)))),
-                },
-                Some(_) => {
-                    return Some(Err(err(format!(
-                        "field `{}` is not a string",
-                        self.options.text_field
-                    ))))
-                }
-            };
-            let id = match record.get(&self.options.id_field) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => format!("{}:{}", state.relative.display(), state.line),
-            };
-            return Some(Ok(Document {
-                id,
-                text,
-                source: Source {
-                    path: state.path.clone(),
-                    relative: state.relative.clone(),
-                    line: Some(state.line),
-                },
-                record: Some(record),
-                lossy,
-                html,
-            }));
         }
     }
+}
+
+/// The error of a JSONL stream that breaks after line `state.line`.
+fn read_error(state: JsonlState, e: io::Error) -> Error {
+    if state.compressed {
+        Error::Truncated {
+            path: state.path,
+            line: Some(state.line + 1),
+            what: "the lines before are kept",
+            source: e,
+        }
+    } else {
+        Error::io(state.path, e)
+    }
+}
+
+/// The document of a JSONL line, `bytes` (its line end still on), at `(path, relative,
+/// line)`; `None` for a blank line.
+fn line_document(
+    mut bytes: &[u8],
+    (path, relative, line): (&Path, &Path, u64),
+    options: &ReadOptions,
+) -> Option<Result<Document, Error>> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    // Without the line end, a truncated line is an EOF at its last column rather than at
+    // "line 2 column 0".
+    if let Some(b) = bytes.strip_suffix(b"\n") {
+        bytes = b.strip_suffix(b"\r").unwrap_or(b);
+    }
+    let (parsed, lossy) = match std::str::from_utf8(bytes) {
+        Ok(s) => (crate::record::parse_line(s, &options.text_field), false),
+        Err(_) => {
+            let s = String::from_utf8_lossy(bytes);
+            (crate::record::parse_line(&s, &options.text_field), true)
+        }
+    };
+    let Parsed { record, text, html } = match parsed {
+        Ok(p) => p,
+        Err(message) => {
+            return Some(Err(Error::Json {
+                path: path.to_path_buf(),
+                line,
+                message,
+            }))
+        }
+    };
+    let id = crate::record::id_of(&record, &options.id_field)
+        .unwrap_or_else(|| format!("{}:{}", relative.display(), line));
+    Some(Ok(Document {
+        id,
+        text,
+        source: Source {
+            path: path.to_path_buf(),
+            relative: relative.to_path_buf(),
+            line: Some(line),
+        },
+        record: Some(record),
+        lossy,
+        html,
+    }))
 }
 
 struct WarcState {
@@ -787,7 +822,7 @@ impl Reader {
                     path,
                     line: None,
                 },
-                record: Some(fields),
+                record: Some(fields.into()),
                 lossy,
                 html,
             }));
@@ -927,7 +962,7 @@ fn sniff_jsonl(mut reader: Box<dyn BufRead + Send>) -> io::Result<(bool, Box<dyn
 
 /// serde_json's message without its "at line 1 column N" (a JSONL line is always line 1),
 /// keeping the column, which helps in a long line.
-fn json_message(e: &serde_json::Error) -> String {
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
     if e.line() == 0 {
         return format!("malformed JSON: {e}");
     }
@@ -1054,6 +1089,61 @@ impl<R: Read> Read for CountingReader<R> {
 mod tests {
     use super::*;
 
+    /// A stream that gives `n` bytes per read, so that lines straddle its buffer.
+    struct Drip(Vec<u8>, usize, usize);
+
+    impl Read for Drip {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.2.min(buf.len()).min(self.0.len() - self.1);
+            buf[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+            self.1 += n;
+            Ok(n)
+        }
+    }
+
+    /// Lines parsed where the stream buffered them and lines copied out line by line (a
+    /// line cut by the buffer, the first line) come out the same.
+    #[test]
+    fn jsonl_lines_read_in_place_or_copied_out_agree() {
+        let mut bytes = b"\xEF\xBB\xBF{\"text\": \"bom\"}\r\n\r\n".to_vec();
+        for line in crate::record::tests::odd_lines() {
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.extend_from_slice(b"\r\n\n");
+        }
+        bytes.extend_from_slice(
+            b"{\"text\": \"bad \xff utf8\", \"id\": 9}\n  \n{\"text\": \"last\"}",
+        );
+        let options = ReadOptions {
+            format: InputFormat::Jsonl,
+            max_document_bytes: 200,
+            ..ReadOptions::default()
+        };
+        let show = |item: Result<Document, Error>| match item {
+            Ok(d) => format!(
+                "{} {:?} {:?} {} {} {:?}",
+                d.id,
+                d.text,
+                d.source.line,
+                d.lossy,
+                d.html,
+                d.record.map(|r| r.to_map())
+            ),
+            Err(e) => e.to_string(),
+        };
+        let whole: Vec<String> =
+            Reader::from_reader("a", io::Cursor::new(bytes.clone()), options.clone())
+                .map(show)
+                .collect();
+        assert!(whole.len() > 40, "{}", whole.len());
+        for n in [1, 7, 64, 4096] {
+            let drip = Drip(bytes.clone(), 0, n);
+            let cut: Vec<String> = Reader::from_reader("a", drip, options.clone())
+                .map(show)
+                .collect();
+            assert_eq!(cut, whole, "{n} bytes a read");
+        }
+    }
+
     fn response(headers: &str, body: &[u8]) -> Vec<u8> {
         let mut out = format!("HTTP/1.1 200 OK\r\n{headers}\r\n").into_bytes();
         out.extend_from_slice(body);
@@ -1178,7 +1268,10 @@ mod tests {
         assert_eq!(items.len(), 4);
         let first = items[0].as_ref().unwrap();
         assert_eq!(first.id, "7");
-        assert_eq!(first.record.as_ref().unwrap()["url"], "u");
+        assert_eq!(
+            first.record.as_ref().unwrap().get_str("url").as_deref(),
+            Some("u")
+        );
         let e = items[1].as_ref().unwrap_err().to_string();
         assert!(e.contains("d.jsonl.gz:2"), "{e}");
         assert!(items[2].as_ref().unwrap_err().to_string().contains(":4"));

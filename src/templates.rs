@@ -156,8 +156,8 @@ impl TemplateCounts {
             .options
             .url_fields
             .iter()
-            .find_map(|f| record.get(f).and_then(|v| v.as_str()))?;
-        host(url)
+            .find_map(|f| record.get_str(f))?;
+        host(&url)
     }
 
     /// Upper bound of the number of documents containing the paragraph with this hash.

@@ -12,6 +12,8 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 
+use crate::record::FieldRef;
+
 use crate::cleaner::Page;
 use crate::error::{Error, Result};
 use crate::read::{strip_compression, Document};
@@ -247,7 +249,7 @@ impl Writer {
         // build it as a map then.
         let written = if self.text_field == "lang" || self.text_field == "dropped" {
             let mut record = match &doc.record {
-                Some(r) => r.clone(),
+                Some(r) => r.to_map(),
                 None => Map::from_iter([("id".into(), Value::String(doc.id.clone()))]),
             };
             record.insert(self.text_field.clone(), Value::String(page.text()));
@@ -270,10 +272,10 @@ impl Writer {
             let buf = &mut self.buf;
             buf.clear();
             match &doc.record {
-                Some(r) => write_fields(buf, r.iter().map(|(k, v)| (k.as_str(), v)), &extra),
+                Some(r) => write_fields(buf, r.fields(), &extra),
                 None => {
                     let id = Value::String(doc.id.clone());
-                    write_fields(buf, std::iter::once(("id", &id)), &extra)
+                    write_fields(buf, std::iter::once(("id", FieldRef::Value(&id))), &extra)
                 }
             };
             buf.push(b'\n');
@@ -300,7 +302,7 @@ struct Extra<'a> {
 /// paragraphs, without building it or cloning the record.
 fn write_fields<'a>(
     w: &mut Vec<u8>,
-    fields: impl Iterator<Item = (&'a str, &'a Value)>,
+    fields: impl Iterator<Item = (&'a str, FieldRef<'a>)>,
     extra: &Extra<'_>,
 ) {
     let mut first = true;
@@ -331,7 +333,13 @@ fn write_fields<'a>(
             had_dropped = true;
             write_json_str(w, &[d]);
         } else {
-            serde_json::to_writer(&mut *w, v).expect("a Value always serializes into a Vec");
+            match v {
+                // JSON text that serde_json would write as it is.
+                FieldRef::Raw(raw) => w.extend_from_slice(raw.as_bytes()),
+                FieldRef::Value(v) => {
+                    serde_json::to_writer(&mut *w, v).expect("a Value always serializes into a Vec")
+                }
+            }
         }
     }
     if !had_text {
@@ -389,8 +397,33 @@ fn write_json_str(w: &mut Vec<u8>, pieces: &[&str]) {
 }
 
 /// The position of the first byte from `from` on that JSON escapes: a control character
-/// (below 0x20), `"` or `\\`.
-fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+/// (below 0x20), `"` or `\\`. 16 bytes at a time with SSE2, then 8 at a time.
+pub(crate) fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(chunk) = bytes.get(i..i + 16) {
+        use core::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline, and the unaligned load reads the 16
+        // bytes of `chunk`.
+        let m = unsafe {
+            let x = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            // Below 0x20 (unsigned): the minimum with 0x1f is the byte itself.
+            let control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+            let quote = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
+            _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))) as u32
+        };
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    next_escape_swar(bytes, i)
+}
+
+/// [`next_escape`] 8 bytes at a time (the tail, other targets, and the reference for the
+/// test of the SSE2 version).
+fn next_escape_swar(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // The high bit of each byte of the mask is set for a byte below `n` (or a zero, for
@@ -625,6 +658,36 @@ mod tests {
         }
     }
 
+    #[test]
+    fn escapes_are_found_as_byte_by_byte() {
+        let mut bytes: Vec<u8> = (0..=255u8).collect();
+        bytes.extend((0..=255u8).rev());
+        bytes.extend(b"plain text without any escape at all, long enough for chunks".repeat(3));
+        for at in [0usize, 1, 7, 8, 15, 16, 17, 31, 40, 100] {
+            for special in [0u8, 0x1f, 0x20, b'"', b'\\', 0x7f, 0x80, 0xff, b'a'] {
+                let mut b = bytes[512..].to_vec();
+                if at < b.len() {
+                    b[at] = special;
+                }
+                for from in [0, 1, 3, 9, 16] {
+                    let want = b[from.min(b.len())..]
+                        .iter()
+                        .position(|&c| c < 0x20 || c == b'"' || c == b'\\')
+                        .map(|j| j + from);
+                    assert_eq!(next_escape(&b, from), want);
+                    assert_eq!(next_escape_swar(&b, from), want);
+                }
+            }
+        }
+        for from in 0..bytes.len() {
+            let want = bytes[from..]
+                .iter()
+                .position(|&c| c < 0x20 || c == b'"' || c == b'\\')
+                .map(|j| j + from);
+            assert_eq!(next_escape(&bytes, from), want);
+        }
+    }
+
     /// Records come out as they did when built as a map (fields replaced in place, new ones
     /// at the end) and written by serde_json.
     #[test]
@@ -665,17 +728,44 @@ mod tests {
                         dropped: page.dropped.map(|r| r.name()),
                     };
                     let mut mine = Vec::new();
-                    write_fields(
-                        &mut mine,
-                        record.iter().map(|(k, v)| (k.as_str(), v)),
-                        &extra,
-                    );
+                    let record = crate::read::Record::from(record);
+                    write_fields(&mut mine, record.fields(), &extra);
                     let want = serde_json::to_string(&want).unwrap();
                     assert_eq!(String::from_utf8(mine).unwrap(), want);
                     assert_eq!(text_len(page), page.text().len() as u64);
                 }
             }
         }
+    }
+
+    /// A record read in one pass (fields kept as JSON text) writes as the same record
+    /// parsed into a map by serde_json does, whatever the fields hold.
+    #[test]
+    fn records_kept_as_json_text_write_as_parsed_ones() {
+        let mut page = kept(&["One \"two\".", "Three."]);
+        page.lang = crate::language::Language::from_code("en");
+        let mut checked = 0;
+        for line in crate::record::tests::odd_lines() {
+            for text_field in ["text", "s", "html"] {
+                let fast = crate::record::parse_line(&line, text_field);
+                let slow = crate::record::parse_value(&line, text_field);
+                let (Ok(fast), Ok(slow)) = (fast, slow) else {
+                    continue;
+                };
+                let extra = Extra {
+                    text_field,
+                    page: &page,
+                    lang: Some("en"),
+                    dropped: None,
+                };
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                write_fields(&mut a, fast.record.fields(), &extra);
+                write_fields(&mut b, slow.record.fields(), &extra);
+                assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "{checked}");
     }
 
     const PROSE: &str = "The council approved the new budget.";
@@ -719,7 +809,7 @@ mod tests {
         d.source.line = Some(line);
         let mut m = Map::new();
         m.insert("text".into(), Value::String(PROSE.into()));
-        d.record = Some(m);
+        d.record = Some(m.into());
         d
     }
 
