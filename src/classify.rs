@@ -313,8 +313,8 @@ impl Classifier {
                 words.clear();
                 let f = features_and_words(&p.text, lang, Some(&mut words), &mut lower);
                 let memo = Memo {
-                    hard: None,
                     content: Some(words.as_slice().into()),
+                    ..Memo::default()
                 };
                 (f, memo)
             })
@@ -474,8 +474,7 @@ impl Classifier {
             // Not here: a listing's cards measured better kept wherever they sit.
             mark_related_sections(paragraphs, &mut reasons);
             mark_captions_controls_and_footers(paragraphs, &mut reasons);
-            mark_repetitive(paragraphs, &feats, &mut reasons);
-            mark_consent(paragraphs, &mut reasons);
+            mark_late(paragraphs, &feats, memo, &mut reasons);
             return feats
                 .into_iter()
                 .zip(reasons)
@@ -544,8 +543,7 @@ impl Classifier {
         mark_outside_kept_root(paragraphs, &mut reasons);
         mark_related_sections(paragraphs, &mut reasons);
         mark_captions_controls_and_footers(paragraphs, &mut reasons);
-        mark_repetitive(paragraphs, &feats, &mut reasons);
-        mark_consent(paragraphs, &mut reasons);
+        mark_late(paragraphs, &feats, memo, &mut reasons);
 
         feats
             .into_iter()
@@ -973,24 +971,33 @@ fn is_consent_notice(text: &str) -> bool {
     CONSENT.is_match(text)
 }
 
-/// Drops the kept paragraphs that are consent banners. Late, after the block search, as
-/// [`mark_repetitive`]: as a text rule, dropping them moved the main block on some pages
-/// (fourth session: −0.0001 shingle F1).
-fn mark_consent(paragraphs: &[Paragraph], reasons: &mut [Option<Reason>]) {
+/// The text rules that only drop what the block search kept: as text rules (which run
+/// before it), consent notices moved the main block on some pages and lost (fourth session:
+/// −0.0001 shingle F1), and repeated phrases gained less. A paragraph's answer is kept in
+/// `memo` for the settling rounds.
+fn mark_late(
+    paragraphs: &[Paragraph],
+    feats: &[Features],
+    memo: &mut [Memo],
+    reasons: &mut [Option<Reason>],
+) {
     for (i, p) in paragraphs.iter().enumerate() {
-        if reasons[i].is_none() && is_consent_notice(&p.text) {
-            reasons[i] = Some(Reason::UiString);
+        if reasons[i].is_none() {
+            reasons[i] = *memo[i]
+                .late
+                .get_or_insert_with(|| late_rule(&p.text, &feats[i]));
         }
     }
 }
 
-/// Drops the kept paragraphs that [`is_repetitive`] names. Late, after the block search: as
-/// a text rule it moved the main block on some pages and gained less.
-fn mark_repetitive(paragraphs: &[Paragraph], feats: &[Features], reasons: &mut [Option<Reason>]) {
-    for (i, p) in paragraphs.iter().enumerate() {
-        if reasons[i].is_none() && is_repetitive(&p.text, &feats[i]) {
-            reasons[i] = Some(Reason::NotProse);
-        }
+/// [`is_repetitive`] paragraphs are `not_prose`, consent texts `ui_string`.
+fn late_rule(text: &str, f: &Features) -> Option<Reason> {
+    if is_repetitive(text, f) {
+        Some(Reason::NotProse)
+    } else if is_consent_notice(text) {
+        Some(Reason::UiString)
+    } else {
+        None
     }
 }
 
@@ -2726,6 +2733,8 @@ pub(crate) struct Memo {
     hard: Option<Option<Reason>>,
     /// Hashes of its lower-cased content words (not stopwords, at least 3 letters).
     content: Option<Box<[u64]>>,
+    /// What the late text rules ([`late_rule`]) say about it.
+    late: Option<Option<Reason>>,
 }
 
 /// The hashes of `text`'s content words.
