@@ -1849,10 +1849,15 @@ const BYLINE_FIRST: [&str; 14] = [
 ];
 
 /// Whether `text` may match [`SIGN_OFF`]: only its `END` alternative is longer than 13
-/// bytes, and the others start with `(`, `/` or a capital.
+/// bytes, and the others start with `(`, `/` or a capital and hold nothing but capitals,
+/// parentheses, `/` and `.`.
 fn may_be_sign_off(text: &str) -> bool {
-    (text.len() <= 13 && matches!(text.as_bytes().first(), Some(b'(' | b'/' | b'A'..=b'Z')))
-        || memchr::memmem::find(text.as_bytes(), b"END").is_some()
+    let b = text.as_bytes();
+    (b.len() <= 13
+        && matches!(b.first(), Some(b'(' | b'/' | b'A'..=b'Z'))
+        && b.iter()
+            .all(|&c| matches!(c, b'(' | b')' | b'/' | b'.' | b'A'..=b'Z')))
+        || memchr::memmem::find(b, b"END").is_some()
 }
 
 static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
