@@ -1031,7 +1031,7 @@ fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String)
     }
     // Cheap necessary conditions first: a regex call costs hundreds of instructions even on
     // a short line.
-    if (text.as_bytes().contains(&b':') || text.contains('：')) && TAGS.is_match(text) {
+    if may_be_tags(text) && TAGS.is_match(text) {
         return Some(Reason::TagList);
     }
     if f.words <= 12 && may_hold_separator(text, b"/>|") && BREADCRUMB.is_match(text) {
@@ -1823,6 +1823,15 @@ static TAGS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(tags?|topics?|keywords?|categories|category|filed under|tagged( with)?|từ khóa|schlagwörter|étiquettes)\s*[:：]").unwrap()
 });
 
+/// Whether `text` may match [`TAGS`]: it starts with a character a tag-list word can start
+/// with under Unicode case folding (`t`, `k`, `c`, `f`, `s`, or any non-ASCII one: `é`, the
+/// Kelvin sign, the long s), and holds a colon, ASCII or full-width.
+fn may_be_tags(text: &str) -> bool {
+    let b = text.as_bytes();
+    matches!(b.first(), Some(&c) if c >= 0x80 || matches!(c | 0x20, b't' | b'k' | b'c' | b'f' | b's'))
+        && (b.contains(&b':') || text.contains('：'))
+}
+
 static BREADCRUMB: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[^/>»›|]{1,40}(\s+[/>»›|→]\s+[^/>»›|]{1,60}){1,6}$").unwrap());
 
@@ -1849,10 +1858,15 @@ const BYLINE_FIRST: [&str; 14] = [
 ];
 
 /// Whether `text` may match [`SIGN_OFF`]: only its `END` alternative is longer than 13
-/// bytes, and the others start with `(`, `/` or a capital.
+/// bytes, and the others start with `(`, `/` or a capital and hold nothing but capitals,
+/// parentheses, `/` and `.`.
 fn may_be_sign_off(text: &str) -> bool {
-    (text.len() <= 13 && matches!(text.as_bytes().first(), Some(b'(' | b'/' | b'A'..=b'Z')))
-        || memchr::memmem::find(text.as_bytes(), b"END").is_some()
+    let b = text.as_bytes();
+    (b.len() <= 13
+        && matches!(b.first(), Some(b'(' | b'/' | b'A'..=b'Z'))
+        && b.iter()
+            .all(|&c| matches!(c, b'(' | b')' | b'/' | b'.' | b'A'..=b'Z')))
+        || memchr::memmem::find(b, b"END").is_some()
 }
 
 static BYLINE: LazyLock<Regex> = LazyLock::new(|| {

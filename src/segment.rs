@@ -429,6 +429,68 @@ pub(crate) fn next_piece(text: &str) -> (&str, bool, &str) {
     (&text[..end], false, text.get(end + 1..).unwrap_or(""))
 }
 
+/// [`next_piece`], with the plain letters of [`is_plain_letter`] counted as ASCII letters: the
+/// first piece is the stretch of ASCII and plain letters before the space ahead of the first
+/// other character, or else the piece with that character, up to the next space.
+#[inline]
+fn next_plain_piece(text: &str) -> (&str, bool, &str) {
+    let bytes = text.as_bytes();
+    let Some(at) = first_non_plain(text) else {
+        return (text, true, "");
+    };
+    if let Some(space) = memchr::memrchr(b' ', &bytes[..at]) {
+        let (piece, rest) = text.split_at(space + 1);
+        return (piece, true, rest);
+    }
+    let end = memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+    (&text[..end], false, text.get(end + 1..).unwrap_or(""))
+}
+
+/// Letters outside ASCII whose UAX #29 word-break class is ALetter, like an ASCII letter's, and
+/// that are alphanumeric: Latin-1 and Latin Extended-A/B letters, the Greek capitals and small
+/// letters, most of Cyrillic, Latin Extended Additional (Vietnamese). Within a word they act
+/// as ASCII letters do, so a text of ASCII and these is cut by the 64-byte word finder, with
+/// every byte ≥ 0x80 taken as a letter (checked against the crate, character by character, in
+/// `plain_letters_are_aletters`).
+#[inline]
+pub(crate) fn is_plain_letter(c: char) -> bool {
+    matches!(
+        c as u32,
+        0xC0..=0xD6
+            | 0xD8..=0xF6
+            | 0xF8..=0x24F
+            | 0x391..=0x3A1
+            | 0x3A3..=0x3C9
+            | 0x400..=0x481
+            | 0x48A..=0x52F
+            | 0x1E00..=0x1EFF
+    )
+}
+
+/// The position of the first character of `text` that is neither ASCII nor a plain letter
+/// ([`is_plain_letter`]).
+#[inline]
+fn first_non_plain(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    loop {
+        i += first_non_ascii(&b[i..])?;
+        // A run of non-ASCII characters, one at a time.
+        for c in text[i..].chars() {
+            if c.is_ascii() {
+                break;
+            }
+            if !is_plain_letter(c) {
+                return Some(i);
+            }
+            i += c.len_utf8();
+        }
+        if i >= b.len() {
+            return None;
+        }
+    }
+}
+
 /// The position of the first byte of `b` that is not ASCII, 8 bytes at a time.
 pub(crate) fn first_non_ascii(b: &[u8]) -> Option<usize> {
     let mut chunks = b.chunks_exact(8);
@@ -521,16 +583,123 @@ pub(crate) fn for_each_word<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
         let spans = &mut *spans.borrow_mut();
         let mut rest = text;
         while !rest.is_empty() {
-            let (piece, ascii, after) = next_piece(rest);
+            let (piece, plain, after) = next_plain_piece(rest);
             rest = after;
-            if ascii {
+            if plain {
                 for_each_ascii_word(piece.as_bytes(), spans, |a, b| f(&piece[a..b]));
-            } else {
+            } else if !short_piece_words(piece, &mut f) {
                 unicode_segmentation::UnicodeSegmentation::unicode_words(piece).for_each(&mut f);
             }
         }
         spans.trim(1 << 16);
     });
+}
+
+/// Character classes of [`short_piece_words`], beside `WORD`, `LETTER` and `DIGIT`: joiners of
+/// letters (MidLetter, MidNumLet, Single_Quote) and of digits (MidNum, MidNumLet,
+/// Single_Quote).
+const MID_LETTER: u8 = 8;
+const MID_NUM: u8 = 16;
+
+/// The class of `c` for [`short_piece_words`], or `None` for a character it leaves to the
+/// crate.
+#[inline]
+fn piece_class(c: char) -> Option<u8> {
+    if c.is_ascii() {
+        let b = c as u8;
+        let mid = match b {
+            b'\'' | b'.' => MID_LETTER | MID_NUM,
+            b':' => MID_LETTER,
+            b',' | b';' => MID_NUM,
+            _ => 0,
+        };
+        return Some(ASCII_CLASS[usize::from(b)] | mid);
+    }
+    if is_plain_letter(c) {
+        return Some(WORD | LETTER);
+    }
+    match c {
+        // Curly single quotes and the one-dot leader (MidNumLet), the middle dot (MidLetter).
+        '\u{2018}' | '\u{2019}' | '\u{2024}' => Some(MID_LETTER | MID_NUM),
+        '\u{b7}' => Some(MID_LETTER),
+        // Punctuation and symbols that are never part of a word (word-break class Other, and
+        // not alphanumeric): dashes, double quotes, the ellipsis, bullets, ©, ®, ™, ×, …
+        '\u{a1}'..='\u{a9}'
+        | '\u{ab}'
+        | '\u{ac}'
+        | '\u{ae}'..='\u{b1}'
+        | '\u{b6}'
+        | '\u{bb}'
+        | '\u{bf}'
+        | '\u{d7}'
+        | '\u{f7}'
+        | '\u{2010}'..='\u{2017}'
+        | '\u{201a}'..='\u{2023}'
+        | '\u{2025}'..='\u{2026}'
+        | '\u{2030}'..='\u{203e}'
+        | '\u{2122}'
+        | '\u{2190}'..='\u{21ff}'
+        | '\u{25a0}'..='\u{25ff}'
+        | '\u{2605}'
+        | '\u{2606}' => Some(0),
+        _ => None,
+    }
+}
+
+/// The words of a `piece` of at most 48 characters, all of them ASCII, plain letters
+/// ([`is_plain_letter`]) or the punctuation of [`piece_class`], passed to `f` as [`words`]
+/// gives them (the rules of the ASCII word finder, over characters); `false`, with `f` not
+/// called, for any other piece.
+fn short_piece_words<'a>(piece: &'a str, f: &mut impl FnMut(&'a str)) -> bool {
+    const MAX: usize = 48;
+    let mut at = [0u32; MAX + 1];
+    let mut class = [0u8; MAX];
+    let mut n = 0;
+    for (i, c) in piece.char_indices() {
+        if n == MAX {
+            return false;
+        }
+        let Some(k) = piece_class(c) else {
+            return false;
+        };
+        at[n] = i as u32;
+        class[n] = k;
+        n += 1;
+    }
+    at[n] = piece.len() as u32;
+    let mut pos = 0;
+    loop {
+        while pos < n && class[pos] & WORD == 0 {
+            pos += 1;
+        }
+        if pos >= n {
+            return true;
+        }
+        let start = pos;
+        let mut alnum = class[start];
+        let mut i = start + 1;
+        loop {
+            while i < n && class[i] & WORD != 0 {
+                alnum |= class[i];
+                i += 1;
+            }
+            if i + 1 < n && class[i + 1] & WORD != 0 {
+                let (prev, mid, next) = (class[i - 1], class[i], class[i + 1]);
+                let letters = prev & next & LETTER != 0 && mid & MID_LETTER != 0;
+                let digits = prev & next & DIGIT != 0 && mid & MID_NUM != 0;
+                if letters || digits {
+                    i += 2;
+                    alnum |= next;
+                    continue;
+                }
+            }
+            break;
+        }
+        pos = i;
+        if alnum & (LETTER | DIGIT) != 0 {
+            f(&piece[at[start] as usize..at[i] as usize]);
+        }
+    }
 }
 
 /// Buffers of [`ascii_word_spans`], reused from text to text.
@@ -570,14 +739,14 @@ pub(crate) fn ascii_word_spans(text: &[u8], spans: &mut Spans) {
     spans.ends = ends;
 }
 
-/// Calls `f(start, end)` for each word of an ASCII `text`, in order: the same words as
-/// [`ascii_words`] gives, found 64 bytes at a time without a branch per byte. The byte
+/// Calls `f(start, end)` for each word of an ASCII `text` (or of one whose other characters
+/// are all plain letters, [`is_plain_letter`], their bytes taken as letters), in order: the
+/// same words as [`ascii_words`] gives, found 64 bytes at a time without a branch per byte. The byte
 /// classes become bit masks (16 bytes per SSE2 compare on x86-64), a joiner (`'` `.` `:`
 /// between letters, `'` `.` `,` `;` between digits) joins when the bits on both sides say
 /// so, and the words are the runs of set bits.
 #[inline]
 pub(crate) fn for_each_ascii_word(text: &[u8], spans: &mut Spans, mut f: impl FnMut(usize, usize)) {
-    debug_assert!(text.is_ascii());
     let Spans { classes, masks, .. } = spans;
     classes.clear();
     masks.clear();
@@ -618,7 +787,11 @@ pub(crate) fn for_each_ascii_word(text: &[u8], spans: &mut Spans, mut f: impl Fn
                 s
             });
             // A run of `_` alone is not a word: it needs a letter or a digit.
-            if text[start] != b'_' || text[start..end].iter().any(u8::is_ascii_alphanumeric) {
+            if text[start] != b'_'
+                || text[start..end]
+                    .iter()
+                    .any(|&b| b.is_ascii_alphanumeric() || b >= 0x80)
+            {
                 f(start, end);
             }
         }
@@ -644,7 +817,11 @@ fn classify(block: &[u8; 64]) -> [u64; 5] {
                 let shifted = _mm_add_epi8(v, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
                 _mm_cmplt_epi8(shifted, _mm_set1_epi8((0x80u8 + n) as i8))
             };
-            let letter = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), b'a', 26);
+            // Bytes ≥ 0x80 are letters: those of the plain letters of `is_plain_letter`.
+            let letter = _mm_or_si128(
+                in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), b'a', 26),
+                _mm_cmplt_epi8(x, _mm_setzero_si128()),
+            );
             let digit = in_range(x, b'0', 10);
             let both = _mm_or_si128(eq(b'\''), eq(b'.'));
             let mid_letter = _mm_or_si128(both, eq(b':'));
@@ -665,7 +842,7 @@ fn classify_bytes(block: &[u8; 64]) -> [u64; 5] {
     let mut out = [0u64; 5];
     for (i, &b) in block.iter().enumerate() {
         let bits = [
-            b.is_ascii_alphabetic(),
+            b.is_ascii_alphabetic() || b >= 0x80,
             b.is_ascii_digit(),
             b == b'_',
             matches!(b, b'\'' | b'.' | b':'),
@@ -716,7 +893,8 @@ mod word_tests {
     fn ascii_words_match_uax29() {
         let alphabet = [
             "a", "Z", "0", "9", "_", ".", ",", ";", ":", "'", "\"", " ", " ", "-", "!", "\n", "\t",
-            "é", "’", "中", "\u{301}", "\u{a0}", "ả", "😀", "\u{200d}",
+            "é", "’", "中", "\u{301}", "\u{a0}", "ả", "😀", "\u{200d}", "ß", "Ж", "ω", "ơ", "ÿ",
+            "×", "·", "«", "\u{483}", "\u{5d0}",
         ];
         let mut state = 0x2545F4914F6CDD1Du64;
         for len in 0..5000 {
@@ -730,6 +908,108 @@ mod word_tests {
             if s.is_ascii() {
                 assert_eq!(ascii_words(&s).collect::<Vec<_>>(), fast, "input {s:?}");
             }
+        }
+    }
+
+    /// Each plain letter acts as an ASCII letter in every short context: joined with letters,
+    /// digits, `_`, across `'` `.` `:`, and not across `,` `;` `-` or a space.
+    #[test]
+    fn plain_letters_are_aletters() {
+        let long = ["X", "a", "0", ".", "'", ":", ",", ";", "_", " ", "-"];
+        let short = ["X", "a", "0", ".", "'", "_"];
+        let mut templates: Vec<String> = Vec::new();
+        let mut grow = |alphabet: &[&str], len: u32| {
+            let n = alphabet.len();
+            for mut k in 0..n.pow(len) {
+                let mut t = String::new();
+                for _ in 0..len {
+                    t.push_str(alphabet[k % n]);
+                    k /= n;
+                }
+                if t.contains('X') {
+                    templates.push(t);
+                }
+            }
+        };
+        for len in 1..=3 {
+            grow(&long, len);
+        }
+        grow(&short, 4);
+        let mut plain = 0;
+        for c in (0x80..0x2000).filter_map(char::from_u32) {
+            if !is_plain_letter(c) {
+                continue;
+            }
+            plain += 1;
+            for t in &templates {
+                let s = t.replace('X', c.encode_utf8(&mut [0; 4]));
+                let mut each = Vec::new();
+                for_each_word(&s, |w| each.push(w));
+                let crate_words: Vec<&str> = s.unicode_words().collect();
+                assert_eq!(each, crate_words, "input {s:?}");
+            }
+        }
+        assert!(plain > 1000);
+        assert!((0x2000..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .all(|c| !is_plain_letter(c)));
+    }
+
+    /// Each character of `piece_class` acts in short contexts as the crate has it.
+    #[test]
+    fn piece_classes_match_uax29() {
+        let alphabet = [
+            "X", "a", "0", ".", "'", ":", ",", "_", " ", "-", "’", "é", "—", "\u{301}", "\u{200d}",
+        ];
+        let n = alphabet.len();
+        let mut templates: Vec<String> = Vec::new();
+        for len in 1..=4u32 {
+            for mut k in 0..n.pow(len) {
+                let mut t = String::new();
+                for _ in 0..len {
+                    t.push_str(alphabet[k % n]);
+                    k /= n;
+                }
+                if t.contains('X') && (len < 4 || !t.contains(' ')) {
+                    templates.push(t);
+                }
+            }
+        }
+        let mut covered = 0;
+        for c in (0x80..0x3000).filter_map(char::from_u32) {
+            if piece_class(c).is_none() || is_plain_letter(c) {
+                continue;
+            }
+            covered += 1;
+            for t in &templates {
+                let s = t.replace('X', c.encode_utf8(&mut [0; 4]));
+                let mut each = Vec::new();
+                for_each_word(&s, |w| each.push(w));
+                let crate_words: Vec<&str> = s.unicode_words().collect();
+                assert_eq!(each, crate_words, "input {s:?}");
+            }
+        }
+        assert!(covered > 100);
+        assert!((0x3000..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .all(|c| piece_class(c).is_none()));
+    }
+
+    /// Long texts of plain letters, ASCII and a few other characters, over block boundaries.
+    #[test]
+    fn long_mixed_texts_match_uax29() {
+        let alphabet = [
+            "a", "Z", "0", "_", ".", ",", ":", "'", " ", " ", " ", "é", "Ł", "ǅ", "ß", "Ж", "я",
+            "ω", "Ά", "ơ", "ể", "ё", "’", "中", "\u{301}", "-", "Ё'", "ả.", "ї:", "‘", "—", "–",
+            "“", "”", "…", "·", "©", "×", "\u{200d}", "½", "9", "’9", ",1",
+        ];
+        let mut state = 0x1234_5678_9ABC_DEF1u64;
+        for len in 0..3000 {
+            let s = random_text(&mut state, &alphabet, len % 200);
+            let mut each = Vec::new();
+            for_each_word(&s, |w| each.push(w));
+            let crate_words: Vec<&str> = s.unicode_words().collect();
+            assert_eq!(each, crate_words, "input {s:?}");
         }
     }
 
@@ -778,9 +1058,9 @@ mod word_tests {
     #[test]
     fn classify_matches_the_byte_at_a_time_version() {
         let mut block = [0u8; 64];
-        for start in (0u8..128).step_by(64) {
+        for start in (0u16..256).step_by(64) {
             for (i, b) in block.iter_mut().enumerate() {
-                *b = start + i as u8;
+                *b = (start + i as u16) as u8;
             }
             assert_eq!(classify(&block), classify_bytes(&block));
         }

@@ -158,15 +158,10 @@ fn guards() -> Vec<Guard> {
         ("SCRIPT_NOTICE", &SCRIPT_NOTICE, is_script_notice, true),
         ("DATE", &DATE, |t| may_hold_date(t, &fold(t)), false),
         ("COPYRIGHT", &COPYRIGHT, is_copyright, false),
-        // The last three guards are inline conditions in `short_hard_rule` and `is_caption`,
-        // copied here: these catch a change to the regex (a separator or colon the test no
-        // longer covers), not an edit of the condition itself.
-        (
-            "TAGS",
-            &TAGS,
-            |t| t.as_bytes().contains(&b':') || t.contains('：'),
-            false,
-        ),
+        ("TAGS", &TAGS, may_be_tags, false),
+        // The last two guards are inline conditions in `short_hard_rule` and `is_caption`,
+        // copied here: these catch a change to the regex (a separator the test no longer
+        // covers), not an edit of the condition itself.
         (
             "BREADCRUMB",
             &BREADCRUMB,
