@@ -946,11 +946,10 @@ fn is_repetitive(text: &str, f: &Features) -> bool {
 /// drops was content: a product page selling the absence of cookie banners.
 static CONSENT: LazyLock<Regex> = LazyLock::new(|| {
     // Case-sensitive but for first letters (and the cookie notice's verb), with ASCII word
-    // boundaries: so the regex crate
-    // finds its literals with a vectorised search and never falls back to a slow engine on
-    // non-ASCII text. Kept paragraphs are most of a page's text, and this runs on each of them
-    // in every settling round: a case-insensitive version behind a hand-made prefilter cost
-    // 200 M instructions on 150 dev pages.
+    // boundaries: so the regex crate finds its literals with a vectorised search and never
+    // falls back to a slow engine on non-ASCII text. Kept paragraphs are most of a page's
+    // text: a case-insensitive version behind a hand-made prefilter cost 200 M instructions
+    // on 150 dev pages.
     Regex::new(concat!(
         r"(?-u:\b)[Ww]e,? and our ([0-9]+ )?(partners|vendors)(?-u:\b).{0,20}",
         r"(?-u:\b)(store|use|process|access)(?-u:\b)|",
@@ -1553,9 +1552,9 @@ static SCRIPT_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-/// [`SCRIPT_NOTICE`], behind a cheap test: every match starts with one of a few words
-/// (ASCII ones: Unicode case folding aside), and a regex call costs more than comparing the
-/// first word (searching each short line for "javascript" cost 4% of all instructions).
+/// [`SCRIPT_NOTICE`], behind a cheap test: every match starts with one of a few words, and a
+/// regex call costs more than comparing the first word (searching each short line for
+/// "javascript" cost 4% of all instructions).
 fn is_script_notice(text: &str) -> bool {
     const FIRST: [&str; 13] = [
         "notice",
@@ -1572,15 +1571,7 @@ fn is_script_notice(text: &str) -> bool {
         "this",
         "it",
     ];
-    let b = text.as_bytes();
-    let first = &b[..b
-        .iter()
-        .position(|c| !c.is_ascii_alphabetic())
-        .unwrap_or(b.len())];
-    FIRST
-        .iter()
-        .any(|w| first.eq_ignore_ascii_case(w.as_bytes()))
-        && SCRIPT_NOTICE.is_match(text)
+    starts_with_word(text, &const { pack_words(FIRST) }) && SCRIPT_NOTICE.is_match(text)
 }
 
 static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {

@@ -417,16 +417,7 @@ impl<'a> Iterator for Words<'a> {
 /// character, up to the next space (which is dropped).
 #[inline]
 pub(crate) fn next_piece(text: &str) -> (&str, bool, &str) {
-    let bytes = text.as_bytes();
-    let Some(at) = first_non_ascii(bytes) else {
-        return (text, true, "");
-    };
-    if let Some(space) = memchr::memrchr(b' ', &bytes[..at]) {
-        let (piece, rest) = text.split_at(space + 1);
-        return (piece, true, rest);
-    }
-    let end = memchr::memchr(b' ', &bytes[at..]).map_or(bytes.len(), |e| at + e);
-    (&text[..end], false, text.get(end + 1..).unwrap_or(""))
+    cut_piece(text, first_non_ascii(text.as_bytes()))
 }
 
 /// [`next_piece`], with the plain letters of [`is_plain_letter`] counted as ASCII letters: the
@@ -434,8 +425,15 @@ pub(crate) fn next_piece(text: &str) -> (&str, bool, &str) {
 /// other character, or else the piece with that character, up to the next space.
 #[inline]
 fn next_plain_piece(text: &str) -> (&str, bool, &str) {
+    cut_piece(text, first_non_plain(text))
+}
+
+/// The cut of [`next_piece`] and [`next_plain_piece`], given where the first character that
+/// the fast path does not take is (`None`: nowhere).
+#[inline(always)]
+fn cut_piece(text: &str, other: Option<usize>) -> (&str, bool, &str) {
     let bytes = text.as_bytes();
-    let Some(at) = first_non_plain(text) else {
+    let Some(at) = other else {
         return (text, true, "");
     };
     if let Some(space) = memchr::memrchr(b' ', &bytes[..at]) {
