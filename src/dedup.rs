@@ -1110,24 +1110,43 @@ impl Table {
         keys
     }
 
-    /// Fills an empty table with distinct keys, counting the keys of each bucket in `used`
+    /// Fills an empty table with the keys of `old`, counting the keys of each bucket in `used`
     /// (one per bucket) rather than reading the lines: with no key removed, a bucket fills
     /// from its first slot on.
-    fn fill(&mut self, keys: impl Iterator<Item = u64>, mut used: Vec<u8>) {
+    fn fill(&mut self, old: &Table, mut used: Vec<u8>) {
         debug_assert_eq!(used.len(), self.end() / LINE);
-        for k in keys {
-            let mut b = self.home(k) / LINE;
-            while used.get(b) == Some(&(LINE as u8)) {
-                b += 1;
-            }
-            match used.get_mut(b) {
-                Some(n) => {
-                    self.slots[self.start + b * LINE + usize::from(*n)] = k;
-                    *n += 1;
-                    self.len += 1;
+        // A key's bucket straight from its hash: the home slot's bits less a line's.
+        let shift = 64 - self.homes.trailing_zeros() + LINE.trailing_zeros();
+        let start = self.start;
+        let lines = &mut self.slots[start..];
+        let mut placed = 0;
+        let mut past_end = Vec::new();
+        // One plain loop over the old slots, one over its spill: a growing table rehashes
+        // every key it holds, and this is most of the cost of growing.
+        let mut place = |k: u64| {
+            let mut b = ((k << SHARD_BITS) >> shift) as usize;
+            loop {
+                match used.get_mut(b) {
+                    Some(n) if usize::from(*n) == LINE => b += 1,
+                    Some(n) => {
+                        lines[b * LINE + usize::from(*n)] = k;
+                        *n += 1;
+                        placed += 1;
+                        return;
+                    }
+                    None => return past_end.push(k),
                 }
-                None => self.put(self.end() + self.spill.len(), k),
             }
+        };
+        for &k in old.lines() {
+            if k != 0 {
+                place(k);
+            }
+        }
+        old.spill.iter().for_each(|&k| place(k));
+        self.len += placed;
+        for k in past_end {
+            self.put(self.end() + self.spill.len(), k);
         }
     }
 
@@ -1607,7 +1626,7 @@ impl Exact {
             return false;
         }
         let mut new = Table::with_slots(homes);
-        new.fill(t.keys(), vec![0; counts]);
+        new.fill(t, vec![0; counts]);
         // The allocator may round up, and a spill at half the load is vanishingly rare, but
         // the count must be exact.
         self.allocated
