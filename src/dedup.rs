@@ -507,24 +507,29 @@ impl DedupIndex {
         let Scratch {
             flags: before,
             page: flags,
+            inserts: distinct,
             ..
         } = s;
-        let distinct = prepared.distinct();
+        // Gathered once, before taking the locks: the pass below and the removals read them
+        // in order, and the prefetch reads them ahead.
+        distinct.clear();
+        distinct.extend(prepared.distinct());
+        let distinct = &distinct[..];
         let mut locks = e.lock_all();
-        e.insert_distinct(&mut locks, distinct.clone(), before);
+        e.insert_distinct(&mut locks, distinct, before);
         let seen_total = prepared.ids.iter().filter(|&&u| before[u as usize]).count();
         if self.is_duplicate_document(prepared.ids.len(), seen_total) {
-            let added = distinct.zip(before.iter()).filter(|(_, &b)| !b);
-            e.remove_all(&mut locks, added.map(|(k, _)| k));
+            let added = distinct.iter().zip(before.iter()).filter(|(_, &b)| !b);
+            e.remove_all(&mut locks, added.map(|(&k, _)| k));
             Self::drop_document(page);
             return;
         }
         let ids = &prepared.ids;
         self.decide(page, prepared, |i| before[ids[i] as usize], true, flags);
         // What the page stored and no kept paragraph has.
-        let gone = distinct.zip(before.iter().zip(flags.kept.iter()));
+        let gone = distinct.iter().zip(before.iter().zip(flags.kept.iter()));
         let gone = gone.filter(|(_, (&b, &k))| !b && !k);
-        e.remove_all(&mut locks, gone.map(|(k, _)| k));
+        e.remove_all(&mut locks, gone.map(|(&k, _)| k));
         drop(locks);
         page.settle();
     }
@@ -1284,7 +1289,7 @@ impl Prepared {
     }
 
     /// The page's distinct stored keys, in order of first occurrence.
-    fn distinct(&self) -> impl Iterator<Item = u64> + Clone + '_ {
+    fn distinct(&self) -> impl Iterator<Item = u64> + '_ {
         self.firsts.iter().map(|&i| key(self.shingles[i as usize]))
     }
 
@@ -1573,15 +1578,15 @@ impl Exact {
     fn insert_distinct(
         &self,
         locks: &mut [std::sync::MutexGuard<'_, Stripe>; STRIPES],
-        keys: impl Iterator<Item = u64> + Clone,
+        keys: &[u64],
         before: &mut Vec<bool>,
     ) {
         const AHEAD: usize = 16;
         before.clear();
-        keys.clone().take(AHEAD).for_each(|k| self.prefetch(k));
-        let mut ahead = keys.clone().skip(AHEAD);
-        for k in keys {
-            if let Some(next) = ahead.next() {
+        before.reserve(keys.len());
+        keys.iter().take(AHEAD).for_each(|&k| self.prefetch(k));
+        for (i, &k) in keys.iter().enumerate() {
+            if let Some(&next) = keys.get(i + AHEAD) {
                 self.prefetch(next);
             }
             before.push(!self.insert_locked(&mut locks[stripe_of(k)], k));
