@@ -965,6 +965,10 @@ struct Table {
     start: usize,
     /// Home slots: a power of two, or 0 for an empty table.
     homes: usize,
+    /// What a key shifted past its shard bits is shifted right by to give its bucket, and the
+    /// most keys before the table doubles (7/8 of `homes`): kept, as every probe needs them.
+    bucket_shift: u32,
+    limit: usize,
     /// The keys that found every bucket to the end full; almost always empty.
     spill: Vec<u64>,
     len: usize,
@@ -986,6 +990,8 @@ impl Table {
             slots,
             start,
             homes,
+            bucket_shift: 64 - homes.trailing_zeros() + LINE.trailing_zeros(),
+            limit: homes / 8 * 7,
             spill: Vec::new(),
             len: 0,
         }
@@ -1001,10 +1007,10 @@ impl Table {
         self.slots.len() - self.start
     }
 
-    /// The home slot of `key`; its bucket is `home / LINE`.
-    fn home(&self, key: u64) -> usize {
-        // The top bits chose the shard; the next ones choose the slot.
-        ((key << SHARD_BITS) >> (64 - self.homes.trailing_zeros())) as usize
+    /// The home bucket of `key`: the top bits chose the shard, the next ones choose it.
+    #[inline(always)]
+    fn bucket(&self, key: u64) -> usize {
+        ((key << SHARD_BITS) >> self.bucket_shift) as usize
     }
 
     /// The slots, from line 0 on.
@@ -1021,7 +1027,7 @@ impl Table {
     #[inline(always)]
     fn find(&self, key: u64) -> (usize, bool) {
         let lines = self.lines();
-        let mut b = self.home(key) / LINE;
+        let mut b = self.bucket(key);
         while let Some(line) = lines.get(b * LINE..b * LINE + LINE) {
             let (hit, free) = line_masks(line.try_into().expect("a line"), key);
             if hit != 0 {
@@ -1099,7 +1105,7 @@ impl Table {
     }
 
     fn needs_growth(&self) -> bool {
-        (self.len + 1) * 8 > self.homes * 7
+        self.len >= self.limit
     }
 
     /// The keys, in no particular order.
@@ -1121,7 +1127,7 @@ impl Table {
     fn fill(&mut self, old: &Table, mut used: Vec<u8>) {
         debug_assert_eq!(used.len(), self.end() / LINE);
         // A key's bucket straight from its hash: the home slot's bits less a line's.
-        let shift = 64 - self.homes.trailing_zeros() + LINE.trailing_zeros();
+        let shift = self.bucket_shift;
         let start = self.start;
         let lines = &mut self.slots[start..];
         let mut placed = 0;
@@ -2320,14 +2326,11 @@ mod tests {
         let full = |b: usize| !lines[b * LINE..b * LINE + LINE].contains(&0);
         for (i, &k) in lines.iter().enumerate() {
             if k != 0 {
-                assert!((t.home(k) / LINE..i / LINE).all(full), "key {k:#x} at {i}");
+                assert!((t.bucket(k)..i / LINE).all(full), "key {k:#x} at {i}");
             }
         }
         for &k in &t.spill {
-            assert!(
-                (t.home(k) / LINE..lines.len() / LINE).all(full),
-                "spilt {k:#x}"
-            );
+            assert!((t.bucket(k)..lines.len() / LINE).all(full), "spilt {k:#x}");
         }
         let keys = t.sorted_keys();
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
