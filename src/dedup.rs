@@ -507,24 +507,29 @@ impl DedupIndex {
         let Scratch {
             flags: before,
             page: flags,
+            inserts: distinct,
             ..
         } = s;
-        let distinct = prepared.distinct();
+        // Gathered once, before taking the locks: the pass below and the removals read them
+        // in order, and the prefetch reads them ahead.
+        distinct.clear();
+        distinct.extend(prepared.distinct());
+        let distinct = &distinct[..];
         let mut locks = e.lock_all();
-        e.insert_distinct(&mut locks, distinct.clone(), before);
+        e.insert_distinct(&mut locks, distinct, before);
         let seen_total = prepared.ids.iter().filter(|&&u| before[u as usize]).count();
         if self.is_duplicate_document(prepared.ids.len(), seen_total) {
-            let added = distinct.zip(before.iter()).filter(|(_, &b)| !b);
-            e.remove_all(&mut locks, added.map(|(k, _)| k));
+            let added = distinct.iter().zip(before.iter()).filter(|(_, &b)| !b);
+            e.remove_all(&mut locks, added.map(|(&k, _)| k));
             Self::drop_document(page);
             return;
         }
         let ids = &prepared.ids;
         self.decide(page, prepared, |i| before[ids[i] as usize], true, flags);
         // What the page stored and no kept paragraph has.
-        let gone = distinct.zip(before.iter().zip(flags.kept.iter()));
+        let gone = distinct.iter().zip(before.iter().zip(flags.kept.iter()));
         let gone = gone.filter(|(_, (&b, &k))| !b && !k);
-        e.remove_all(&mut locks, gone.map(|(k, _)| k));
+        e.remove_all(&mut locks, gone.map(|(&k, _)| k));
         drop(locks);
         page.settle();
     }
@@ -960,6 +965,10 @@ struct Table {
     start: usize,
     /// Home slots: a power of two, or 0 for an empty table.
     homes: usize,
+    /// What a key shifted past its shard bits is shifted right by to give its bucket, and the
+    /// most keys before the table doubles (7/8 of `homes`): kept, as every probe needs them.
+    bucket_shift: u32,
+    limit: usize,
     /// The keys that found every bucket to the end full; almost always empty.
     spill: Vec<u64>,
     len: usize,
@@ -981,6 +990,8 @@ impl Table {
             slots,
             start,
             homes,
+            bucket_shift: 64 - homes.trailing_zeros() + LINE.trailing_zeros(),
+            limit: homes / 8 * 7,
             spill: Vec::new(),
             len: 0,
         }
@@ -996,10 +1007,10 @@ impl Table {
         self.slots.len() - self.start
     }
 
-    /// The home slot of `key`; its bucket is `home / LINE`.
-    fn home(&self, key: u64) -> usize {
-        // The top bits chose the shard; the next ones choose the slot.
-        ((key << SHARD_BITS) >> (64 - self.homes.trailing_zeros())) as usize
+    /// The home bucket of `key`: the top bits chose the shard, the next ones choose it.
+    #[inline(always)]
+    fn bucket(&self, key: u64) -> usize {
+        ((key << SHARD_BITS) >> self.bucket_shift) as usize
     }
 
     /// The slots, from line 0 on.
@@ -1016,7 +1027,7 @@ impl Table {
     #[inline(always)]
     fn find(&self, key: u64) -> (usize, bool) {
         let lines = self.lines();
-        let mut b = self.home(key) / LINE;
+        let mut b = self.bucket(key);
         while let Some(line) = lines.get(b * LINE..b * LINE + LINE) {
             let (hit, free) = line_masks(line.try_into().expect("a line"), key);
             if hit != 0 {
@@ -1094,7 +1105,7 @@ impl Table {
     }
 
     fn needs_growth(&self) -> bool {
-        (self.len + 1) * 8 > self.homes * 7
+        self.len >= self.limit
     }
 
     /// The keys, in no particular order.
@@ -1110,24 +1121,43 @@ impl Table {
         keys
     }
 
-    /// Fills an empty table with distinct keys, counting the keys of each bucket in `used`
+    /// Fills an empty table with the keys of `old`, counting the keys of each bucket in `used`
     /// (one per bucket) rather than reading the lines: with no key removed, a bucket fills
     /// from its first slot on.
-    fn fill(&mut self, keys: impl Iterator<Item = u64>, mut used: Vec<u8>) {
+    fn fill(&mut self, old: &Table, mut used: Vec<u8>) {
         debug_assert_eq!(used.len(), self.end() / LINE);
-        for k in keys {
-            let mut b = self.home(k) / LINE;
-            while used.get(b) == Some(&(LINE as u8)) {
-                b += 1;
-            }
-            match used.get_mut(b) {
-                Some(n) => {
-                    self.slots[self.start + b * LINE + usize::from(*n)] = k;
-                    *n += 1;
-                    self.len += 1;
+        // A key's bucket straight from its hash: the home slot's bits less a line's.
+        let shift = self.bucket_shift;
+        let start = self.start;
+        let lines = &mut self.slots[start..];
+        let mut placed = 0;
+        let mut past_end = Vec::new();
+        // One plain loop over the old slots, one over its spill: a growing table rehashes
+        // every key it holds, and this is most of the cost of growing.
+        let mut place = |k: u64| {
+            let mut b = ((k << SHARD_BITS) >> shift) as usize;
+            loop {
+                match used.get_mut(b) {
+                    Some(n) if usize::from(*n) == LINE => b += 1,
+                    Some(n) => {
+                        lines[b * LINE + usize::from(*n)] = k;
+                        *n += 1;
+                        placed += 1;
+                        return;
+                    }
+                    None => return past_end.push(k),
                 }
-                None => self.put(self.end() + self.spill.len(), k),
             }
+        };
+        for &k in old.lines() {
+            if k != 0 {
+                place(k);
+            }
+        }
+        old.spill.iter().for_each(|&k| place(k));
+        self.len += placed;
+        for k in past_end {
+            self.put(self.end() + self.spill.len(), k);
         }
     }
 
@@ -1265,7 +1295,7 @@ impl Prepared {
     }
 
     /// The page's distinct stored keys, in order of first occurrence.
-    fn distinct(&self) -> impl Iterator<Item = u64> + Clone + '_ {
+    fn distinct(&self) -> impl Iterator<Item = u64> + '_ {
         self.firsts.iter().map(|&i| key(self.shingles[i as usize]))
     }
 
@@ -1554,15 +1584,15 @@ impl Exact {
     fn insert_distinct(
         &self,
         locks: &mut [std::sync::MutexGuard<'_, Stripe>; STRIPES],
-        keys: impl Iterator<Item = u64> + Clone,
+        keys: &[u64],
         before: &mut Vec<bool>,
     ) {
         const AHEAD: usize = 16;
         before.clear();
-        keys.clone().take(AHEAD).for_each(|k| self.prefetch(k));
-        let mut ahead = keys.clone().skip(AHEAD);
-        for k in keys {
-            if let Some(next) = ahead.next() {
+        before.reserve(keys.len());
+        keys.iter().take(AHEAD).for_each(|&k| self.prefetch(k));
+        for (i, &k) in keys.iter().enumerate() {
+            if let Some(&next) = keys.get(i + AHEAD) {
                 self.prefetch(next);
             }
             before.push(!self.insert_locked(&mut locks[stripe_of(k)], k));
@@ -1607,7 +1637,7 @@ impl Exact {
             return false;
         }
         let mut new = Table::with_slots(homes);
-        new.fill(t.keys(), vec![0; counts]);
+        new.fill(t, vec![0; counts]);
         // The allocator may round up, and a spill at half the load is vanishingly rare, but
         // the count must be exact.
         self.allocated
@@ -2296,14 +2326,11 @@ mod tests {
         let full = |b: usize| !lines[b * LINE..b * LINE + LINE].contains(&0);
         for (i, &k) in lines.iter().enumerate() {
             if k != 0 {
-                assert!((t.home(k) / LINE..i / LINE).all(full), "key {k:#x} at {i}");
+                assert!((t.bucket(k)..i / LINE).all(full), "key {k:#x} at {i}");
             }
         }
         for &k in &t.spill {
-            assert!(
-                (t.home(k) / LINE..lines.len() / LINE).all(full),
-                "spilt {k:#x}"
-            );
+            assert!((t.bucket(k)..lines.len() / LINE).all(full), "spilt {k:#x}");
         }
         let keys = t.sorted_keys();
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
