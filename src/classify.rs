@@ -647,16 +647,20 @@ fn features_and_words(
             out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
         }
     };
+    let mut tally = None;
     if ascii {
-        // 64 bytes at a time: the same words as `segment::words` gives.
+        // 64 bytes at a time: the same words as `segment::words` gives, and the counts of
+        // `ascii_counts` from the same loads.
         thread_local! {
             static SPANS: std::cell::RefCell<crate::segment::Spans> = Default::default();
         }
         SPANS.with(|spans| {
             let spans = &mut *spans.borrow_mut();
-            crate::segment::for_each_ascii_word(text.as_bytes(), spans, |a, b| {
-                on_word(&text[a..b])
-            });
+            tally = Some(crate::segment::for_each_ascii_word_tallied(
+                text.as_bytes(),
+                spans,
+                |a, b| on_word(&text[a..b]),
+            ));
             spans.trim(1 << 16);
         });
     } else {
@@ -664,9 +668,7 @@ fn features_and_words(
     }
     f.words = words;
     let (mut letters, mut upper, mut digits, mut nonspace) = (0u32, 0u32, 0u32, 0u32);
-    if ascii {
-        // The same counts as below, 8 bytes at a time.
-        let c = ascii_counts(text.as_bytes());
+    if let Some(c) = tally {
         f.chars = text.len() as u32;
         (letters, upper, digits) = (c.letters, c.upper, c.digits);
         nonspace = text.len() as u32 - c.spaces;
@@ -3689,6 +3691,33 @@ mod tests {
                 assert_eq!(shared.as_slice(), alone.as_slice(), "{code} {:?}", p.text);
                 assert_eq!(f.words, features(&p.text, lang).words);
             }
+        }
+    }
+
+    /// The counts the word finder tallies from its own loads are those of `ascii_counts`.
+    #[test]
+    fn word_finder_tally_matches_ascii_counts() {
+        let mut spans = crate::segment::Spans::default();
+        let mut state = 0x51_7CC1_B727_220Au64;
+        for len in (0..300).chain([1000, 4095, 4096, 4097, 9000]) {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let r = (state >> 40) as u8;
+                    if r % 3 == 0 {
+                        b" .!?\t\r\x0b\x0c"[usize::from(r / 3) % 8]
+                    } else {
+                        r & 0x7F
+                    }
+                })
+                .collect();
+            let t = crate::segment::for_each_ascii_word_tallied(&b, &mut spans, |_, _| {});
+            let c = ascii_counts(&b);
+            let got = [t.letters, t.upper, t.digits, t.spaces, t.sentence_ends];
+            let want = [c.letters, c.upper, c.digits, c.spaces, c.sentence_ends];
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&b));
         }
     }
 }

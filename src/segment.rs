@@ -744,22 +744,70 @@ pub(crate) fn ascii_word_spans(text: &[u8], spans: &mut Spans) {
 /// between letters, `'` `.` `,` `;` between digits) joins when the bits on both sides say
 /// so, and the words are the runs of set bits.
 #[inline]
-pub(crate) fn for_each_ascii_word(text: &[u8], spans: &mut Spans, mut f: impl FnMut(usize, usize)) {
+pub(crate) fn for_each_ascii_word(text: &[u8], spans: &mut Spans, f: impl FnMut(usize, usize)) {
+    ascii_words_tallied::<false>(text, spans, f);
+}
+
+/// What [`for_each_ascii_word_tallied`] counts in the bytes of an ASCII text.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Tally {
+    pub letters: u32,
+    pub upper: u32,
+    pub digits: u32,
+    /// Bytes that are `char::is_whitespace`.
+    pub spaces: u32,
+    /// `.`, `!` or `?` followed by whitespace or the end.
+    pub sentence_ends: u32,
+}
+
+/// [`for_each_ascii_word`] on an ASCII `text`, also counting its letters, capitals, digits,
+/// spaces and sentence ends from the same loads: a second pass over the text cost more.
+#[inline]
+pub(crate) fn for_each_ascii_word_tallied(
+    text: &[u8],
+    spans: &mut Spans,
+    f: impl FnMut(usize, usize),
+) -> Tally {
+    ascii_words_tallied::<true>(text, spans, f)
+}
+
+#[inline(always)]
+fn ascii_words_tallied<const TALLY: bool>(
+    text: &[u8],
+    spans: &mut Spans,
+    mut f: impl FnMut(usize, usize),
+) -> Tally {
     let Spans { classes, masks, .. } = spans;
     classes.clear();
     masks.clear();
+    let mut tally = Tally::default();
+    // The previous block's terminal marks, for a sentence end across blocks.
+    let mut prev_terminal = 0u64;
+    let mut add = |c: [u64; 5], [upper, space, terminal]: [u64; 3]| {
+        if TALLY {
+            tally.letters += c[0].count_ones();
+            tally.digits += c[1].count_ones();
+            tally.upper += upper.count_ones();
+            tally.spaces += space.count_ones();
+            tally.sentence_ends += (space & ((terminal << 1) | (prev_terminal >> 63))).count_ones();
+            prev_terminal = terminal;
+        }
+        classes.push(c);
+    };
     let mut blocks = text.chunks_exact(64);
     for b in blocks.by_ref() {
-        classes.push(classify(b.try_into().expect("64 bytes")));
+        let (c, t) = classify_quarters::<TALLY>(b.try_into().expect("64 bytes"), 4);
+        add(c, t);
     }
     if !blocks.remainder().is_empty() {
         let mut last = [0u8; 64];
         last[..blocks.remainder().len()].copy_from_slice(blocks.remainder());
         // Most texts are shorter than a block: the zero padding past them is left unread.
-        classes.push(classify_quarters(
-            &last,
-            blocks.remainder().len().div_ceil(16),
-        ));
+        let (c, t) = classify_quarters::<TALLY>(&last, blocks.remainder().len().div_ceil(16));
+        add(c, t);
+    }
+    if TALLY {
+        tally.sentence_ends += u32::from(matches!(text.last(), Some(b'.' | b'!' | b'?')));
     }
     const NONE: [u64; 5] = [0; 5];
     for (k, c) in classes.iter().enumerate() {
@@ -801,21 +849,24 @@ pub(crate) fn for_each_ascii_word(text: &[u8], spans: &mut Spans, mut f: impl Fn
             open = Some(base + starts.trailing_zeros() as usize);
         }
     }
+    tally
 }
 
 /// The class masks of 64 ASCII bytes: letters, digits, `_`, letter joiners, digit joiners.
-#[inline]
+#[cfg(test)]
 fn classify(block: &[u8; 64]) -> [u64; 5] {
-    classify_quarters(block, 4)
+    classify_quarters::<false>(block, 4).0
 }
 
 /// [`classify`] of the first `quarters` 16-byte quarters of `block`, the rest taken as zero
-/// bytes (which are in no class).
+/// bytes (which are in no class); with `TALLY`, also the masks of capitals, whitespace and
+/// `.` `!` `?`.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn classify_quarters(block: &[u8; 64], quarters: usize) -> [u64; 5] {
+fn classify_quarters<const TALLY: bool>(block: &[u8; 64], quarters: usize) -> ([u64; 5], [u64; 3]) {
     use core::arch::x86_64::*;
     let mut out = [0u64; 5];
+    let mut extra = [0u64; 3];
     for q in 0..quarters.min(4) {
         // SAFETY: SSE2 is part of the x86_64 baseline, and the unaligned load reads the 16
         // bytes at `16 * q` of the 64-byte block.
@@ -836,13 +887,21 @@ fn classify_quarters(block: &[u8; 64], quarters: usize) -> [u64; 5] {
             let both = _mm_or_si128(eq(b'\''), eq(b'.'));
             let mid_letter = _mm_or_si128(both, eq(b':'));
             let mid_num = _mm_or_si128(both, _mm_or_si128(eq(b','), eq(b';')));
+            if TALLY {
+                let upper = in_range(x, b'A', 26);
+                let space = _mm_or_si128(in_range(x, b'\t', 5), eq(b' '));
+                let terminal = _mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'));
+                for (o, v) in extra.iter_mut().zip([upper, space, terminal]) {
+                    *o |= u64::from(_mm_movemask_epi8(v) as u16) << (16 * q);
+                }
+            }
             [letter, digit, eq(b'_'), mid_letter, mid_num].map(|v| _mm_movemask_epi8(v) as u16)
         };
         for (o, m) in out.iter_mut().zip(m) {
             *o |= u64::from(m) << (16 * q);
         }
     }
-    out
+    (out, extra)
 }
 
 /// The class masks of 64 ASCII bytes, a byte at a time (other targets, and the reference for
@@ -866,8 +925,28 @@ fn classify_bytes(block: &[u8; 64]) -> [u64; 5] {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn classify_quarters(block: &[u8; 64], _quarters: usize) -> [u64; 5] {
-    classify_bytes(block)
+fn classify_quarters<const TALLY: bool>(
+    block: &[u8; 64],
+    _quarters: usize,
+) -> ([u64; 5], [u64; 3]) {
+    (classify_bytes(block), tally_bytes(block))
+}
+
+/// The masks of capitals, whitespace and `.` `!` `?` of 64 ASCII bytes, a byte at a time.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn tally_bytes(block: &[u8; 64]) -> [u64; 3] {
+    let mut out = [0u64; 3];
+    for (i, &b) in block.iter().enumerate() {
+        let bits = [
+            b.is_ascii_uppercase(),
+            matches!(b, b' ' | b'\t'..=b'\r'),
+            matches!(b, b'.' | b'!' | b'?'),
+        ];
+        for (o, bit) in out.iter_mut().zip(bits) {
+            *o |= u64::from(bit) << i;
+        }
+    }
+    out
 }
 
 /// Byte classes of the ASCII word rules, one table lookup per byte.
@@ -1091,7 +1170,10 @@ mod word_tests {
                 *b = ALPHABET[(state % ALPHABET.len() as u64) as usize] | (state as u8 & 0x80);
             }
             let quarters = len.div_ceil(16);
-            assert_eq!(classify_quarters(&block, quarters), classify_bytes(&block));
+            assert_eq!(
+                classify_quarters::<true>(&block, quarters),
+                (classify_bytes(&block), tally_bytes(&block))
+            );
         }
     }
 
