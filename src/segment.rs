@@ -781,32 +781,28 @@ fn ascii_words_tallied<const TALLY: bool>(
     classes.clear();
     masks.clear();
     let mut tally = Tally::default();
-    // The previous block's terminal marks, for a sentence end across blocks.
-    let mut prev_terminal = 0u64;
-    let mut add = |c: [u64; 5], [upper, space, terminal]: [u64; 3]| {
-        if TALLY {
-            tally.letters += c[0].count_ones();
-            tally.digits += c[1].count_ones();
-            tally.upper += upper.count_ones();
-            tally.spaces += space.count_ones();
-            tally.sentence_ends += (space & ((terminal << 1) | (prev_terminal >> 63))).count_ones();
-            prev_terminal = terminal;
-        }
-        classes.push(c);
-    };
+    let mut acc = TallyAcc::default();
     let mut blocks = text.chunks_exact(64);
-    for b in blocks.by_ref() {
-        let (c, t) = classify_quarters::<TALLY>(b.try_into().expect("64 bytes"), 4);
-        add(c, t);
+    for (k, b) in blocks.by_ref().enumerate() {
+        classes.push(classify_quarters::<TALLY>(
+            b.try_into().expect("64 bytes"),
+            4,
+            &mut acc,
+        ));
+        // A byte counter gains at most 4 a block: summed before it can pass 255.
+        if TALLY && k % 63 == 62 {
+            acc.flush(&mut tally);
+        }
     }
     if !blocks.remainder().is_empty() {
         let mut last = [0u8; 64];
         last[..blocks.remainder().len()].copy_from_slice(blocks.remainder());
         // Most texts are shorter than a block: the zero padding past them is left unread.
-        let (c, t) = classify_quarters::<TALLY>(&last, blocks.remainder().len().div_ceil(16));
-        add(c, t);
+        let quarters = blocks.remainder().len().div_ceil(16);
+        classes.push(classify_quarters::<TALLY>(&last, quarters, &mut acc));
     }
     if TALLY {
+        acc.flush(&mut tally);
         tally.sentence_ends += u32::from(matches!(text.last(), Some(b'.' | b'!' | b'?')));
     }
     const NONE: [u64; 5] = [0; 5];
@@ -855,7 +851,7 @@ fn ascii_words_tallied<const TALLY: bool>(
 /// The class masks of 64 ASCII bytes: letters, digits, `_`, letter joiners, digit joiners.
 #[cfg(test)]
 fn classify(block: &[u8; 64]) -> [u64; 5] {
-    classify_quarters::<false>(block, 4).0
+    classify_quarters::<false>(block, 4, &mut TallyAcc::default())
 }
 
 /// [`classify`] of the first `quarters` 16-byte quarters of `block`, the rest taken as zero
@@ -863,10 +859,13 @@ fn classify(block: &[u8; 64]) -> [u64; 5] {
 /// `.` `!` `?`.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn classify_quarters<const TALLY: bool>(block: &[u8; 64], quarters: usize) -> ([u64; 5], [u64; 3]) {
+fn classify_quarters<const TALLY: bool>(
+    block: &[u8; 64],
+    quarters: usize,
+    acc: &mut TallyAcc,
+) -> [u64; 5] {
     use core::arch::x86_64::*;
     let mut out = [0u64; 5];
-    let mut extra = [0u64; 3];
     for q in 0..quarters.min(4) {
         // SAFETY: SSE2 is part of the x86_64 baseline, and the unaligned load reads the 16
         // bytes at `16 * q` of the 64-byte block.
@@ -888,11 +887,18 @@ fn classify_quarters<const TALLY: bool>(block: &[u8; 64], quarters: usize) -> ([
             let mid_letter = _mm_or_si128(both, eq(b':'));
             let mid_num = _mm_or_si128(both, _mm_or_si128(eq(b','), eq(b';')));
             if TALLY {
+                // Per-byte counters (a mask byte is −1: subtracting it counts one).
                 let upper = in_range(x, b'A', 26);
                 let space = _mm_or_si128(in_range(x, b'\t', 5), eq(b' '));
                 let terminal = _mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'));
-                for (o, v) in extra.iter_mut().zip([upper, space, terminal]) {
-                    *o |= u64::from(_mm_movemask_epi8(v) as u16) << (16 * q);
+                let after_terminal = _mm_or_si128(
+                    _mm_slli_si128::<1>(terminal),
+                    _mm_srli_si128::<15>(acc.carry),
+                );
+                acc.carry = terminal;
+                let ends = _mm_and_si128(space, after_terminal);
+                for (a, m) in acc.sums.iter_mut().zip([letter, upper, digit, space, ends]) {
+                    *a = _mm_sub_epi8(*a, m);
                 }
             }
             [letter, digit, eq(b'_'), mid_letter, mid_num].map(|v| _mm_movemask_epi8(v) as u16)
@@ -901,7 +907,49 @@ fn classify_quarters<const TALLY: bool>(block: &[u8; 64], quarters: usize) -> ([
             *o |= u64::from(m) << (16 * q);
         }
     }
-    (out, extra)
+    out
+}
+
+/// The counts [`classify_quarters`] keeps for a [`Tally`]: per-byte counters of letters,
+/// capitals, digits, spaces and sentence ends, and the last quarter's terminal marks.
+#[cfg(target_arch = "x86_64")]
+struct TallyAcc {
+    sums: [core::arch::x86_64::__m128i; 5],
+    carry: core::arch::x86_64::__m128i,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Default for TallyAcc {
+    fn default() -> Self {
+        use core::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        let zero = unsafe { _mm_setzero_si128() };
+        TallyAcc {
+            sums: [zero; 5],
+            carry: zero,
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl TallyAcc {
+    /// Adds the counters to `tally` and clears them.
+    fn flush(&mut self, tally: &mut Tally) {
+        use core::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        let sum = |v: __m128i| unsafe {
+            let pairs = _mm_sad_epu8(v, _mm_setzero_si128());
+            (_mm_cvtsi128_si64(pairs) + _mm_cvtsi128_si64(_mm_srli_si128::<8>(pairs))) as u32
+        };
+        tally.letters += sum(self.sums[0]);
+        tally.upper += sum(self.sums[1]);
+        tally.digits += sum(self.sums[2]);
+        tally.spaces += sum(self.sums[3]);
+        tally.sentence_ends += sum(self.sums[4]);
+        let carry = self.carry;
+        *self = TallyAcc::default();
+        self.carry = carry;
+    }
 }
 
 /// The class masks of 64 ASCII bytes, a byte at a time (other targets, and the reference for
@@ -928,8 +976,42 @@ fn classify_bytes(block: &[u8; 64]) -> [u64; 5] {
 fn classify_quarters<const TALLY: bool>(
     block: &[u8; 64],
     _quarters: usize,
-) -> ([u64; 5], [u64; 3]) {
-    (classify_bytes(block), tally_bytes(block))
+    acc: &mut TallyAcc,
+) -> [u64; 5] {
+    let c = classify_bytes(block);
+    if TALLY {
+        let [upper, space, terminal] = tally_bytes(block);
+        acc.tally.letters += c[0].count_ones();
+        acc.tally.digits += c[1].count_ones();
+        acc.tally.upper += upper.count_ones();
+        acc.tally.spaces += space.count_ones();
+        acc.tally.sentence_ends +=
+            (space & ((terminal << 1) | (acc.prev_terminal >> 63))).count_ones();
+        acc.prev_terminal = terminal;
+    }
+    c
+}
+
+/// The counts [`classify_quarters`] keeps for a [`Tally`], and the last block's terminal
+/// marks.
+#[cfg(not(target_arch = "x86_64"))]
+#[derive(Default)]
+struct TallyAcc {
+    tally: Tally,
+    prev_terminal: u64,
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+impl TallyAcc {
+    /// Adds the counts to `tally` and clears them.
+    fn flush(&mut self, tally: &mut Tally) {
+        let t = std::mem::take(&mut self.tally);
+        tally.letters += t.letters;
+        tally.upper += t.upper;
+        tally.digits += t.digits;
+        tally.spaces += t.spaces;
+        tally.sentence_ends += t.sentence_ends;
+    }
 }
 
 /// The masks of capitals, whitespace and `.` `!` `?` of 64 ASCII bytes, a byte at a time.
@@ -1171,8 +1253,8 @@ mod word_tests {
             }
             let quarters = len.div_ceil(16);
             assert_eq!(
-                classify_quarters::<true>(&block, quarters),
-                (classify_bytes(&block), tally_bytes(&block))
+                classify_quarters::<true>(&block, quarters, &mut TallyAcc::default()),
+                classify_bytes(&block)
             );
         }
     }
