@@ -717,6 +717,7 @@ pub(crate) struct Spans {
 
 impl Spans {
     /// Gives back buffers that grew past `keep` elements.
+    #[inline] // called once a paragraph, and almost never with anything to give back
     pub fn trim(&mut self, keep: usize) {
         self.classes.shrink_to(keep / 64);
         self.masks.shrink_to(keep / 64);
