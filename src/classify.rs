@@ -16,7 +16,7 @@
 //!    stories go even when they are well-formed prose.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 use serde::Serialize;
@@ -304,21 +304,36 @@ impl Classifier {
         lang: Option<Language>,
     ) -> (Vec<Features>, Vec<Memo>) {
         let lang = lang.filter(|l| l.has_stopwords());
-        // One buffer for the page, each paragraph's words then copied out at their size: a
-        // vector per paragraph grew by doubling and shrank again, a realloc each time.
+        // One buffer for the page's words, shared by its paragraphs' memos: an allocation per
+        // paragraph (and its free) cost more than measuring a short one.
         let (mut words, mut lower) = (Vec::new(), String::new());
-        paragraphs
+        let mut ends = Vec::with_capacity(paragraphs.len());
+        let feats: Vec<Features> = paragraphs
             .iter()
             .map(|p| {
-                words.clear();
                 let f = features_and_words(&p.text, lang, Some(&mut words), &mut lower);
-                let memo = Memo {
-                    content: Some(words.as_slice().into()),
-                    ..Memo::default()
-                };
-                (f, memo)
+                ends.push(words.len() as u32);
+                f
             })
-            .unzip()
+            .collect();
+        let words: Arc<[u64]> = words.into();
+        let mut start = 0;
+        let memo = ends
+            .into_iter()
+            .map(|end| {
+                let content = ContentWords {
+                    words: Arc::clone(&words),
+                    start,
+                    end,
+                };
+                start = end;
+                Memo {
+                    content: Some(content),
+                    ..Memo::default()
+                }
+            })
+            .collect();
+        (feats, memo)
     }
 
     /// [`classify`](Self::classify) from measurements made by [`measure`](Self::measure).
@@ -632,16 +647,20 @@ fn features_and_words(
             out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
         }
     };
+    let mut tally = None;
     if ascii {
-        // 64 bytes at a time: the same words as `segment::words` gives.
+        // 64 bytes at a time: the same words as `segment::words` gives, and the counts of
+        // `ascii_counts` from the same loads.
         thread_local! {
             static SPANS: std::cell::RefCell<crate::segment::Spans> = Default::default();
         }
         SPANS.with(|spans| {
             let spans = &mut *spans.borrow_mut();
-            crate::segment::for_each_ascii_word(text.as_bytes(), spans, |a, b| {
-                on_word(&text[a..b])
-            });
+            tally = Some(crate::segment::for_each_ascii_word_tallied(
+                text.as_bytes(),
+                spans,
+                |a, b| on_word(&text[a..b]),
+            ));
             spans.trim(1 << 16);
         });
     } else {
@@ -649,9 +668,7 @@ fn features_and_words(
     }
     f.words = words;
     let (mut letters, mut upper, mut digits, mut nonspace) = (0u32, 0u32, 0u32, 0u32);
-    if ascii {
-        // The same counts as below, 8 bytes at a time.
-        let c = ascii_counts(text.as_bytes());
+    if let Some(c) = tally {
         f.chars = text.len() as u32;
         (letters, upper, digits) = (c.letters, c.upper, c.digits);
         nonspace = text.len() as u32 - c.spaces;
@@ -2737,16 +2754,36 @@ pub(crate) struct Memo {
     /// caption rule, the only one that reads indentation, fires less often without it.
     hard: Option<Option<Reason>>,
     /// Hashes of its lower-cased content words (not stopwords, at least 3 letters).
-    content: Option<Box<[u64]>>,
+    content: Option<ContentWords>,
     /// What the late text rules ([`late_rule`]) say about it.
     late: Option<Option<Reason>>,
 }
 
+/// A paragraph's content-word hashes: `words[start..end]`, the buffer shared by the paragraphs
+/// measured together.
+#[derive(Debug, Clone)]
+struct ContentWords {
+    words: Arc<[u64]>,
+    start: u32,
+    end: u32,
+}
+
+impl ContentWords {
+    fn as_slice(&self) -> &[u64] {
+        &self.words[self.start as usize..self.end as usize]
+    }
+}
+
 /// The hashes of `text`'s content words.
-fn content_words(text: &str, lang: Option<Language>) -> Box<[u64]> {
+fn content_words(text: &str, lang: Option<Language>) -> ContentWords {
     let mut out = Vec::new();
     features_and_words(text, lang, Some(&mut out), &mut String::new());
-    out.into_boxed_slice()
+    let end = out.len() as u32;
+    ContentWords {
+        words: out.into(),
+        start: 0,
+        end,
+    }
 }
 
 /// Content words have at least 3 letters.
@@ -2769,7 +2806,7 @@ fn content_of<'a>(
     }
     memo[range]
         .iter()
-        .flat_map(|m| m.content.iter().flat_map(|w| w.iter().copied()))
+        .flat_map(|m| m.content.iter().flat_map(|w| w.as_slice().iter().copied()))
 }
 
 /// Share of content words (by hash) present in the main block's vocabulary.
@@ -3620,6 +3657,68 @@ mod tests {
         );
         assert_eq!(max_block(&[1.0, -0.5, 2.0], &[false; 3]), Some((0, 2)));
         assert_eq!(max_block(&[-1.0, -2.0], &[false; 2]), None);
+    }
+
+    /// Each memo's stretch of the page's shared buffer holds the paragraph's own content words,
+    /// the same as measuring it alone gives (ASCII, accented, CJK, mixed, empty).
+    #[test]
+    fn shared_content_words_are_each_paragraphs_own() {
+        let texts = [
+            "The council approved the budget for the new library building.",
+            "",
+            "Der Gemeinderat hat das Budget für die neue Bibliothek genehmigt.",
+            "市议会批准了新图书馆的预算。",
+            "Home | About us | Contact",
+            "Ça coûte 1,000.50 € — naïve café, Straße and the Bürgermeister.",
+            "Привет мир, это тест российских слов",
+        ];
+        let paras: Vec<Paragraph> = texts
+            .iter()
+            .map(|t| Paragraph {
+                text: t.to_string(),
+                line: 1,
+                indented: false,
+                structure: None,
+            })
+            .collect();
+        for code in ["en", "de", "zh", "fr"] {
+            let lang = Language::from_code(code);
+            let (feats, memo) = Classifier::default().measure_with_memo(&paras, lang);
+            for ((p, f), m) in paras.iter().zip(&feats).zip(&memo) {
+                let lang = lang.filter(|l| l.has_stopwords());
+                let alone = content_words(&p.text, lang);
+                let shared = m.content.as_ref().expect("measured");
+                assert_eq!(shared.as_slice(), alone.as_slice(), "{code} {:?}", p.text);
+                assert_eq!(f.words, features(&p.text, lang).words);
+            }
+        }
+    }
+
+    /// The counts the word finder tallies from its own loads are those of `ascii_counts`.
+    #[test]
+    fn word_finder_tally_matches_ascii_counts() {
+        let mut spans = crate::segment::Spans::default();
+        let mut state = 0x51_7CC1_B727_220Au64;
+        for len in (0..300).chain([1000, 4095, 4096, 4097, 9000]) {
+            let b: Vec<u8> = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let r = (state >> 40) as u8;
+                    if r % 3 == 0 {
+                        b" .!?\t\r\x0b\x0c"[usize::from(r / 3) % 8]
+                    } else {
+                        r & 0x7F
+                    }
+                })
+                .collect();
+            let t = crate::segment::for_each_ascii_word_tallied(&b, &mut spans, |_, _| {});
+            let c = ascii_counts(&b);
+            let got = [t.letters, t.upper, t.digits, t.spaces, t.sentence_ends];
+            let want = [c.letters, c.upper, c.digits, c.spaces, c.sentence_ends];
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&b));
+        }
     }
 }
 

@@ -717,6 +717,7 @@ pub(crate) struct Spans {
 
 impl Spans {
     /// Gives back buffers that grew past `keep` elements.
+    #[inline] // called once a paragraph, and almost never with anything to give back
     pub fn trim(&mut self, keep: usize) {
         self.classes.shrink_to(keep / 64);
         self.masks.shrink_to(keep / 64);
@@ -744,18 +745,66 @@ pub(crate) fn ascii_word_spans(text: &[u8], spans: &mut Spans) {
 /// between letters, `'` `.` `,` `;` between digits) joins when the bits on both sides say
 /// so, and the words are the runs of set bits.
 #[inline]
-pub(crate) fn for_each_ascii_word(text: &[u8], spans: &mut Spans, mut f: impl FnMut(usize, usize)) {
+pub(crate) fn for_each_ascii_word(text: &[u8], spans: &mut Spans, f: impl FnMut(usize, usize)) {
+    ascii_words_tallied::<false>(text, spans, f);
+}
+
+/// What [`for_each_ascii_word_tallied`] counts in the bytes of an ASCII text.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Tally {
+    pub letters: u32,
+    pub upper: u32,
+    pub digits: u32,
+    /// Bytes that are `char::is_whitespace`.
+    pub spaces: u32,
+    /// `.`, `!` or `?` followed by whitespace or the end.
+    pub sentence_ends: u32,
+}
+
+/// [`for_each_ascii_word`] on an ASCII `text`, also counting its letters, capitals, digits,
+/// spaces and sentence ends from the same loads: a second pass over the text cost more.
+#[inline]
+pub(crate) fn for_each_ascii_word_tallied(
+    text: &[u8],
+    spans: &mut Spans,
+    f: impl FnMut(usize, usize),
+) -> Tally {
+    ascii_words_tallied::<true>(text, spans, f)
+}
+
+#[inline(always)]
+fn ascii_words_tallied<const TALLY: bool>(
+    text: &[u8],
+    spans: &mut Spans,
+    mut f: impl FnMut(usize, usize),
+) -> Tally {
     let Spans { classes, masks, .. } = spans;
     classes.clear();
     masks.clear();
+    let mut tally = Tally::default();
+    let mut acc = TallyAcc::default();
     let mut blocks = text.chunks_exact(64);
-    for b in blocks.by_ref() {
-        classes.push(classify(b.try_into().expect("64 bytes")));
+    for (k, b) in blocks.by_ref().enumerate() {
+        classes.push(classify_quarters::<TALLY>(
+            b.try_into().expect("64 bytes"),
+            4,
+            &mut acc,
+        ));
+        // A byte counter gains at most 4 a block: summed before it can pass 255.
+        if TALLY && k % 63 == 62 {
+            acc.flush(&mut tally);
+        }
     }
     if !blocks.remainder().is_empty() {
         let mut last = [0u8; 64];
         last[..blocks.remainder().len()].copy_from_slice(blocks.remainder());
-        classes.push(classify(&last));
+        // Most texts are shorter than a block: the zero padding past them is left unread.
+        let quarters = blocks.remainder().len().div_ceil(16);
+        classes.push(classify_quarters::<TALLY>(&last, quarters, &mut acc));
+    }
+    if TALLY {
+        acc.flush(&mut tally);
+        tally.sentence_ends += u32::from(matches!(text.last(), Some(b'.' | b'!' | b'?')));
     }
     const NONE: [u64; 5] = [0; 5];
     for (k, c) in classes.iter().enumerate() {
@@ -797,14 +846,28 @@ pub(crate) fn for_each_ascii_word(text: &[u8], spans: &mut Spans, mut f: impl Fn
             open = Some(base + starts.trailing_zeros() as usize);
         }
     }
+    tally
 }
 
 /// The class masks of 64 ASCII bytes: letters, digits, `_`, letter joiners, digit joiners.
-#[cfg(target_arch = "x86_64")]
+#[cfg(test)]
 fn classify(block: &[u8; 64]) -> [u64; 5] {
+    classify_quarters::<false>(block, 4, &mut TallyAcc::default())
+}
+
+/// [`classify`] of the first `quarters` 16-byte quarters of `block`, the rest taken as zero
+/// bytes (which are in no class); with `TALLY`, also the masks of capitals, whitespace and
+/// `.` `!` `?`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn classify_quarters<const TALLY: bool>(
+    block: &[u8; 64],
+    quarters: usize,
+    acc: &mut TallyAcc,
+) -> [u64; 5] {
     use core::arch::x86_64::*;
     let mut out = [0u64; 5];
-    for q in 0..4 {
+    for q in 0..quarters.min(4) {
         // SAFETY: SSE2 is part of the x86_64 baseline, and the unaligned load reads the 16
         // bytes at `16 * q` of the 64-byte block.
         let m = unsafe {
@@ -824,6 +887,21 @@ fn classify(block: &[u8; 64]) -> [u64; 5] {
             let both = _mm_or_si128(eq(b'\''), eq(b'.'));
             let mid_letter = _mm_or_si128(both, eq(b':'));
             let mid_num = _mm_or_si128(both, _mm_or_si128(eq(b','), eq(b';')));
+            if TALLY {
+                // Per-byte counters (a mask byte is −1: subtracting it counts one).
+                let upper = in_range(x, b'A', 26);
+                let space = _mm_or_si128(in_range(x, b'\t', 5), eq(b' '));
+                let terminal = _mm_or_si128(_mm_or_si128(eq(b'.'), eq(b'!')), eq(b'?'));
+                let after_terminal = _mm_or_si128(
+                    _mm_slli_si128::<1>(terminal),
+                    _mm_srli_si128::<15>(acc.carry),
+                );
+                acc.carry = terminal;
+                let ends = _mm_and_si128(space, after_terminal);
+                for (a, m) in acc.sums.iter_mut().zip([letter, upper, digit, space, ends]) {
+                    *a = _mm_sub_epi8(*a, m);
+                }
+            }
             [letter, digit, eq(b'_'), mid_letter, mid_num].map(|v| _mm_movemask_epi8(v) as u16)
         };
         for (o, m) in out.iter_mut().zip(m) {
@@ -831,6 +909,48 @@ fn classify(block: &[u8; 64]) -> [u64; 5] {
         }
     }
     out
+}
+
+/// The counts [`classify_quarters`] keeps for a [`Tally`]: per-byte counters of letters,
+/// capitals, digits, spaces and sentence ends, and the last quarter's terminal marks.
+#[cfg(target_arch = "x86_64")]
+struct TallyAcc {
+    sums: [core::arch::x86_64::__m128i; 5],
+    carry: core::arch::x86_64::__m128i,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Default for TallyAcc {
+    fn default() -> Self {
+        use core::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        let zero = unsafe { _mm_setzero_si128() };
+        TallyAcc {
+            sums: [zero; 5],
+            carry: zero,
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl TallyAcc {
+    /// Adds the counters to `tally` and clears them.
+    fn flush(&mut self, tally: &mut Tally) {
+        use core::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline.
+        let sum = |v: __m128i| unsafe {
+            let pairs = _mm_sad_epu8(v, _mm_setzero_si128());
+            (_mm_cvtsi128_si64(pairs) + _mm_cvtsi128_si64(_mm_srli_si128::<8>(pairs))) as u32
+        };
+        tally.letters += sum(self.sums[0]);
+        tally.upper += sum(self.sums[1]);
+        tally.digits += sum(self.sums[2]);
+        tally.spaces += sum(self.sums[3]);
+        tally.sentence_ends += sum(self.sums[4]);
+        let carry = self.carry;
+        *self = TallyAcc::default();
+        self.carry = carry;
+    }
 }
 
 /// The class masks of 64 ASCII bytes, a byte at a time (other targets, and the reference for
@@ -854,8 +974,62 @@ fn classify_bytes(block: &[u8; 64]) -> [u64; 5] {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn classify(block: &[u8; 64]) -> [u64; 5] {
-    classify_bytes(block)
+fn classify_quarters<const TALLY: bool>(
+    block: &[u8; 64],
+    _quarters: usize,
+    acc: &mut TallyAcc,
+) -> [u64; 5] {
+    let c = classify_bytes(block);
+    if TALLY {
+        let [upper, space, terminal] = tally_bytes(block);
+        acc.tally.letters += c[0].count_ones();
+        acc.tally.digits += c[1].count_ones();
+        acc.tally.upper += upper.count_ones();
+        acc.tally.spaces += space.count_ones();
+        acc.tally.sentence_ends +=
+            (space & ((terminal << 1) | (acc.prev_terminal >> 63))).count_ones();
+        acc.prev_terminal = terminal;
+    }
+    c
+}
+
+/// The counts [`classify_quarters`] keeps for a [`Tally`], and the last block's terminal
+/// marks.
+#[cfg(not(target_arch = "x86_64"))]
+#[derive(Default)]
+struct TallyAcc {
+    tally: Tally,
+    prev_terminal: u64,
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+impl TallyAcc {
+    /// Adds the counts to `tally` and clears them.
+    fn flush(&mut self, tally: &mut Tally) {
+        let t = std::mem::take(&mut self.tally);
+        tally.letters += t.letters;
+        tally.upper += t.upper;
+        tally.digits += t.digits;
+        tally.spaces += t.spaces;
+        tally.sentence_ends += t.sentence_ends;
+    }
+}
+
+/// The masks of capitals, whitespace and `.` `!` `?` of 64 ASCII bytes, a byte at a time.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn tally_bytes(block: &[u8; 64]) -> [u64; 3] {
+    let mut out = [0u64; 3];
+    for (i, &b) in block.iter().enumerate() {
+        let bits = [
+            b.is_ascii_uppercase(),
+            matches!(b, b' ' | b'\t'..=b'\r'),
+            matches!(b, b'.' | b'!' | b'?'),
+        ];
+        for (o, bit) in out.iter_mut().zip(bits) {
+            *o |= u64::from(bit) << i;
+        }
+    }
+    out
 }
 
 /// Byte classes of the ASCII word rules, one table lookup per byte.
@@ -1061,6 +1235,28 @@ mod word_tests {
                 *b = (start + i as u16) as u8;
             }
             assert_eq!(classify(&block), classify_bytes(&block));
+        }
+    }
+
+    /// A short text's block, classified only as far as the text goes, has the masks of the
+    /// whole zero-padded block.
+    #[test]
+    fn classify_quarters_matches_the_padded_block() {
+        const ALPHABET: &[u8] = b"aZ09_'.:,; \t-!e";
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for len in 0..=64 {
+            let mut block = [0u8; 64];
+            for b in &mut block[..len] {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *b = ALPHABET[(state % ALPHABET.len() as u64) as usize] | (state as u8 & 0x80);
+            }
+            let quarters = len.div_ceil(16);
+            assert_eq!(
+                classify_quarters::<true>(&block, quarters, &mut TallyAcc::default()),
+                classify_bytes(&block)
+            );
         }
     }
 
