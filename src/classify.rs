@@ -1022,7 +1022,7 @@ fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String)
         }
     }
     if key.is_some_and(|k| UI_STRINGS.contains(k))
-        || (may_be_ui_pattern(text, folded) && UI_PATTERN.is_match(text))
+        || is_ui_pattern(text, folded)
         || is_ui_words(text, f)
         || is_script_notice(text)
     {
@@ -1033,7 +1033,7 @@ fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String)
     if may_be_tags(text) && TAGS.is_match(text) {
         return Some(Reason::TagList);
     }
-    if f.words <= 12 && may_hold_separator(text, b"/>|") && BREADCRUMB.is_match(text) {
+    if f.words <= 12 && may_be_breadcrumb(text) && BREADCRUMB.is_match(text) {
         return Some(Reason::Breadcrumb);
     }
     if is_timestamp_with(text, folded) {
@@ -1584,16 +1584,27 @@ static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
         r"share (this|on)|posted in |filed under|we may earn (a )?commission|",
         r"this (article|post|page) (contains|may contain) affiliate|\d+ (thoughts|comments|responses|replies) (on|to) |",
         r"leave a (reply|comment)|about the author|this site is protected by recaptcha|",
-        r".{0,40}(?-u:\b)affiliate links?(?-u:\b)|terms of submitting this form)",
+        r"terms of submitting this form)",
     ))
     .unwrap()
 });
 
-/// Whether `text` may match [`UI_PATTERN`], by its first word: all alternatives but three
-/// start with one of these words, the others with `(`, a digit or © (not ASCII), or have
-/// "affiliate" in the first 40 characters. Most lines fail this, and the regex call costs
-/// several hundred instructions even on a short line.
-fn may_be_ui_pattern(text: &str, folded: &[u8]) -> bool {
+/// The one [`UI_PATTERN`] alternative that need not start with a listed word: apart, so
+/// that its `.{0,40}` does not slow the search for the others (in one regex, a call cost
+/// 3,200 instructions).
+static UI_AFFILIATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^.{0,40}(?-u:\b)affiliate links?(?-u:\b)").unwrap());
+
+/// Whether `text` matches [`UI_PATTERN`] or [`UI_AFFILIATE`], each behind its prefilter.
+fn is_ui_pattern(text: &str, folded: &[u8]) -> bool {
+    (may_be_ui_pattern(text) && UI_PATTERN.is_match(text))
+        || (may_be_ui_affiliate(folded) && UI_AFFILIATE.is_match(text))
+}
+
+/// Whether `text` may match [`UI_PATTERN`], by its first word: all alternatives but two
+/// start with one of these words, the others with `(`, a digit or © (not ASCII). Most lines
+/// fail this, and the regex call costs several hundred instructions even on a short line.
+fn may_be_ui_pattern(text: &str) -> bool {
     const FIRST: [&str; 24] = [
         "we",
         "this",
@@ -1621,13 +1632,17 @@ fn may_be_ui_pattern(text: &str, folded: &[u8]) -> bool {
         "terms",
     ];
     const PACKED: [u128; FIRST.len()] = pack_words(FIRST);
-    let first = match first_word_packed(text) {
+    match first_word_packed(text) {
         None => true,
         Some(0) => matches!(text.as_bytes().first(), Some(b'(' | b'0'..=b'9')),
         Some(w) => PACKED.contains(&w),
-    };
-    // 40 characters are at most 160 bytes.
-    first || may_hold_ci(&folded[..folded.len().min(160 + 9)], b"affiliate")
+    }
+}
+
+/// Whether the text `folded` (see [`may_hold_ci`]) may match [`UI_AFFILIATE`]: "affiliate"
+/// in its first 40 characters, which are at most 160 bytes.
+fn may_be_ui_affiliate(folded: &[u8]) -> bool {
+    may_hold_ci(&folded[..folded.len().min(160 + 9)], b"affiliate")
 }
 
 /// The leading ASCII letters of `text`; `None` when a case-insensitive regex may read more
@@ -2066,6 +2081,31 @@ fn may_hold_separator(text: &str, ascii: &[u8]) -> bool {
         .any(|b| b == 0xC2 || b == 0xE2 || ascii.contains(&b))
 }
 
+/// Whether `text` may match [`BREADCRUMB`]: it holds one of its separators with a space
+/// (`\s`, ASCII or not) on either side. A bare `/` ("and/or", a date) or a curly quote
+/// (which [`may_hold_separator`] lets through) does not pass, and the regex call costs
+/// 2,500 instructions.
+fn may_be_breadcrumb(text: &str) -> bool {
+    let b = text.as_bytes();
+    // A byte of a space: ASCII whitespace, or any byte of a non-ASCII character.
+    let space =
+        |c: Option<&u8>| c.is_some_and(|&c| c >= 0x80 || c.is_ascii_whitespace() || c == 0x0B);
+    (1..b.len()).any(|i| {
+        let len = match b[i] {
+            b'/' | b'>' | b'|' => 1,
+            // », › and →.
+            0xC2 if b[i + 1..].starts_with(&[0xBB]) => 2,
+            0xE2 if b[i + 1..].starts_with(&[0x80, 0xBA])
+                || b[i + 1..].starts_with(&[0x86, 0x92]) =>
+            {
+                3
+            }
+            _ => return false,
+        };
+        space(b.get(i - 1)) && space(b.get(i + len))
+    })
+}
+
 /// Lines of menu items joined by separators (`Home | News | Sport`).
 fn is_separator_menu(text: &str, f: &Features) -> bool {
     if text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty() {
@@ -2094,12 +2134,24 @@ static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(^\W*(©|\(c\)|copyright)\D*(\d{4})|all rights reserved)").unwrap()
 });
 
-/// [`COPYRIGHT`], after a cheap test of what any match in ASCII text needs: four digits in a
-/// row (the year) or "all rights reserved". Text with other characters goes to the regex.
+/// [`COPYRIGHT`], after a cheap test of what any match in ASCII text needs: "(c)" or
+/// "copyright" after the leading non-word characters, and four digits in a row (the year),
+/// or "all rights reserved". Text with other characters goes to the regex.
 fn is_copyright(text: &str) -> bool {
     let b = text.as_bytes();
+    // `\W*` stops at the first word character: "copyright" starts there, "(c)" one before.
+    let lead = b
+        .iter()
+        .position(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .unwrap_or(b.len());
+    let rest = &b[lead..];
+    let starts = (rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"copyright"))
+        || (lead > 0
+            && b[lead - 1] == b'('
+            && rest.len() >= 2
+            && rest[..2].eq_ignore_ascii_case(b"c)"));
     let may = !text.is_ascii()
-        || b.split(|c| !c.is_ascii_digit()).any(|run| run.len() >= 4)
+        || (starts && b.split(|c| !c.is_ascii_digit()).any(|run| run.len() >= 4))
         || memchr::memchr2_iter(b'a', b'A', b).any(|i| {
             b.get(i..i + 19)
                 .is_some_and(|w| w.eq_ignore_ascii_case(b"all rights reserved"))
@@ -3011,6 +3063,65 @@ mod tests {
         };
         let f = features(&long, Language::from_code("en"));
         assert_eq!(hard_rule(&p, &f, None, None), None);
+    }
+
+    /// [`is_ui_pattern`] answers as the one regex it was split from.
+    #[test]
+    fn ui_pattern_split_matches_the_joined_regex() {
+        let joined = Regex::new(&UI_PATTERN.as_str().replacen(
+            "|terms of",
+            "|.{0,40}(?-u:\\b)affiliate links?(?-u:\\b)|terms of",
+            1,
+        ))
+        .unwrap();
+        let alphabet = [
+            "We use cookies",
+            "this site uses cookies",
+            "affiliate link",
+            "Affiliate Links",
+            "affiliate",
+            "AFFILIATE LINKS ",
+            "© ",
+            "(c) ",
+            "12 comments on ",
+            "click here",
+            "Terms of submitting this form",
+            "ſ",
+            "é",
+            "a",
+            " ",
+            "-",
+            "this post contains affiliate",
+            "Share this",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut hits = 0;
+        for len in 0..20_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 7);
+            let folded: Vec<u8> = t.bytes().map(|b| b | 0x20).collect();
+            assert_eq!(is_ui_pattern(&t, &folded), joined.is_match(&t), "{t:?}");
+            hits += usize::from(joined.is_match(&t));
+        }
+        assert!(hits > 1000, "{hits}");
+    }
+
+    /// [`may_be_breadcrumb`] passes every line the breadcrumb regex matches.
+    #[test]
+    fn breadcrumb_prefilter_keeps_every_match() {
+        let alphabet = [
+            "Home", "News", " ", "\u{A0}", "\u{2009}", "/", ">", "|", "»", "›", "→", "’", "–", "a",
+            "é", "\t",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut hits = 0;
+        for len in 0..50_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 9);
+            if BREADCRUMB.is_match(&t) {
+                hits += 1;
+                assert!(may_be_breadcrumb(&t), "{t:?}");
+            }
+        }
+        assert!(hits > 200, "{hits}");
     }
 
     /// The cheap test before the copyright regex lets through every line the regex matches.
