@@ -404,8 +404,18 @@ impl Classifier {
             .collect();
         let main = max_block(&scores, &walls);
 
-        let vocab: Option<FxHashSet<u64>> =
-            main.map(|(s, e)| content_of(memo, paragraphs, lang, s..=e).collect());
+        let vocab: Option<FxHashSet<u64>> = main.map(|(s, e)| {
+            // Sized for every word up front: grown from empty, the set of a long article was
+            // rehashed a dozen times (a third of its cost).
+            let _ = content_of(memo, paragraphs, lang, s..=e);
+            let words: usize = memo[s..=e]
+                .iter()
+                .map(|m| m.content.as_ref().map_or(0, |w| w.len()))
+                .sum();
+            let mut vocab = FxHashSet::with_capacity_and_hasher(words, Default::default());
+            vocab.extend(content_of(memo, paragraphs, lang, s..=e));
+            vocab
+        });
         // Articles broken by an ad or a form, forums and product pages have content in several
         // blocks: a further block counts when it is substantial and on the main block's topic.
         let mut in_block = vec![false; n];
