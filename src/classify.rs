@@ -1650,9 +1650,15 @@ fn may_be_ui_pattern(text: &str) -> bool {
 }
 
 /// Whether the text `folded` (see [`may_hold_ci`]) may match [`UI_AFFILIATE`]: "affiliate"
-/// in its first 40 characters, which are at most 160 bytes.
+/// after at most 40 characters, which are 40 bytes when ASCII (folding keeps the top bit)
+/// and at most 160 otherwise.
 fn may_be_ui_affiliate(folded: &[u8]) -> bool {
-    may_hold_ci(&folded[..folded.len().min(160 + 9)], b"affiliate")
+    let lead = if folded[..folded.len().min(40)].is_ascii() {
+        40
+    } else {
+        160
+    };
+    may_hold_ci(&folded[..folded.len().min(lead + 9)], b"affiliate")
 }
 
 /// The leading ASCII letters of `text`; `None` when a case-insensitive regex may read more
@@ -2152,9 +2158,18 @@ fn may_be_breadcrumb(text: &str) -> bool {
     })
 }
 
+/// Whether `text` holds a letter or digit: most lines start with one, and the first byte
+/// tells without decoding characters.
+fn has_alphanumeric(text: &str) -> bool {
+    text.as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphanumeric)
+        || text.chars().any(char::is_alphanumeric)
+}
+
 /// Lines of menu items joined by separators (`Home | News | Sport`).
 fn is_separator_menu(text: &str, f: &Features) -> bool {
-    if text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty() {
+    if !has_alphanumeric(text) {
         return true;
     }
     if f.sentence_ends > 0 || !may_hold_menu_separator(text) {
@@ -3192,6 +3207,18 @@ mod tests {
             assert!(is_ui_word(w) && is_ui_word(&w.to_uppercase()), "{w}");
         }
         assert!(hits > 100, "{hits}");
+    }
+
+    /// [`has_alphanumeric`] answers as trimming what is not alphanumeric.
+    #[test]
+    fn has_alphanumeric_matches_the_trim() {
+        let alphabet = ["a", "7", " ", "|", "-", "é", "٣", "·", "\u{A0}", "—"];
+        let mut state = 0x7f4a_7c15_9e37_79b9u64;
+        for len in 0..20_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 5);
+            let trimmed = t.trim_matches(|c: char| !c.is_alphanumeric());
+            assert_eq!(has_alphanumeric(&t), !trimmed.is_empty(), "{t:?}");
+        }
     }
 
     /// [`may_hold_menu_separator`] answers as [`may_hold_separator`] with the menu's bytes.
