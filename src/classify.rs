@@ -1145,7 +1145,14 @@ fn lowercase_key_into(t: &str, out: &mut String) {
         out.push_str(t);
         out.make_ascii_lowercase();
     } else {
-        out.extend(t.chars().flat_map(char::to_lowercase));
+        // ASCII characters apart: the mapping of `char::to_lowercase` costs more.
+        for c in t.chars() {
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
     }
 }
 
@@ -3207,6 +3214,22 @@ mod tests {
             assert!(is_ui_word(w) && is_ui_word(&w.to_uppercase()), "{w}");
         }
         assert!(hits > 100, "{hits}");
+    }
+
+    /// [`lowercase_key_into`] lower-cases as [`str::to_lowercase`] does per character.
+    #[test]
+    fn lowercase_key_matches_char_lowercasing() {
+        let alphabet = [
+            "A", "b", " ", "Σ", "ẞ", "İ", "\u{212A}", "Ả", "é", "7", "Straße",
+        ];
+        let mut state = 0x5851_f42d_4c95_7f2du64;
+        let mut out = String::new();
+        for len in 0..20_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 6);
+            lowercase_key_into(&t, &mut out);
+            let expected: String = t.chars().flat_map(char::to_lowercase).collect();
+            assert_eq!(out, expected, "{t:?}");
+        }
     }
 
     /// [`has_alphanumeric`] answers as trimming what is not alphanumeric.
