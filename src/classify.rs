@@ -419,8 +419,18 @@ impl Classifier {
             .collect();
         let main = max_block(&scores, &walls);
 
-        let vocab: Option<FxHashSet<u64>> =
-            main.map(|(s, e)| content_of(memo, paragraphs, lang, s..=e).collect());
+        let vocab: Option<FxHashSet<u64>> = main.map(|(s, e)| {
+            // Sized for every word up front: grown from empty, the set of a long article was
+            // rehashed a dozen times (a third of its cost).
+            let _ = content_of(memo, paragraphs, lang, s..=e);
+            let words: usize = memo[s..=e]
+                .iter()
+                .map(|m| m.content.as_ref().map_or(0, |w| w.len()))
+                .sum();
+            let mut vocab = FxHashSet::with_capacity_and_hasher(words, Default::default());
+            vocab.extend(content_of(memo, paragraphs, lang, s..=e));
+            vocab
+        });
         // Articles broken by an ad or a form, forums and product pages have content in several
         // blocks: a further block counts when it is substantial and on the main block's topic.
         let mut in_block = vec![false; n];
@@ -1039,7 +1049,7 @@ fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String)
         }
     }
     if key.is_some_and(|k| UI_STRINGS.contains(k))
-        || (may_be_ui_pattern(text, folded) && UI_PATTERN.is_match(text))
+        || is_ui_pattern(text, folded)
         || is_ui_words(text, f)
         || is_script_notice(text)
     {
@@ -1050,7 +1060,7 @@ fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String)
     if may_be_tags(text) && TAGS.is_match(text) {
         return Some(Reason::TagList);
     }
-    if f.words <= 12 && may_hold_separator(text, b"/>|") && BREADCRUMB.is_match(text) {
+    if f.words <= 12 && may_be_breadcrumb(text) && BREADCRUMB.is_match(text) {
         return Some(Reason::Breadcrumb);
     }
     if is_timestamp_with(text, folded) {
@@ -1152,7 +1162,14 @@ fn lowercase_key_into(t: &str, out: &mut String) {
         out.push_str(t);
         out.make_ascii_lowercase();
     } else {
-        out.extend(t.chars().flat_map(char::to_lowercase));
+        // ASCII characters apart: the mapping of `char::to_lowercase` costs more.
+        for c in t.chars() {
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
     }
 }
 
@@ -1601,16 +1618,27 @@ static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
         r"share (this|on)|posted in |filed under|we may earn (a )?commission|",
         r"this (article|post|page) (contains|may contain) affiliate|\d+ (thoughts|comments|responses|replies) (on|to) |",
         r"leave a (reply|comment)|about the author|this site is protected by recaptcha|",
-        r".{0,40}(?-u:\b)affiliate links?(?-u:\b)|terms of submitting this form)",
+        r"terms of submitting this form)",
     ))
     .unwrap()
 });
 
-/// Whether `text` may match [`UI_PATTERN`], by its first word: all alternatives but three
-/// start with one of these words, the others with `(`, a digit or © (not ASCII), or have
-/// "affiliate" in the first 40 characters. Most lines fail this, and the regex call costs
-/// several hundred instructions even on a short line.
-fn may_be_ui_pattern(text: &str, folded: &[u8]) -> bool {
+/// The one [`UI_PATTERN`] alternative that need not start with a listed word: apart, so
+/// that its `.{0,40}` does not slow the search for the others (in one regex, a call cost
+/// 3,200 instructions).
+static UI_AFFILIATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^.{0,40}(?-u:\b)affiliate links?(?-u:\b)").unwrap());
+
+/// Whether `text` matches [`UI_PATTERN`] or [`UI_AFFILIATE`], each behind its prefilter.
+fn is_ui_pattern(text: &str, folded: &[u8]) -> bool {
+    (may_be_ui_pattern(text) && UI_PATTERN.is_match(text))
+        || (may_be_ui_affiliate(folded) && UI_AFFILIATE.is_match(text))
+}
+
+/// Whether `text` may match [`UI_PATTERN`], by its first word: all alternatives but two
+/// start with one of these words, the others with `(`, a digit or © (not ASCII). Most lines
+/// fail this, and the regex call costs several hundred instructions even on a short line.
+fn may_be_ui_pattern(text: &str) -> bool {
     const FIRST: [&str; 24] = [
         "we",
         "this",
@@ -1638,13 +1666,23 @@ fn may_be_ui_pattern(text: &str, folded: &[u8]) -> bool {
         "terms",
     ];
     const PACKED: [u128; FIRST.len()] = pack_words(FIRST);
-    let first = match first_word_packed(text) {
+    match first_word_packed(text) {
         None => true,
         Some(0) => matches!(text.as_bytes().first(), Some(b'(' | b'0'..=b'9')),
         Some(w) => PACKED.contains(&w),
+    }
+}
+
+/// Whether the text `folded` (see [`may_hold_ci`]) may match [`UI_AFFILIATE`]: "affiliate"
+/// after at most 40 characters, which are 40 bytes when ASCII (folding keeps the top bit)
+/// and at most 160 otherwise.
+fn may_be_ui_affiliate(folded: &[u8]) -> bool {
+    let lead = if folded[..folded.len().min(40)].is_ascii() {
+        40
+    } else {
+        160
     };
-    // 40 characters are at most 160 bytes.
-    first || may_hold_ci(&folded[..folded.len().min(160 + 9)], b"affiliate")
+    may_hold_ci(&folded[..folded.len().min(lead + 9)], b"affiliate")
 }
 
 /// The leading ASCII letters of `text`; `None` when a case-insensitive regex may read more
@@ -1819,12 +1857,29 @@ fn is_ui_words(text: &str, f: &Features) -> bool {
     {
         return true;
     }
-    let mut lower = String::new();
-    f.words <= 6
-        && crate::segment::words(text).all(|w| {
-            lowercase_into(w, &mut lower);
-            UI_WORDS.contains(lower.as_str())
-        })
+    f.words <= 6 && crate::segment::words(text).all(is_ui_word)
+}
+
+/// The longest of [`UI_WORDS`], in bytes.
+const UI_WORD_MAX: usize = 9;
+
+/// Whether `word` lower-cased is one of [`UI_WORDS`]. An ASCII word is lower-cased on the
+/// stack: a `String` per paragraph cost more than the lookup.
+fn is_ui_word(word: &str) -> bool {
+    if !word.is_ascii() {
+        // Unicode lower-casing can make ASCII (the Kelvin sign).
+        let mut lower = String::new();
+        lowercase_into(word, &mut lower);
+        return UI_WORDS.contains(lower.as_str());
+    }
+    if word.len() > UI_WORD_MAX {
+        return false;
+    }
+    let mut buf = [0u8; UI_WORD_MAX];
+    let lower = &mut buf[..word.len()];
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    std::str::from_utf8(lower).is_ok_and(|l| UI_WORDS.contains(l))
 }
 
 static TAGS: LazyLock<Regex> = LazyLock::new(|| {
@@ -2077,18 +2132,71 @@ fn is_caption(p: &Paragraph, f: &Features, folded: &[u8]) -> bool {
 
 /// Whether `text` may hold one of the `ascii` bytes or a separator from U+0080–U+00FF or
 /// U+2000–U+2FFF (`·`, `»`, `•`, `›`, `–`, `—`, `→`): a superset, by lead byte, so a cheap
-/// test before the exact one.
+/// test before the exact one. The simple form of [`may_hold_menu_separator`].
+#[cfg(test)]
 fn may_hold_separator(text: &str, ascii: &[u8]) -> bool {
     text.bytes()
         .any(|b| b == 0xC2 || b == 0xE2 || ascii.contains(&b))
 }
 
+/// Whether `text` may hold `|`, `/`, `-`, `:` or a separator from U+0080–U+00FF or
+/// U+2000–U+2FFF (`·`, `»`, `•`, `›`, `–`, `—`, `→`), by lead byte: a cheap superset for
+/// [`is_separator_menu`]. By table, one load a byte instead of six compares: it reads every
+/// short line without a sentence end.
+fn may_hold_menu_separator(text: &str) -> bool {
+    const TABLE: [bool; 256] = {
+        let mut t = [false; 256];
+        let bytes = *b"|/-:\xC2\xE2";
+        let mut i = 0;
+        while i < bytes.len() {
+            t[bytes[i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    text.bytes().any(|b| TABLE[usize::from(b)])
+}
+
+/// Whether `text` may match [`BREADCRUMB`]: it holds one of its separators with a space
+/// (`\s`, ASCII or not) on either side. A bare `/` ("and/or", a date) or a curly quote
+/// (which a test of lead bytes lets through) does not pass, and the regex call costs 2,500
+/// instructions.
+fn may_be_breadcrumb(text: &str) -> bool {
+    let b = text.as_bytes();
+    // A byte of a space: ASCII whitespace, or any byte of a non-ASCII character.
+    let space =
+        |c: Option<&u8>| c.is_some_and(|&c| c >= 0x80 || c.is_ascii_whitespace() || c == 0x0B);
+    (1..b.len()).any(|i| {
+        let len = match b[i] {
+            b'/' | b'>' | b'|' => 1,
+            // », › and →.
+            0xC2 if b[i + 1..].starts_with(&[0xBB]) => 2,
+            0xE2 if b[i + 1..].starts_with(&[0x80, 0xBA])
+                || b[i + 1..].starts_with(&[0x86, 0x92]) =>
+            {
+                3
+            }
+            _ => return false,
+        };
+        space(b.get(i - 1)) && space(b.get(i + len))
+    })
+}
+
+/// Whether `text` holds a letter or digit: most lines start with one, and the first byte
+/// tells without decoding characters.
+fn has_alphanumeric(text: &str) -> bool {
+    text.as_bytes()
+        .first()
+        .is_some_and(u8::is_ascii_alphanumeric)
+        || text.chars().any(char::is_alphanumeric)
+}
+
 /// Lines of menu items joined by separators (`Home | News | Sport`).
 fn is_separator_menu(text: &str, f: &Features) -> bool {
-    if text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty() {
+    if !has_alphanumeric(text) {
         return true;
     }
-    if f.sentence_ends > 0 || !may_hold_separator(text, b"|/-:") {
+    if f.sentence_ends > 0 || !may_hold_menu_separator(text) {
         return false;
     }
     let seps = text
@@ -2111,12 +2219,24 @@ static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(^\W*(©|\(c\)|copyright)\D*(\d{4})|all rights reserved)").unwrap()
 });
 
-/// [`COPYRIGHT`], after a cheap test of what any match in ASCII text needs: four digits in a
-/// row (the year) or "all rights reserved". Text with other characters goes to the regex.
+/// [`COPYRIGHT`], after a cheap test of what any match in ASCII text needs: "(c)" or
+/// "copyright" after the leading non-word characters, and four digits in a row (the year),
+/// or "all rights reserved". Text with other characters goes to the regex.
 fn is_copyright(text: &str) -> bool {
     let b = text.as_bytes();
+    // `\W*` stops at the first word character: "copyright" starts there, "(c)" one before.
+    let lead = b
+        .iter()
+        .position(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .unwrap_or(b.len());
+    let rest = &b[lead..];
+    let starts = (rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"copyright"))
+        || (lead > 0
+            && b[lead - 1] == b'('
+            && rest.len() >= 2
+            && rest[..2].eq_ignore_ascii_case(b"c)"));
     let may = !text.is_ascii()
-        || b.split(|c| !c.is_ascii_digit()).any(|run| run.len() >= 4)
+        || (starts && b.split(|c| !c.is_ascii_digit()).any(|run| run.len() >= 4))
         || memchr::memchr2_iter(b'a', b'A', b).any(|i| {
             b.get(i..i + 19)
                 .is_some_and(|w| w.eq_ignore_ascii_case(b"all rights reserved"))
@@ -3048,6 +3168,132 @@ mod tests {
         };
         let f = features(&long, Language::from_code("en"));
         assert_eq!(hard_rule(&p, &f, None, None), None);
+    }
+
+    /// [`is_ui_pattern`] answers as the one regex it was split from.
+    #[test]
+    fn ui_pattern_split_matches_the_joined_regex() {
+        let joined = Regex::new(&UI_PATTERN.as_str().replacen(
+            "|terms of",
+            "|.{0,40}(?-u:\\b)affiliate links?(?-u:\\b)|terms of",
+            1,
+        ))
+        .unwrap();
+        let alphabet = [
+            "We use cookies",
+            "this site uses cookies",
+            "affiliate link",
+            "Affiliate Links",
+            "affiliate",
+            "AFFILIATE LINKS ",
+            "© ",
+            "(c) ",
+            "12 comments on ",
+            "click here",
+            "Terms of submitting this form",
+            "ſ",
+            "é",
+            "a",
+            " ",
+            "-",
+            "this post contains affiliate",
+            "Share this",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut hits = 0;
+        for len in 0..20_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 7);
+            let folded: Vec<u8> = t.bytes().map(|b| b | 0x20).collect();
+            assert_eq!(is_ui_pattern(&t, &folded), joined.is_match(&t), "{t:?}");
+            hits += usize::from(joined.is_match(&t));
+        }
+        assert!(hits > 1000, "{hits}");
+    }
+
+    /// [`may_be_breadcrumb`] passes every line the breadcrumb regex matches.
+    #[test]
+    fn breadcrumb_prefilter_keeps_every_match() {
+        let alphabet = [
+            "Home", "News", " ", "\u{A0}", "\u{2009}", "/", ">", "|", "»", "›", "→", "’", "–", "a",
+            "é", "\t",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut hits = 0;
+        for len in 0..50_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 9);
+            if BREADCRUMB.is_match(&t) {
+                hits += 1;
+                assert!(may_be_breadcrumb(&t), "{t:?}");
+            }
+        }
+        assert!(hits > 200, "{hits}");
+    }
+
+    /// [`is_ui_word`] answers as lower-casing into a `String`, and no UI word is longer than
+    /// [`UI_WORD_MAX`].
+    #[test]
+    fn ui_word_matches_the_string_lookup() {
+        assert!(UI_WORDS.iter().all(|w| w.len() <= UI_WORD_MAX));
+        let alphabet = [
+            "s", "S", "hare", "HARE", "\u{212A}", "lin", "edin", "x", "X", "é", "_",
+        ];
+        let mut state = 0x1357_9bdf_2468_ace0u64;
+        let mut hits = 0;
+        for len in 0..20_000 {
+            let w = crate::segment::random_text(&mut state, &alphabet, 1 + len % 4);
+            let mut lower = String::new();
+            lowercase_into(&w, &mut lower);
+            let expected = UI_WORDS.contains(lower.as_str());
+            assert_eq!(is_ui_word(&w), expected, "{w:?}");
+            hits += usize::from(expected);
+        }
+        for w in UI_WORDS.iter() {
+            assert!(is_ui_word(w) && is_ui_word(&w.to_uppercase()), "{w}");
+        }
+        assert!(hits > 100, "{hits}");
+    }
+
+    /// [`lowercase_key_into`] lower-cases as [`str::to_lowercase`] does per character.
+    #[test]
+    fn lowercase_key_matches_char_lowercasing() {
+        let alphabet = [
+            "A", "b", " ", "Σ", "ẞ", "İ", "\u{212A}", "Ả", "é", "7", "Straße",
+        ];
+        let mut state = 0x5851_f42d_4c95_7f2du64;
+        let mut out = String::new();
+        for len in 0..20_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 6);
+            lowercase_key_into(&t, &mut out);
+            let expected: String = t.chars().flat_map(char::to_lowercase).collect();
+            assert_eq!(out, expected, "{t:?}");
+        }
+    }
+
+    /// [`has_alphanumeric`] answers as trimming what is not alphanumeric.
+    #[test]
+    fn has_alphanumeric_matches_the_trim() {
+        let alphabet = ["a", "7", " ", "|", "-", "é", "٣", "·", "\u{A0}", "—"];
+        let mut state = 0x7f4a_7c15_9e37_79b9u64;
+        for len in 0..20_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 5);
+            let trimmed = t.trim_matches(|c: char| !c.is_alphanumeric());
+            assert_eq!(has_alphanumeric(&t), !trimmed.is_empty(), "{t:?}");
+        }
+    }
+
+    /// [`may_hold_menu_separator`] answers as [`may_hold_separator`] with the menu's bytes.
+    #[test]
+    fn menu_separator_table_matches_the_byte_list() {
+        let alphabet = ["a", " ", "|", "/", "-", ":", "é", "·", "—", "’", "ả", ";"];
+        let mut state = 0x0f1e_2d3c_4b5a_6978u64;
+        for len in 0..20_000 {
+            let t = crate::segment::random_text(&mut state, &alphabet, len % 6);
+            assert_eq!(
+                may_hold_menu_separator(&t),
+                may_hold_separator(&t, b"|/-:"),
+                "{t:?}"
+            );
+        }
     }
 
     /// The cheap test before the copyright regex lets through every line the regex matches.

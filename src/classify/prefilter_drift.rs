@@ -126,8 +126,9 @@ type Guard = (&'static str, &'static Regex, fn(&str) -> bool);
 
 fn guards() -> Vec<Guard> {
     vec![
-        ("UI_PATTERN", &UI_PATTERN, |t| {
-            may_be_ui_pattern(t, &fold(t))
+        ("UI_PATTERN", &UI_PATTERN, may_be_ui_pattern),
+        ("UI_AFFILIATE", &UI_AFFILIATE, |t| {
+            may_be_ui_affiliate(&fold(t))
         }),
         ("BYLINE", &BYLINE, |t| {
             starts_with_word(t, &pack_words(BYLINE_FIRST))
@@ -145,10 +146,9 @@ fn guards() -> Vec<Guard> {
         ("DATE", &DATE, |t| may_hold_date(t, &fold(t))),
         ("COPYRIGHT", &COPYRIGHT, is_copyright),
         ("TAGS", &TAGS, may_be_tags),
-        // The last two guards are inline conditions in `short_hard_rule` and `is_caption`,
-        // copied here: these catch a change to the regex (a separator the test no longer
-        // covers), not an edit of the condition itself.
-        ("BREADCRUMB", &BREADCRUMB, |t| may_hold_separator(t, b"/>|")),
+        ("BREADCRUMB", &BREADCRUMB, may_be_breadcrumb),
+        // An inline condition in `is_caption`, copied here: this catches a change to the
+        // regex, not an edit of the condition itself.
         ("POSITION_MARK", &POSITION_MARK, |t| t.contains('(')),
     ]
 }
