@@ -425,7 +425,7 @@ impl Classifier {
             let _ = content_of(memo, paragraphs, lang, s..=e);
             let words: usize = memo[s..=e]
                 .iter()
-                .map(|m| m.content.as_ref().map_or(0, |w| w.len()))
+                .map(|m| m.content.as_ref().map_or(0, |w| w.as_slice().len()))
                 .sum();
             let mut vocab = FxHashSet::with_capacity_and_hasher(words, Default::default());
             vocab.extend(content_of(memo, paragraphs, lang, s..=e));
