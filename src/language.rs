@@ -365,11 +365,21 @@ impl LanguageDetector {
         &self,
         paragraphs: &'a [Paragraph],
     ) -> Vec<(usize, &'a str)> {
-        let mut order: Vec<usize> = (0..paragraphs.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
+        let mut order = longest_first_keys(paragraphs);
+        // Only the first few are ever read: those are picked out and sorted, the rest only
+        // when the loop gets to them.
+        let head = order.len().min(32);
+        if head < order.len() {
+            order.select_nth_unstable(head);
+        }
+        order[..head].sort_unstable();
         let mut samples: Vec<(usize, &str)> = Vec::new();
         let mut budget = self.document_sample_bytes * 2;
-        for &i in &order {
+        for pos in 0..order.len() {
+            if pos == head {
+                order[head..].sort_unstable();
+            }
+            let i = (order[pos] & u64::from(u32::MAX)) as usize;
             let text = &paragraphs[i].text;
             if samples.len() == 16 || budget == 0 || fewer_chars(text, self.min_paragraph_chars) {
                 break;
@@ -515,6 +525,19 @@ fn stopword_share(samples: &[&str], lang: Language) -> f32 {
     }
 }
 
+/// One key per paragraph that sorts as a stable sort by length, longest first: the length's
+/// complement above, the index below (comparing plain integers, not looking texts up).
+fn longest_first_keys(paragraphs: &[Paragraph]) -> Vec<u64> {
+    paragraphs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let len = u32::try_from(p.text.len()).unwrap_or(u32::MAX);
+            (u64::from(!len) << 32) | i as u64
+        })
+        .collect()
+}
+
 /// Whether `text` has fewer than `n` characters, not counted when its length in bytes tells
 /// (a character takes 1 to 4).
 fn fewer_chars(text: &str, n: usize) -> bool {
@@ -638,6 +661,58 @@ mod tests {
         }
     }
     use crate::segment::Segmenter;
+
+    /// The partial selection picks the samples the full stable sort by length did.
+    #[test]
+    fn document_samples_match_a_full_sort() {
+        let reference = |d: &LanguageDetector, paragraphs: &[Paragraph]| {
+            let mut order: Vec<usize> = (0..paragraphs.len()).collect();
+            order.sort_by_key(|&i| std::cmp::Reverse(paragraphs[i].text.len()));
+            let mut samples: Vec<(usize, String)> = Vec::new();
+            let mut budget = d.document_sample_bytes * 2;
+            for &i in &order {
+                let text = &paragraphs[i].text;
+                if samples.len() == 16 || budget == 0 || fewer_chars(text, d.min_paragraph_chars) {
+                    break;
+                }
+                let sample = prefix(text, 200);
+                if samples.iter().any(|(_, s)| s == sample) {
+                    continue;
+                }
+                budget = budget.saturating_sub(sample.len());
+                samples.push((i, sample.to_string()));
+            }
+            samples
+        };
+        let alphabet = ["the ", "và ", "中文", "é", "x", "être ", ", ", "1"];
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        for d in [
+            LanguageDetector::default(),
+            LanguageDetector::new(300, 320, 5),
+        ] {
+            for n in 0..120 {
+                let paragraphs: Vec<Paragraph> = (0..n)
+                    .map(|k| Paragraph {
+                        // Few distinct lengths and repeats, so ties and duplicates occur.
+                        text: crate::segment::random_text(
+                            &mut state,
+                            &alphabet[..1 + k % 8],
+                            k % 7 * 9,
+                        ),
+                        line: k,
+                        indented: false,
+                        structure: None,
+                    })
+                    .collect();
+                let got: Vec<(usize, String)> = d
+                    .document_samples(&paragraphs)
+                    .into_iter()
+                    .map(|(i, s)| (i, s.to_string()))
+                    .collect();
+                assert_eq!(got, reference(&d, &paragraphs), "{n}");
+            }
+        }
+    }
 
     #[test]
     fn codes_are_iso_639_1() {
