@@ -1303,17 +1303,21 @@ impl Prepared {
     fn number_distinct(&mut self, map: &mut DistinctMap) {
         let n = self.shingles.len();
         map.reset(n);
+        // Filled in place rather than pushed: no capacity check per shingle.
         self.ids.clear();
-        self.ids.reserve_exact(n);
+        self.ids.resize(n, 0);
         self.firsts.clear();
-        self.firsts.reserve_exact(n);
-        for (i, &h) in self.shingles.iter().enumerate() {
-            let (id, new) = map.id(key(h), self.firsts.len() as u32);
-            if new {
-                self.firsts.push(i as u32);
-            }
-            self.ids.push(id);
+        self.firsts.resize(n, 0);
+        let mut count = 0;
+        for (i, (id, &h)) in self.ids.iter_mut().zip(&self.shingles).enumerate() {
+            let (got, new) = map.id(key(h), count as u32);
+            *id = got;
+            // Written whether or not it is new, and kept only if it is: no branch. `count`
+            // is at most `i`, so within `firsts`.
+            self.firsts[count] = i as u32;
+            count += usize::from(new);
         }
+        self.firsts.truncate(count);
     }
 
     /// The same with only the paragraphs for which `keep` is true.
@@ -1335,8 +1339,8 @@ impl Prepared {
 /// at most half full.
 #[derive(Default)]
 struct DistinctMap {
-    /// Key and number; key 0 marks a free slot.
-    slots: Vec<(u64, u32)>,
+    /// Key and number; key 0 marks a free slot. No padding, so that emptying is a memset.
+    slots: Vec<[u64; 2]>,
 }
 
 impl DistinctMap {
@@ -1344,7 +1348,7 @@ impl DistinctMap {
     fn reset(&mut self, n: usize) {
         self.slots.clear();
         self.slots
-            .resize((2 * n).next_power_of_two().max(16), (0, 0));
+            .resize((2 * n).next_power_of_two().max(16), [0, 0]);
     }
 
     /// The number of `k` (not 0), and whether it is new: then it gets `next`.
@@ -1354,11 +1358,11 @@ impl DistinctMap {
         let mut i = (k >> (64 - self.slots.len().trailing_zeros())) as usize;
         loop {
             let slot = &mut self.slots[i];
-            if slot.0 == k {
-                return (slot.1, false);
+            if slot[0] == k {
+                return (slot[1] as u32, false);
             }
-            if slot.0 == 0 {
-                *slot = (k, next);
+            if slot[0] == 0 {
+                *slot = [k, u64::from(next)];
                 return (next, true);
             }
             i = (i + 1) & mask;
@@ -1967,6 +1971,44 @@ fn ascii_lower(x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_numbers_are_those_of_a_hash_map() {
+        // Repeats, keys 0 and 1 (the same stored key), and pages past a map's first size.
+        let mut x = 0x1234_5678_9ABC_DEF1u64;
+        let mut map = DistinctMap::default();
+        for len in [0usize, 1, 2, 7, 40, 300, 5000] {
+            let shingles: Vec<u64> = (0..len)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    match i % 7 {
+                        0 => 0,
+                        1 => 1,
+                        2 => x % 16,
+                        _ => x,
+                    }
+                })
+                .collect();
+            let mut seen = std::collections::HashMap::new();
+            let (mut ids, mut firsts) = (Vec::new(), Vec::new());
+            for (i, &h) in shingles.iter().enumerate() {
+                let next = seen.len() as u32;
+                let id = *seen.entry(key(h)).or_insert_with(|| {
+                    firsts.push(i as u32);
+                    next
+                });
+                ids.push(id);
+            }
+            let mut p = Prepared {
+                shingles,
+                ..Prepared::default()
+            };
+            p.number_distinct(&mut map);
+            assert_eq!((p.ids, p.firsts), (ids, firsts), "{len} shingles");
+        }
+    }
 
     #[test]
     fn shingle_counts() {
