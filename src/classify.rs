@@ -422,13 +422,13 @@ impl Classifier {
         let vocab: Option<FxHashSet<u64>> = main.map(|(s, e)| {
             // Sized for every word up front: grown from empty, the set of a long article was
             // rehashed a dozen times (a third of its cost).
-            let _ = content_of(memo, paragraphs, lang, s..=e);
-            let words: usize = memo[s..=e]
+            let memos = fill_content(memo, paragraphs, lang, s..=e);
+            let words: usize = memos
                 .iter()
                 .map(|m| m.content.as_ref().map_or(0, |w| w.as_slice().len()))
                 .sum();
             let mut vocab = FxHashSet::with_capacity_and_hasher(words, Default::default());
-            vocab.extend(content_of(memo, paragraphs, lang, s..=e));
+            vocab.extend(words_of(memos));
             vocab
         });
         // Articles broken by an ad or a form, forums and product pages have content in several
@@ -2943,12 +2943,27 @@ fn content_of<'a>(
     lang: Option<Language>,
     range: std::ops::RangeInclusive<usize>,
 ) -> impl Iterator<Item = u64> + 'a {
+    words_of(fill_content(memo, paragraphs, lang, range))
+}
+
+/// The memos of `range`, each with its paragraph's content words measured.
+fn fill_content<'a>(
+    memo: &'a mut [Memo],
+    paragraphs: &[Paragraph],
+    lang: Option<Language>,
+    range: std::ops::RangeInclusive<usize>,
+) -> &'a [Memo] {
     for i in range.clone() {
         memo[i]
             .content
             .get_or_insert_with(|| content_words(&paragraphs[i].text, lang));
     }
-    memo[range]
+    &memo[range]
+}
+
+/// The content-word hashes of `memos`, in order.
+fn words_of(memos: &[Memo]) -> impl Iterator<Item = u64> + '_ {
+    memos
         .iter()
         .flat_map(|m| m.content.iter().flat_map(|w| w.as_slice().iter().copied()))
 }
