@@ -3209,6 +3209,17 @@ mod tests {
         assert_eq!(hard_rule(&p, &f, None, None), None);
     }
 
+    /// `count` random texts of pieces of `alphabet`, the n-th of `n % pieces` of them.
+    fn random_texts<'a>(
+        seed: u64,
+        alphabet: &'a [&'a str],
+        count: usize,
+        pieces: usize,
+    ) -> impl Iterator<Item = String> + 'a {
+        let mut state = seed;
+        (0..count).map(move |n| crate::segment::random_text(&mut state, alphabet, n % pieces))
+    }
+
     /// [`is_ui_pattern`] answers as the one regex it was split from.
     #[test]
     fn ui_pattern_split_matches_the_joined_regex() {
@@ -3238,10 +3249,8 @@ mod tests {
             "this post contains affiliate",
             "Share this",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut hits = 0;
-        for len in 0..20_000 {
-            let t = crate::segment::random_text(&mut state, &alphabet, len % 7);
+        for t in random_texts(0x9e37_79b9_7f4a_7c15u64, &alphabet, 20_000, 7) {
             let folded: Vec<u8> = t.bytes().map(|b| b | 0x20).collect();
             assert_eq!(is_ui_pattern(&t, &folded), joined.is_match(&t), "{t:?}");
             hits += usize::from(joined.is_match(&t));
@@ -3256,10 +3265,8 @@ mod tests {
             "Home", "News", " ", "\u{A0}", "\u{2009}", "/", ">", "|", "»", "›", "→", "’", "–", "a",
             "é", "\t",
         ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut hits = 0;
-        for len in 0..50_000 {
-            let t = crate::segment::random_text(&mut state, &alphabet, len % 9);
+        for t in random_texts(0x2545_f491_4f6c_dd1du64, &alphabet, 50_000, 9) {
             if BREADCRUMB.is_match(&t) {
                 hits += 1;
                 assert!(may_be_breadcrumb(&t), "{t:?}");
@@ -3298,10 +3305,8 @@ mod tests {
         let alphabet = [
             "A", "b", " ", "Σ", "ẞ", "İ", "\u{212A}", "Ả", "é", "7", "Straße",
         ];
-        let mut state = 0x5851_f42d_4c95_7f2du64;
         let mut out = String::new();
-        for len in 0..20_000 {
-            let t = crate::segment::random_text(&mut state, &alphabet, len % 6);
+        for t in random_texts(0x5851_f42d_4c95_7f2du64, &alphabet, 20_000, 6) {
             lowercase_key_into(&t, &mut out);
             let expected: String = t.chars().flat_map(char::to_lowercase).collect();
             assert_eq!(out, expected, "{t:?}");
@@ -3312,9 +3317,7 @@ mod tests {
     #[test]
     fn has_alphanumeric_matches_the_trim() {
         let alphabet = ["a", "7", " ", "|", "-", "é", "٣", "·", "\u{A0}", "—"];
-        let mut state = 0x7f4a_7c15_9e37_79b9u64;
-        for len in 0..20_000 {
-            let t = crate::segment::random_text(&mut state, &alphabet, len % 5);
+        for t in random_texts(0x7f4a_7c15_9e37_79b9u64, &alphabet, 20_000, 5) {
             let trimmed = t.trim_matches(|c: char| !c.is_alphanumeric());
             assert_eq!(has_alphanumeric(&t), !trimmed.is_empty(), "{t:?}");
         }
@@ -3324,9 +3327,7 @@ mod tests {
     #[test]
     fn menu_separator_table_matches_the_byte_list() {
         let alphabet = ["a", " ", "|", "/", "-", ":", "é", "·", "—", "’", "ả", ";"];
-        let mut state = 0x0f1e_2d3c_4b5a_6978u64;
-        for len in 0..20_000 {
-            let t = crate::segment::random_text(&mut state, &alphabet, len % 6);
+        for t in random_texts(0x0f1e_2d3c_4b5a_6978u64, &alphabet, 20_000, 6) {
             assert_eq!(
                 may_hold_menu_separator(&t),
                 may_hold_separator(&t, b"|/-:"),
@@ -3358,10 +3359,8 @@ mod tests {
             "٢٠٢٤",
             ":",
         ];
-        let mut state = 0x1234_5678_9abc_def1u64;
         let mut hits = 0;
-        for len in 0..20_000 {
-            let t = crate::segment::random_text(&mut state, &alphabet, len % 9);
+        for t in random_texts(0x1234_5678_9abc_def1u64, &alphabet, 20_000, 9) {
             assert_eq!(is_copyright(&t), COPYRIGHT.is_match(&t), "{t:?}");
             hits += usize::from(COPYRIGHT.is_match(&t));
         }
