@@ -9,8 +9,9 @@
 //!
 //! The dump is JSONL built from real pages (`samples/pages`, or the folder in
 //! `GLEANER_BENCH_CORPUS`), cycled until `GLEANER_E2E_BYTES` (default 200 MB). Every copy of a
-//! page gets a quarter of its words tagged with the copy number, so most paragraphs are new to
-//! the dedup index, and every tenth document is an exact repeat of the one before, so dedup has
+//! page gets a quarter of its words changed (tagged with the copy number, or with
+//! `GLEANER_E2E_MUTATE=swap` swapped for another word of the page), so most paragraphs are new
+//! to the dedup index, and every tenth document is an exact repeat of the one before, so dedup has
 //! work to do. It is written to `GLEANER_E2E_DIR` (default: a temporary folder) and deleted
 //! afterwards. `GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair` picks the runs (default: all);
 //! `core` is `-j1` pinned to one core with `taskset`, the figure to read as "per core"; `pair`
@@ -40,9 +41,23 @@ fn pages() -> Vec<String> {
         .collect()
 }
 
+/// How copies differ: `suffix` (default, the series kept since the first session) appends the
+/// copy number to every fourth word, which also breaks function words (`the3`) and so sends
+/// far more documents to whatlang than real pages do; `swap` puts another word of the same
+/// page in its place instead.
+fn mutation() -> String {
+    let m = std::env::var("GLEANER_E2E_MUTATE").unwrap_or_else(|_| "suffix".into());
+    assert!(
+        m == "suffix" || m == "swap",
+        "GLEANER_E2E_MUTATE: suffix or swap, not {m}"
+    );
+    m
+}
+
 /// Writes the dump; returns (bytes of page text, documents).
 fn generate(path: &Path, target: u64) -> (u64, u64) {
     let pages = pages();
+    let swap = mutation() == "swap";
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path).unwrap());
     let (mut bytes, mut docs, mut copy) = (0u64, 0u64, 0u64);
     let mut previous = String::new();
@@ -53,12 +68,21 @@ fn generate(path: &Path, target: u64) -> (u64, u64) {
                 previous.clone()
             } else {
                 let mut t = String::with_capacity(page.len() + page.len() / 8);
-                for (i, piece) in page.split(' ').enumerate() {
+                let pieces: Vec<&str> = page.split(' ').collect();
+                for (i, piece) in pieces.iter().enumerate() {
                     if i > 0 {
                         t.push(' ');
                     }
-                    t.push_str(piece);
-                    if i % 4 == 3 && !piece.is_empty() {
+                    if i % 4 != 3 || piece.is_empty() {
+                        t.push_str(piece);
+                    } else if swap {
+                        // Another word of the same page, picked by (copy, position): the
+                        // copy reads as the same language, with its function words intact.
+                        let key = (copy << 32) ^ i as u64;
+                        let pick = xxh3_64(&key.to_le_bytes()) as usize % pieces.len();
+                        t.push_str(pieces[pick]);
+                    } else {
+                        t.push_str(piece);
                         t.push_str(&format!("{copy}"));
                     }
                 }
@@ -192,8 +216,9 @@ fn main() {
     let base = baseline(&dump);
     let mb = bytes as f64 / 1e6;
     println!(
-        "dump: {docs} documents, {mb:.0} MB of page text ({:.0} MB of JSONL)",
-        file_bytes as f64 / 1e6
+        "dump: {docs} documents, {mb:.0} MB of page text ({:.0} MB of JSONL), copies by {}",
+        file_bytes as f64 / 1e6,
+        mutation()
     );
     println!(
         "{:<34} {:>9} {:>9} {:>10} {:>12} {:>14}",

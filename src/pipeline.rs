@@ -206,7 +206,7 @@ impl Pipeline {
             index,
             templates: None,
             pool,
-            batch_bytes: 8 << 20,
+            batch_bytes: 2 << 20,
             batch_docs: 4096,
             stop: Arc::new(AtomicBool::new(false)),
         })
@@ -291,9 +291,10 @@ impl Pipeline {
             // at once, counting the one being written: once a batch is written, the next one
             // starts, and a worker done with its share of the batch being cleaned goes on with
             // it instead of waiting for that batch's last document (a long page). This thread
-            // puts the batches back in input order, applies dedup and writes them. (Three at
-            // once measured no faster and held 40 MB more.)
-            const IN_FLIGHT: usize = 2;
+            // puts the batches back in input order, applies dedup and writes them. Four batches
+            // of 2 MB against two of 8 MB: peak RSS 255 -> 172 MB on a 50 MB dump at -j2, and
+            // the workers wait less for the ordered step (wall time the same or lower).
+            const IN_FLIGHT: usize = 4;
             let (done_tx, done_rx) = crossbeam_channel::unbounded::<(
                 u64,
                 Vec<Result<Document, Error>>,
