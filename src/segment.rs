@@ -52,7 +52,7 @@ impl Segmenter {
         let mut open = false;
         // The bytes of the last paragraph's last physical line: the end of its text.
         let mut last_line_len = 0;
-        for (i, raw) in text.lines().enumerate() {
+        for (i, raw) in lines(text).enumerate() {
             // Normalising never lengthens a line, so each paragraph's text is built in place,
             // not in a scratch buffer and copied out.
             let mut buf = String::with_capacity(raw.len());
@@ -83,6 +83,30 @@ impl Segmenter {
         }
         out
     }
+}
+
+/// The lines of `text`, as [`str::lines`] cuts them (a final `\n` ends the last line, one
+/// `\r` before a `\n` is dropped), found with the `memchr` crate's vectorised search, which
+/// is several times cheaper per byte than core's word-at-a-time one.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut newlines = memchr::memchr_iter(b'\n', bytes);
+    std::iter::from_fn(move || {
+        let end = match newlines.next() {
+            Some(nl) => nl,
+            None if start < bytes.len() => bytes.len(),
+            None => return None,
+        };
+        let line = &text[start..end];
+        let ended = end < bytes.len();
+        start = end + 1;
+        // Only a line ended by `\n` loses its `\r`, as in `str::lines`.
+        Some(match line.strip_suffix('\r') {
+            Some(l) if ended => l,
+            _ => line,
+        })
+    })
 }
 
 /// The characters of a line, as far as [`continues_wrapped`] asks: more than 400 bytes are
@@ -291,6 +315,30 @@ mod tests {
             assert_eq!(out, format!("kept {want}"), "{line:?}");
         }
         assert!(normal > 2000, "{normal}");
+    }
+
+    #[test]
+    fn lines_match_str_lines() {
+        for t in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\n",
+            "a\r",
+            "\r",
+            "\r\n\r\n",
+            "a\n\nb",
+            "a\r\nb\r",
+            "a\r\r\nb\n\r",
+            "é\nü\r\n",
+        ] {
+            assert_eq!(
+                lines(t).collect::<Vec<_>>(),
+                t.lines().collect::<Vec<_>>(),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]
