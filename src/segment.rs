@@ -157,6 +157,15 @@ pub fn normalize_whitespace(line: &str, out: &mut String) {
             // text is mostly ASCII.
             let word_byte = |b: u8| b.is_ascii() && !(b as char).is_whitespace();
             let run = i;
+            // Eight bytes at a time while they are word bytes and single spaces, one ending
+            // the eight not a space (the byte after it is not looked at).
+            while let Some(c) = bytes.get(i..i + 8) {
+                let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+                if v >> 56 == u64::from(b' ') || !normal_chunk(v, false) {
+                    break;
+                }
+                i += 8;
+            }
             while i < bytes.len() {
                 if word_byte(bytes[i]) {
                     i += 1;
@@ -193,28 +202,18 @@ pub fn normalize_whitespace(line: &str, out: &mut String) {
 /// Whether `line` is its own normal form, as most lines of a scrape are: ASCII, with no
 /// whitespace but single spaces between words. Eight bytes at a time.
 fn is_normal_ascii(line: &[u8]) -> bool {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = L * 0x80;
     if line.first() == Some(&b' ') || line.last() == Some(&b' ') {
         return false;
     }
-    // The top bit of each zero byte, exactly (no carry crosses a byte).
-    let zero = |x: u64| !(((x & (L * 0x7F)) + L * 0x7F) | x | (L * 0x7F));
     let mut chunks = line.chunks_exact(8);
     // Whether the byte before the current chunk is a space.
     let mut space_before = false;
     for c in chunks.by_ref() {
         let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        // Bytes 9 to 13 (tab to carriage return), of the ASCII ones: no sum carries.
-        let t = v & (L * 0x7F);
-        let control = (t + L * (0x80 - 9)) & !(t + L * (0x80 - 14));
-        let spaces = zero(v ^ (L * u64::from(b' ')));
-        // A space after a space, within the chunk or across its start.
-        let double = spaces & ((spaces << 8) | u64::from(space_before) << 7);
-        if (v | control | double) & H != 0 {
+        if !normal_chunk(v, space_before) {
             return false;
         }
-        space_before = spaces >> 63 != 0;
+        space_before = v >> 56 == u64::from(b' ');
     }
     let mut prev_space = space_before;
     for &b in chunks.remainder() {
@@ -225,6 +224,22 @@ fn is_normal_ascii(line: &[u8]) -> bool {
         prev_space = space;
     }
     true
+}
+
+/// Whether the eight bytes `v` (little-endian) are ASCII without tab to carriage return and
+/// without a space after a space, within them or across their start (`space_before`).
+#[inline]
+fn normal_chunk(v: u64, space_before: bool) -> bool {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = L * 0x80;
+    // The top bit of each zero byte, exactly (no carry crosses a byte).
+    let zero = |x: u64| !(((x & (L * 0x7F)) + L * 0x7F) | x | (L * 0x7F));
+    // Bytes 9 to 13 (tab to carriage return), of the ASCII ones: no sum carries.
+    let t = v & (L * 0x7F);
+    let control = (t + L * (0x80 - 9)) & !(t + L * (0x80 - 14));
+    let spaces = zero(v ^ (L * u64::from(b' ')));
+    let double = spaces & ((spaces << 8) | u64::from(space_before) << 7);
+    (v | control | double) & H == 0
 }
 
 fn is_zero_width(c: char) -> bool {
