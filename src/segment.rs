@@ -297,7 +297,8 @@ mod tests {
     fn normalize_whitespace_fast_path_matches_definition() {
         let alphabet = [
             "a", "Z", "7", ".", " ", "\t", "\u{b}", "\u{c}", "\r", "\u{1f}", "\u{a0}", "\u{2009}",
-            "\u{3000}", "\u{200b}", "\u{feff}", "\u{ad}", "é", "ả", "中", "😀",
+            "\u{3000}", "\u{200b}", "\u{feff}", "\u{ad}", "é", "ả", "中", "😀", "©", "—", "ж",
+            "\u{85}", "\u{1680}", "\u{2028}", "\u{205f}", "ｱ",
         ];
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         for len in 0..20_000 {
