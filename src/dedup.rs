@@ -1127,7 +1127,6 @@ impl Table {
         let shift = self.bucket_shift;
         let start = self.start;
         let lines = &mut self.slots[start..];
-        let mut placed = 0;
         let mut past_end = Vec::new();
         // One plain loop over the old slots, one over its spill: a growing table rehashes
         // every key it holds, and this is most of the cost of growing.
@@ -1139,7 +1138,6 @@ impl Table {
                     Some(n) => {
                         lines[b * LINE + usize::from(*n)] = k;
                         *n += 1;
-                        placed += 1;
                         return;
                     }
                     None => return past_end.push(k),
@@ -1152,7 +1150,8 @@ impl Table {
             }
         }
         old.spill.iter().for_each(|&k| place(k));
-        self.len += placed;
+        // Every key of `old` was placed, but those past the end: no count per key.
+        self.len += old.len - past_end.len();
         for k in past_end {
             self.put(self.end() + self.spill.len(), k);
         }
