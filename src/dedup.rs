@@ -477,7 +477,7 @@ impl DedupIndex {
     ) {
         let PageFlags { kept, prior, seen } = flags;
         kept.clear();
-        kept.resize(prepared.firsts.len(), false);
+        kept.resize(prepared.keys.len(), false);
         for (p, range) in page.paragraphs.iter_mut().zip(prepared.ranges()) {
             if range.is_empty() || !p.is_kept() {
                 continue;
@@ -507,14 +507,11 @@ impl DedupIndex {
         let Scratch {
             flags: before,
             page: flags,
-            inserts: distinct,
             ..
         } = s;
-        // Gathered once, before taking the locks: the pass below and the removals read them
-        // in order, and the prefetch reads them ahead.
-        distinct.clear();
-        distinct.extend(prepared.distinct());
-        let distinct = &distinct[..];
+        // Gathered by `prepare`: the pass below and the removals read them in order, and the
+        // prefetch reads them ahead.
+        let distinct = &prepared.keys[..];
         let mut locks = e.lock_all();
         e.insert_distinct(&mut locks, distinct, before);
         let seen_total = prepared.ids.iter().filter(|&&u| before[u as usize]).count();
@@ -1130,7 +1127,6 @@ impl Table {
         let shift = self.bucket_shift;
         let start = self.start;
         let lines = &mut self.slots[start..];
-        let mut placed = 0;
         let mut past_end = Vec::new();
         // One plain loop over the old slots, one over its spill: a growing table rehashes
         // every key it holds, and this is most of the cost of growing.
@@ -1142,7 +1138,6 @@ impl Table {
                     Some(n) => {
                         lines[b * LINE + usize::from(*n)] = k;
                         *n += 1;
-                        placed += 1;
                         return;
                     }
                     None => return past_end.push(k),
@@ -1155,7 +1150,8 @@ impl Table {
             }
         }
         old.spill.iter().for_each(|&k| place(k));
-        self.len += placed;
+        // Every key of `old` was placed, but those past the end: no count per key.
+        self.len += old.len - past_end.len();
         for k in past_end {
             self.put(self.end() + self.spill.len(), k);
         }
@@ -1278,8 +1274,9 @@ pub struct Prepared {
     ends: Vec<u32>,
     /// Per shingle: its distinct number, in order of first occurrence (by stored key).
     ids: Vec<u32>,
-    /// Per distinct number: the position of its first occurrence.
-    firsts: Vec<u32>,
+    /// Per distinct number: its stored key (so in order of first occurrence). Gathered here,
+    /// in parallel, rather than in the ordered step that stores them.
+    keys: Vec<u64>,
 }
 
 /// A position or count of shingles in a page, as stored in a [`Prepared`].
@@ -1294,11 +1291,6 @@ impl Prepared {
         starts.zip(&self.ends).map(|(a, &b)| a as usize..b as usize)
     }
 
-    /// The page's distinct stored keys, in order of first occurrence.
-    fn distinct(&self) -> impl Iterator<Item = u64> + '_ {
-        self.firsts.iter().map(|&i| key(self.shingles[i as usize]))
-    }
-
     /// Numbers the shingles by distinct stored key.
     fn number_distinct(&mut self, map: &mut DistinctMap) {
         let n = self.shingles.len();
@@ -1306,18 +1298,19 @@ impl Prepared {
         // Filled in place rather than pushed: no capacity check per shingle.
         self.ids.clear();
         self.ids.resize(n, 0);
-        self.firsts.clear();
-        self.firsts.resize(n, 0);
+        self.keys.clear();
+        self.keys.resize(n, 0);
         let mut count = 0;
-        for (i, (id, &h)) in self.ids.iter_mut().zip(&self.shingles).enumerate() {
-            let (got, new) = map.id(key(h), count as u32);
+        for (id, &h) in self.ids.iter_mut().zip(&self.shingles) {
+            let k = key(h);
+            let (got, new) = map.id(k, count as u32);
             *id = got;
             // Written whether or not it is new, and kept only if it is: no branch. `count`
-            // is at most `i`, so within `firsts`.
-            self.firsts[count] = i as u32;
+            // is at most the shingle's position, so within `keys`.
+            self.keys[count] = k;
             count += usize::from(new);
         }
-        self.firsts.truncate(count);
+        self.keys.truncate(count);
     }
 
     /// The same with only the paragraphs for which `keep` is true.
@@ -1992,11 +1985,11 @@ mod tests {
                 })
                 .collect();
             let mut seen = std::collections::HashMap::new();
-            let (mut ids, mut firsts) = (Vec::new(), Vec::new());
-            for (i, &h) in shingles.iter().enumerate() {
+            let (mut ids, mut keys) = (Vec::new(), Vec::new());
+            for &h in &shingles {
                 let next = seen.len() as u32;
                 let id = *seen.entry(key(h)).or_insert_with(|| {
-                    firsts.push(i as u32);
+                    keys.push(key(h));
                     next
                 });
                 ids.push(id);
@@ -2006,7 +1999,7 @@ mod tests {
                 ..Prepared::default()
             };
             p.number_distinct(&mut map);
-            assert_eq!((p.ids, p.firsts), (ids, firsts), "{len} shingles");
+            assert_eq!((p.ids, p.keys), (ids, keys), "{len} shingles");
         }
     }
 
