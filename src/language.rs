@@ -373,7 +373,8 @@ impl LanguageDetector {
             order.select_nth_unstable(head);
         }
         order[..head].sort_unstable();
-        let mut samples: Vec<(usize, &str)> = Vec::new();
+        // Never more than 16 samples: sized once instead of grown from empty.
+        let mut samples: Vec<(usize, &str)> = Vec::with_capacity(16.min(paragraphs.len()));
         let mut budget = self.document_sample_bytes * 2;
         for pos in 0..order.len() {
             if pos == head {

@@ -47,7 +47,9 @@ impl Segmenter {
     /// Splits `text` into paragraphs. Lines made only of whitespace (NBSP included) separate
     /// paragraphs; every other line starts a new paragraph unless it continues wrapped prose.
     pub fn segment(&self, text: &str) -> Vec<Paragraph> {
-        let mut out: Vec<Paragraph> = Vec::new();
+        // At most one paragraph a line: sized once, as growing moves every paragraph again.
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+        let mut out: Vec<Paragraph> = Vec::with_capacity(lines);
         // Whether the last paragraph may absorb the next line (same block, looks wrapped).
         let mut open = false;
         // The bytes of the last paragraph's last physical line: the end of its text.

@@ -359,7 +359,8 @@ fn write_fields<'a>(
 
 /// The pieces of [`Page::text`]: each kept paragraph and its newline, a newline between two.
 fn page_pieces(page: &Page) -> Vec<&str> {
-    let mut pieces = Vec::new();
+    // At most three pieces a paragraph: sized once instead of grown from empty.
+    let mut pieces = Vec::with_capacity(3 * page.paragraphs.len());
     for p in page.kept() {
         if !pieces.is_empty() {
             pieces.push("\n");
