@@ -48,8 +48,8 @@ impl Segmenter {
     /// paragraphs; every other line starts a new paragraph unless it continues wrapped prose.
     pub fn segment(&self, text: &str) -> Vec<Paragraph> {
         // At most one paragraph a line: sized once, as growing moves every paragraph again.
-        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-        let mut out: Vec<Paragraph> = Vec::with_capacity(lines);
+        let line_count = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+        let mut out: Vec<Paragraph> = Vec::with_capacity(line_count);
         // Whether the last paragraph may absorb the next line (same block, looks wrapped).
         let mut open = false;
         // The bytes of the last paragraph's last physical line: the end of its text.
