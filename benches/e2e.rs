@@ -54,10 +54,9 @@ fn mutation() -> String {
     m
 }
 
-/// Writes the dump; returns (bytes of page text, documents).
-fn generate(path: &Path, target: u64) -> (u64, u64) {
+/// Writes the dump, copies changed by `swap` or by suffix (see [`mutation`]); returns (bytes of page text, documents).
+fn generate(path: &Path, target: u64, swap: bool) -> (u64, u64) {
     let pages = pages();
-    let swap = mutation() == "swap";
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path).unwrap());
     let (mut bytes, mut docs, mut copy) = (0u64, 0u64, 0u64);
     let mut previous = String::new();
@@ -207,7 +206,8 @@ fn main() {
         .unwrap();
     let dump = tmp.path().join("dump.jsonl");
     let out = tmp.path().join("out.jsonl");
-    let (bytes, docs) = generate(&dump, target);
+    let mutation = mutation();
+    let (bytes, docs) = generate(&dump, target, mutation == "swap");
     let file_bytes = std::fs::metadata(&dump).unwrap().len();
     // Warm the page cache, in small pieces so that this process stays small.
     let mut chunk = vec![0u8; 1 << 20];
@@ -218,7 +218,7 @@ fn main() {
     println!(
         "dump: {docs} documents, {mb:.0} MB of page text ({:.0} MB of JSONL), copies by {}",
         file_bytes as f64 / 1e6,
-        mutation()
+        mutation
     );
     println!(
         "{:<34} {:>9} {:>9} {:>10} {:>12} {:>14}",
