@@ -1,7 +1,7 @@
 //! `whatlang::detect`, answer for answer, at a fraction of the cost.
 //!
 //! This reproduces the default (`Method::Combined`) detection of whatlang 0.18.0
-//! (<https://github.com/greyblake/whatlang-rs>, MIT licence, Copyright (c) Sergey Potapov):
+//! (<https://github.com/greyblake/whatlang-rs>, MIT licence, by Serhii Potapov):
 //! the same script, language and confidence bits for every text. whatlang scores a text
 //! against each language of its script by looking up all 300 trigrams of the language's
 //! profile in the text's trigram map (about 11,000 hash lookups for a Latin text, half a million
@@ -14,7 +14,7 @@
 //! characters, the 600-trigram cut, integer distances, the float arithmetic in the same order,
 //! and each sort whose keys can tie with the same element type, key and input order (an
 //! unstable sort is deterministic, but only for the same input). whatlang stays the
-//! dependency: it detects the script, answers for Mandarin (whose Japanese check needs its
+//! dependency: it detects the script of non-ASCII text, answers for Mandarin (whose Japanese check needs its
 //! per-script counts) and is the oracle of the tests.
 
 use std::cell::RefCell;
