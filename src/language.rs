@@ -1,8 +1,9 @@
 //! Stage 2: the language of a document and of its paragraphs.
 //!
-//! Identification is whatlang's trigram model, always on bounded samples: a document is judged
-//! from its longest paragraphs (likely content, not menus), a paragraph from its first few
-//! hundred bytes, and only when it is long enough to be told reliably.
+//! Identification is whatlang's trigram model (answer for answer, with an inverted index:
+//! `whatlang_fast`), always on bounded samples: a document is judged from its longest
+//! paragraphs (likely content, not menus), a paragraph from its first few hundred bytes, and
+//! only when it is long enough to be told reliably.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -10,6 +11,8 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashSet;
 
 use crate::segment::Paragraph;
+
+mod whatlang_fast;
 
 /// A natural language, as identified by whatlang, named by its ISO 639-1 code where it has one
 /// (`en`, `de`, `vi`) and ISO 639-3 otherwise.
@@ -338,7 +341,7 @@ impl LanguageDetector {
     /// The document's language, judged from its longest paragraphs (content is written in
     /// long paragraphs, menus and sidebars in short ones).
     ///
-    /// whatlang costs thousands of instructions per byte, so it runs on as little as
+    /// The trigram model costs hundreds of instructions per byte, so it runs on as little as
     /// possible: first on the longest paragraph alone, accepted when the function words of
     /// that language make up a good share of all the sampled paragraphs; otherwise a
     /// length-weighted vote of the sampled paragraphs' languages decides (a page whose longest
@@ -407,13 +410,14 @@ impl LanguageDetector {
     ) -> (Option<Language>, bool) {
         let texts: Vec<&str> = samples.iter().map(|s| s.1).collect();
         // Function words settle most documents without the trigram model, which costs about
-        // half a million instructions a call; close calls between related languages (whose
-        // stopword lists overlap) still go to whatlang.
+        // fifty thousand instructions a call (whatlang's own, half a million); close calls
+        // between related languages (whose stopword lists overlap) still go to the model.
         if let Some(lang) = decisive_stopword_language(&texts) {
             return (Some(lang), true);
         }
         let mut detect = |i: usize, sample: &str| {
-            *asked[i].get_or_insert_with(|| whatlang::detect(sample).map(|x| Language(x.lang())))
+            *asked[i]
+                .get_or_insert_with(|| whatlang_fast::detect(sample).map(|x| Language(x.lang())))
         };
         if let Some(&(i, longest)) = samples.first() {
             if let Some(lang) = detect(i, longest) {
@@ -446,7 +450,7 @@ impl LanguageDetector {
             sample.push_str(prefix(&paragraphs[i].text, room));
             sample.push('\n');
         }
-        let lang = whatlang::detect(&sample).map(|info| Language(info.lang()));
+        let lang = whatlang_fast::detect(&sample).map(|info| Language(info.lang()));
         (lang, false)
     }
 
@@ -456,7 +460,7 @@ impl LanguageDetector {
         if fewer_chars(text, self.min_paragraph_chars) {
             return None;
         }
-        whatlang::detect(prefix(text, self.paragraph_sample_bytes))
+        whatlang_fast::detect(prefix(text, self.paragraph_sample_bytes))
             .filter(|info| info.is_reliable())
             .map(|info| Language(info.lang()))
     }
