@@ -298,42 +298,59 @@ impl Classifier {
 
     /// [`measure`](Self::measure), also filling each paragraph's [`Memo`] with its content
     /// words, which the similarity checks need for most of a page's text: one pass, not two.
+    /// What this thread remembers of a paragraph (see [`known`]) is not measured again: the
+    /// caller sets each memo's `own_lang` where it is `None`, and hands the memos to
+    /// [`remember`](Self::remember) once classified.
     pub(crate) fn measure_with_memo(
         &self,
         paragraphs: &[Paragraph],
-        lang: Option<Language>,
+        doc: Option<Language>,
     ) -> (Vec<Features>, Vec<Memo>) {
-        let lang = lang.filter(|l| l.has_stopwords());
+        let lang = doc.filter(|l| l.has_stopwords());
         // One buffer for the page's words, shared by its paragraphs' memos: an allocation per
         // paragraph (and its free) cost more than measuring a short one.
         let (mut words, mut lower) = (Vec::new(), String::new());
         let mut ends = Vec::with_capacity(paragraphs.len());
-        let feats: Vec<Features> = paragraphs
-            .iter()
-            .map(|p| {
-                let f = features_and_words(&p.text, lang, Some(&mut words), &mut lower);
-                ends.push(words.len() as u32);
-                f
-            })
-            .collect();
+        let mut memo = vec![Memo::default(); paragraphs.len()];
+        let feats: Vec<Features> = known::with(|known| {
+            paragraphs
+                .iter()
+                .zip(&mut memo)
+                .map(|(p, m)| {
+                    let f = match known.recall(p, doc, m) {
+                        Some((known, known_words)) => {
+                            words.extend_from_slice(known_words);
+                            known.features()
+                        }
+                        None => features_and_words(&p.text, lang, Some(&mut words), &mut lower),
+                    };
+                    ends.push(words.len() as u32);
+                    f
+                })
+                .collect()
+        });
         let words: Arc<[u64]> = words.into();
         let mut start = 0;
-        let memo = ends
-            .into_iter()
-            .map(|end| {
-                let content = ContentWords {
-                    words: Arc::clone(&words),
-                    start,
-                    end,
-                };
-                start = end;
-                Memo {
-                    content: Some(content),
-                    ..Memo::default()
-                }
-            })
-            .collect();
+        for (m, end) in memo.iter_mut().zip(ends) {
+            m.content = Some(ContentWords {
+                words: Arc::clone(&words),
+                start,
+                end,
+            });
+            start = end;
+        }
         (feats, memo)
+    }
+
+    /// Remembers across documents what `memo` holds of each paragraph measured by
+    /// [`measure_with_memo`](Self::measure_with_memo), with `feats` as it measured them and
+    /// `memo[i].own_lang` set.
+    pub(crate) fn remember(&self, memo: &[Memo], feats: &[Features]) {
+        known::with(|known| {
+            for (m, f) in memo.iter().zip(feats) {
+                known.remember(m, f);
+            }
+        });
     }
 
     /// [`classify`](Self::classify) from measurements made by [`measure`](Self::measure).
@@ -368,6 +385,9 @@ impl Classifier {
                         return Some(reason);
                     }
                 }
+                debug_assert!(memo[i]
+                    .own_lang
+                    .is_none_or(|l| l == paragraph_langs.get(i).copied().flatten()));
                 *memo[i].hard.get_or_insert_with(|| {
                     hard_rule(
                         &paragraphs[i],
@@ -2891,16 +2911,24 @@ fn bad_reason(feats: &[Features], short_runs: &[u32], i: usize) -> Reason {
 
 /// What the classifier works out about a paragraph on its own, in a document in a given
 /// language, kept so that classifying a subset of the page again (the cleaner's later
-/// rounds) does not redo it. `None` until first needed.
+/// rounds) does not redo it, and remembered across documents by [`known`]. `None` until
+/// first needed.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Memo {
-    /// The first text rule that fires on it. Valid for the paragraph unindented too: the
-    /// caption rule, the only one that reads indentation, fires less often without it.
+    /// The first text rule that fires on it: a function of its text, `indented`, the
+    /// document's language and `own_lang` (not of its markup). Valid for the paragraph
+    /// unindented too: the caption rule, the only one that reads indentation, fires less
+    /// often without it.
     hard: Option<Option<Reason>>,
     /// Hashes of its lower-cased content words (not stopwords, at least 3 letters).
     content: Option<ContentWords>,
     /// What the late text rules ([`late_rule`]) say about it.
     late: Option<Option<Reason>>,
+    /// Its own language, as the caller judged it and passes it to
+    /// [`Classifier::classify_in_context`]: the hard verdict depends on it.
+    pub(crate) own_lang: Option<Option<Language>>,
+    /// Where it is remembered across documents (see [`known`]), if it may be.
+    recall: Option<known::Recall>,
 }
 
 /// A paragraph's content-word hashes: `words[start..end]`, the buffer shared by the paragraphs
@@ -4057,6 +4085,8 @@ mod tests {
         }
     }
 }
+
+mod known;
 
 #[cfg(test)]
 mod prefilter_drift;

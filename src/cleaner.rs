@@ -264,6 +264,8 @@ impl Cleaner {
             paragraphs[i].text = p.text;
             paragraphs[i].structure = p.structure;
         }
+        // Each memo, measurement and language is of one measuring, keyed by what it read.
+        self.classifier.remember(&memo, &measured);
         (lang, langs, verdicts)
     }
 
@@ -274,19 +276,23 @@ impl Cleaner {
         paragraphs: &[Paragraph],
         lang: Option<Language>,
     ) -> (Vec<Features>, Vec<Option<Language>>, Vec<Memo>) {
-        let (feats, memo) = self.classifier.measure_with_memo(paragraphs, lang);
+        let (feats, mut memo) = self.classifier.measure_with_memo(paragraphs, lang);
         let has_stopwords = lang.is_some_and(|l| l.has_stopwords());
-        let langs: Vec<Option<Language>> = match lang {
-            Some(_) => paragraphs
-                .iter()
-                .zip(&feats)
-                .map(|(p, f)| {
-                    let share = has_stopwords.then_some(f.stopword_density);
-                    self.detector.paragraph_language_given(&p.text, lang, share)
+        let langs: Vec<Option<Language>> = paragraphs
+            .iter()
+            .zip(&feats)
+            .zip(&mut memo)
+            .map(|((p, f), m)| {
+                // Remembered from an earlier document, or judged now: a function of the
+                // text and `lang` (one detector, with the default settings, per cleaner).
+                *m.own_lang.get_or_insert_with(|| {
+                    lang.and_then(|_| {
+                        let share = has_stopwords.then_some(f.stopword_density);
+                        self.detector.paragraph_language_given(&p.text, lang, share)
+                    })
                 })
-                .collect(),
-            None => vec![None; paragraphs.len()],
-        };
+            })
+            .collect();
         (feats, langs, memo)
     }
 

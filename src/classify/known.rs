@@ -1,0 +1,363 @@
+//! What is known of a paragraph on its own, remembered across documents.
+//!
+//! Scraped pages repeat their short lines (menus, UI strings, footers: on the dev set 44% of
+//! the non-empty lines repeat an earlier one), and all that a [`Memo`] holds is a function
+//! of the paragraph's text, the document's language and the indentation flag: its
+//! [`Features`], content words, own language, hard verdict and late verdict. Each thread
+//! keeps the recent ones by the text's xxh3-128, so a line seen before is not measured or
+//! judged again. Only what those functions return is kept, so the output is the same
+//! whatever the cache holds.
+//!
+//! The markup (`structure`) is not part of the key: `hard_rule` reads a paragraph's text
+//! and `indented` flag only, and the structural rules that do read the markup run before it
+//! in `classify_in_context`, outside what is kept here.
+
+use std::cell::RefCell;
+
+use super::{ContentWords, Features, Memo, Reason};
+use crate::language::Language;
+use crate::segment::Paragraph;
+
+/// Longer paragraphs are not remembered: few of them repeat and the hard rules stop at 400
+/// characters. Remembering them too was a wash (+1.8 M instructions on 150 dev pages,
+/// −1.7 M on the generated dump) and took slots and words from the short ones.
+const MAX_BYTES: usize = 400;
+
+/// Slots of the table (a power of two): at 64 bytes each, 1 MB a thread. On the generated
+/// dump, 2^13, 2^14, 2^15 and 2^16 slots found 69%, 77%, 85% and 91% of the 50 K repeats
+/// an unbounded table finds.
+const SLOTS: usize = 1 << 14;
+
+/// Content-word hashes kept (1 MB a thread): when they would pass this, those of paragraphs
+/// no longer in the table are dropped, and if that frees too little, the table is cleared.
+/// With the table, each thread holds at most 2 MB.
+const WORDS_MAX: usize = 1 << 17;
+
+/// One remembered paragraph: its key, then what [`Memo`] and [`Features`] hold of it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Slot {
+    hash: u128,
+    used: bool,
+    lang: Option<Language>,
+    indented: bool,
+    own_lang: Option<Language>,
+    hard: Option<Option<Reason>>,
+    late: Option<Option<Reason>>,
+    ends_with_punct: bool,
+    chars: u32,
+    words: u32,
+    sentence_ends: u32,
+    stopword_density: f32,
+    titlecase_share: f32,
+    uppercase_share: f32,
+    digit_share: f32,
+    /// Its content words: `Known::words[start..start + len]`.
+    start: u32,
+    len: u32,
+}
+
+impl Slot {
+    /// The features measured.
+    pub(super) fn features(&self) -> Features {
+        Features {
+            chars: self.chars,
+            words: self.words,
+            stopword_density: self.stopword_density,
+            sentence_ends: self.sentence_ends,
+            ends_with_punct: self.ends_with_punct,
+            titlecase_share: self.titlecase_share,
+            uppercase_share: self.uppercase_share,
+            digit_share: self.digit_share,
+            ..Features::default()
+        }
+    }
+}
+
+/// Where a paragraph is remembered, and what was known of it when it was measured.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Recall {
+    hash: u128,
+    lang: Option<Language>,
+    indented: bool,
+    /// Whether the slot held the paragraph, with its hard and late verdicts if known.
+    found: bool,
+    had_hard: bool,
+    had_late: bool,
+}
+
+/// A thread's table of remembered paragraphs, direct-mapped by hash.
+#[derive(Default)]
+pub(super) struct Known {
+    slots: Vec<Slot>,
+    words: Vec<u64>,
+}
+
+thread_local! {
+    static KNOWN: RefCell<Known> = RefCell::default();
+}
+
+/// Runs `f` on this thread's table.
+pub(super) fn with<R>(f: impl FnOnce(&mut Known) -> R) -> R {
+    KNOWN.with_borrow_mut(f)
+}
+
+impl Known {
+    fn index(hash: u128) -> usize {
+        hash as usize & (SLOTS - 1)
+    }
+
+    /// Notes in `memo` where `p`, in a document in `lang` (unfiltered), is remembered, if it
+    /// may be, and what is known of it: its verdicts and own language. Returns what is
+    /// known of it besides, its slot (for [`Slot::features`]) and its content words.
+    pub(super) fn recall(
+        &self,
+        p: &Paragraph,
+        lang: Option<Language>,
+        memo: &mut Memo,
+    ) -> Option<(&Slot, &[u64])> {
+        if p.text.len() > MAX_BYTES {
+            return None;
+        }
+        let hash = xxhash_rust::xxh3::xxh3_128(p.text.as_bytes());
+        let slot = self
+            .slots
+            .get(Self::index(hash))
+            .filter(|s| s.used && s.hash == hash && s.lang == lang && s.indented == p.indented);
+        memo.recall = Some(Recall {
+            hash,
+            lang,
+            indented: p.indented,
+            found: slot.is_some(),
+            had_hard: slot.is_some_and(|s| s.hard.is_some()),
+            had_late: slot.is_some_and(|s| s.late.is_some()),
+        });
+        let s = slot?;
+        memo.hard = s.hard;
+        memo.late = s.late;
+        memo.own_lang = Some(s.own_lang);
+        let start = s.start as usize;
+        Some((s, &self.words[start..start + s.len as usize]))
+    }
+
+    /// Remembers what `memo` and `f` (as measured, before classification) know of the
+    /// paragraph that `memo` was measured for, where the table lacks it.
+    pub(super) fn remember(&mut self, memo: &Memo, f: &Features) {
+        let (Some(r), Some(own_lang)) = (memo.recall, memo.own_lang) else {
+            return;
+        };
+        if r.found && (r.had_hard || memo.hard.is_none()) && (r.had_late || memo.late.is_none()) {
+            return;
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![Slot::default(); SLOTS];
+            self.words = Vec::with_capacity(WORDS_MAX);
+        }
+        let i = Self::index(r.hash);
+        let s = &mut self.slots[i];
+        if s.used && s.hash == r.hash && s.lang == r.lang && s.indented == r.indented {
+            s.hard = s.hard.or(memo.hard);
+            s.late = s.late.or(memo.late);
+            return;
+        }
+        let content = memo
+            .content
+            .as_ref()
+            .map_or(&[][..], ContentWords::as_slice);
+        if self.words.len() + content.len() > WORDS_MAX {
+            self.compact();
+            if self.words.len() + content.len() > WORDS_MAX * 3 / 4 {
+                self.words.clear();
+                self.slots.fill(Slot::default());
+            }
+        }
+        let start = self.words.len() as u32;
+        self.words.extend_from_slice(content);
+        self.slots[i] = Slot {
+            hash: r.hash,
+            used: true,
+            lang: r.lang,
+            indented: r.indented,
+            own_lang,
+            hard: memo.hard,
+            late: memo.late,
+            ends_with_punct: f.ends_with_punct,
+            chars: f.chars,
+            words: f.words,
+            sentence_ends: f.sentence_ends,
+            stopword_density: f.stopword_density,
+            titlecase_share: f.titlecase_share,
+            uppercase_share: f.uppercase_share,
+            digit_share: f.digit_share,
+            start,
+            len: content.len() as u32,
+        };
+    }
+
+    /// Drops the content words of the paragraphs no longer remembered.
+    fn compact(&mut self) {
+        let mut words = Vec::with_capacity(self.words.capacity());
+        for s in self.slots.iter_mut().filter(|s| s.used) {
+            let start = s.start as usize;
+            s.start = words.len() as u32;
+            words.extend_from_slice(&self.words[start..start + s.len as usize]);
+        }
+        self.words = words;
+    }
+
+    /// Forgets everything.
+    #[cfg(test)]
+    pub(super) fn clear(&mut self) {
+        *self = Known::default();
+    }
+
+    /// Slots in use and content words held.
+    #[cfg(test)]
+    pub(super) fn size(&self) -> (usize, usize) {
+        (
+            self.slots.iter().filter(|s| s.used).count(),
+            self.words.len(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::{content_words, features_and_words, Classifier};
+    use crate::{Cleaner, Config, Segmenter};
+
+    /// Two pages of one site in English and one in German: shared menus, a byline, an
+    /// indented caption, a foreign paragraph, lines that the late rules drop.
+    const PAGES: [&str; 3] = [
+        "Home\nNews\nSport\nBy John Smith, March 3, 2024\n\u{a0}A view of the harbour.\n\n\
+         The council approved the new budget on Monday after a long debate, and the mayor \
+         said that the money would go to schools and roads across the city over the next \
+         three years.\n\nDer Gemeinderat hat am Montag nach langer Debatte den neuen Haushalt \
+         beschlossen, und der Bürgermeister sagte, das Geld gehe an Schulen und Straßen.\n\n\
+         Book Now Book Now Book Now Book Now Book Now Book Now Book Now\nShare:\n\
+         © 2024 The Town Paper\nPrivacy policy\n",
+        "Home\nNews\nSport\n\u{a0}A view of the harbour.\nBy John Smith, March 3, 2024\n\n\
+         The library will open its new wing in June, the council said, after two years of \
+         building work that closed the reading room and moved the children's books to the \
+         town hall.\n\nWe and our partners store and access information on a device.\n\
+         Share:\n© 2024 The Town Paper\nPrivacy policy\n",
+        "Startseite\nNachrichten\nHome\n\nDer Gemeinderat hat am Montag nach langer Debatte \
+         den neuen Haushalt beschlossen, und der Bürgermeister sagte, das Geld gehe an Schulen \
+         und Straßen in der ganzen Stadt.\n\nShare:\nPrivacy policy\n",
+    ];
+
+    fn fresh(cleaner: &Cleaner, page: &str) -> String {
+        with(Known::clear);
+        format!("{:?}", cleaner.clean(page))
+    }
+
+    #[test]
+    fn a_remembered_paragraph_is_judged_as_a_fresh_one() {
+        let cleaner = Cleaner::new(Config::default());
+        let alone: Vec<String> = PAGES.iter().map(|p| fresh(&cleaner, p)).collect();
+        with(Known::clear);
+        // Every order, twice over: each page from what the others left.
+        for _ in 0..2 {
+            for order in [[0, 1, 2], [2, 1, 0], [1, 0, 2]] {
+                for i in order {
+                    assert_eq!(
+                        format!("{:?}", cleaner.clean(PAGES[i])),
+                        alone[i],
+                        "page {i}"
+                    );
+                }
+            }
+        }
+        // The shared lines were recalled, not measured again.
+        let paras = Segmenter::default().segment(PAGES[1]);
+        let (feats, memo) =
+            Classifier::default().measure_with_memo(&paras, Language::from_code("en"));
+        let found = memo
+            .iter()
+            .filter(|m| m.recall.is_some_and(|r| r.found))
+            .count();
+        assert!(found >= 6, "{found} of {}", paras.len());
+        let en = Language::from_code("en");
+        for ((p, f), m) in paras.iter().zip(&feats).zip(&memo) {
+            let mut words = Vec::new();
+            let alone = features_and_words(&p.text, en, Some(&mut words), &mut String::new());
+            assert_eq!(format!("{f:?}"), format!("{alone:?}"), "{:?}", p.text);
+            let content = m.content.as_ref().expect("measured");
+            assert_eq!(content.as_slice(), words, "{:?}", p.text);
+        }
+    }
+
+    #[test]
+    fn a_remembered_block_is_judged_as_a_fresh_one() {
+        let page = |body: &str| {
+            format!(
+                "<html><nav><a href=/>Home</a> <a href=/n>News</a></nav><article><h1>Budget \
+                 passed</h1><p>{body}</p><p class=caption>A view of the harbour.</p></article>\
+                 <footer><p>Contact us</p><p>© 2024 The Town Paper</p></footer></html>"
+            )
+        };
+        let a = page(PAGES[0].lines().nth(6).unwrap());
+        let b = page(PAGES[1].lines().nth(6).unwrap());
+        let cleaner = Cleaner::new(Config::default());
+        let clean = |html: &str| format!("{:?}", cleaner.clean_html(html.as_bytes()));
+        with(Known::clear);
+        let b_alone = clean(&b);
+        with(Known::clear);
+        let a_alone = clean(&a);
+        assert_eq!(clean(&b), b_alone);
+        assert_eq!(clean(&a), a_alone);
+    }
+
+    #[test]
+    fn the_table_keeps_to_its_bounds() {
+        with(Known::clear);
+        let classifier = Classifier::default();
+        let en = Language::from_code("en");
+        // More paragraphs than slots and more words than the words kept, in pages of 100.
+        let text = |i: usize| {
+            let n = 1 + i % 40;
+            (0..n)
+                .map(|j| format!("w{i}x{j}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let (mut held, mut shrank) = (0, false);
+        for page in 0..SLOTS / 40 {
+            let paras: Vec<Paragraph> = (page * 100..page * 100 + 100)
+                .map(|i| Paragraph {
+                    text: text(i),
+                    line: 1,
+                    indented: false,
+                    structure: None,
+                })
+                .collect();
+            let (feats, mut memo) = classifier.measure_with_memo(&paras, en);
+            for m in &mut memo {
+                m.own_lang.get_or_insert(None);
+            }
+            classifier.remember(&memo, &feats);
+            let (slots, words) = with(|k| k.size());
+            assert!(slots <= SLOTS && words <= WORDS_MAX, "{slots} {words}");
+            assert!(with(|k| k.words.capacity()) <= WORDS_MAX);
+            shrank |= words < held;
+            held = words;
+        }
+        assert!(shrank);
+        // What is recalled after the table was compacted and cleared is still right.
+        let paras: Vec<Paragraph> = (SLOTS / 40 * 100 - 100..SLOTS / 40 * 100)
+            .map(|i| Paragraph {
+                text: text(i),
+                line: 1,
+                indented: false,
+                structure: None,
+            })
+            .collect();
+        let (_, memo) = classifier.measure_with_memo(&paras, en);
+        let found = |m: &&Memo| m.recall.is_some_and(|r| r.found);
+        assert!(memo.iter().filter(found).count() >= 50);
+        for (p, m) in paras.iter().zip(&memo).filter(|(_, m)| found(m)) {
+            let alone = content_words(&p.text, en);
+            assert_eq!(m.content.as_ref().unwrap().as_slice(), alone.as_slice());
+        }
+    }
+}
