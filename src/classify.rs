@@ -322,7 +322,14 @@ impl Classifier {
                             words.extend_from_slice(known_words);
                             known.features()
                         }
-                        None => features_and_words(&p.text, lang, Some(&mut words), &mut lower),
+                        None => {
+                            let start = words.len();
+                            let f = features_and_words(&p.text, lang, Some(&mut words), &mut lower);
+                            if let Some(r) = &m.recall {
+                                known.insert(r, &f, &words[start..]);
+                            }
+                            f
+                        }
                     };
                     ends.push(words.len() as u32);
                     f
@@ -343,12 +350,12 @@ impl Classifier {
     }
 
     /// Remembers across documents what `memo` holds of each paragraph measured by
-    /// [`measure_with_memo`](Self::measure_with_memo), with `feats` as it measured them and
-    /// `memo[i].own_lang` set.
-    pub(crate) fn remember(&self, memo: &[Memo], feats: &[Features]) {
+    /// [`measure_with_memo`](Self::measure_with_memo) besides its measurements and hard
+    /// verdict (remembered as they are worked out): its own language and late verdict.
+    pub(crate) fn remember(&self, memo: &[Memo]) {
         known::with(|known| {
-            for (m, f) in memo.iter().zip(feats) {
-                known.remember(m, f);
+            for m in memo {
+                known.remember(m);
             }
         });
     }
@@ -376,28 +383,30 @@ impl Classifier {
         memo: &mut [Memo],
     ) -> Vec<Verdict> {
         let n = paragraphs.len();
+        let doc = lang;
         let lang = lang.filter(|l| l.has_stopwords());
         let wrappers = wrapper_regions(paragraphs);
-        let mut reasons: Vec<Option<Reason>> = (0..n)
-            .map(|i| {
-                if let Some(s) = &paragraphs[i].structure {
-                    if let Some(reason) = structural_rule(s, wrappers) {
-                        return Some(reason);
+        let mut reasons: Vec<Option<Reason>> = known::with(|known| {
+            (0..n)
+                .map(|i| {
+                    let p = &paragraphs[i];
+                    if let Some(s) = &p.structure {
+                        if let Some(reason) = structural_rule(s, wrappers) {
+                            return Some(reason);
+                        }
                     }
-                }
-                debug_assert!(memo[i]
-                    .own_lang
-                    .is_none_or(|l| l == paragraph_langs.get(i).copied().flatten()));
-                *memo[i].hard.get_or_insert_with(|| {
-                    hard_rule(
-                        &paragraphs[i],
-                        &feats[i],
-                        lang,
-                        paragraph_langs.get(i).copied().flatten(),
-                    )
+                    let plang = paragraph_langs.get(i).copied().flatten();
+                    debug_assert!(memo[i].own_lang.is_none_or(|l| l == plang));
+                    // Remembered with the paragraph (also from earlier on this page).
+                    let recall = memo[i].recall;
+                    *memo[i].hard.get_or_insert_with(|| {
+                        known.hard(recall, doc, p.indented, || {
+                            hard_rule(p, &feats[i], lang, plang)
+                        })
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        });
         mark_repeated_titles(paragraphs, &mut reasons);
         mark_footer(paragraphs, &feats, &mut reasons);
 

@@ -264,8 +264,8 @@ impl Cleaner {
             paragraphs[i].text = p.text;
             paragraphs[i].structure = p.structure;
         }
-        // Each memo, measurement and language is of one measuring, keyed by what it read.
-        self.classifier.remember(&memo, &measured);
+        // Each memo and language is of one measuring, keyed by what it read.
+        self.classifier.remember(&memo);
         (lang, langs, verdicts)
     }
 
