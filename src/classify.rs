@@ -297,14 +297,17 @@ impl Classifier {
     }
 
     /// [`measure`](Self::measure), also filling each paragraph's [`Memo`] with its content
-    /// words, which the similarity checks need for most of a page's text: one pass, not two.
-    /// What this thread remembers of a paragraph (see [`known`]) is not measured again: the
-    /// caller sets each memo's `own_lang` where it is `None`, and hands the memos to
+    /// words, which the similarity checks need for most of a page's text: one pass, not two,
+    /// and with its own language, which `own_lang` tells from its text and measurements (a
+    /// function of those and `doc`: the caller passes it to
+    /// [`classify_in_context`](Self::classify_in_context)). What this thread remembers of a
+    /// paragraph (see [`known`]) is not worked out again; the caller hands the memos to
     /// [`remember`](Self::remember) once classified.
     pub(crate) fn measure_with_memo(
         &self,
         paragraphs: &[Paragraph],
         doc: Option<Language>,
+        mut own_lang: impl FnMut(&Paragraph, &Features) -> Option<Language>,
     ) -> (Vec<Features>, Vec<Memo>) {
         let lang = doc.filter(|l| l.has_stopwords());
         // One buffer for the page's words, shared by its paragraphs' memos: an allocation per
@@ -325,8 +328,10 @@ impl Classifier {
                         None => {
                             let start = words.len();
                             let f = features_and_words(&p.text, lang, Some(&mut words), &mut lower);
+                            let own = own_lang(p, &f);
+                            m.own_lang = Some(own);
                             if let Some(r) = &m.recall {
-                                known.insert(r, &f, &words[start..]);
+                                known.insert(r, &f, &words[start..], own);
                             }
                             f
                         }
@@ -350,8 +355,8 @@ impl Classifier {
     }
 
     /// Remembers across documents what `memo` holds of each paragraph measured by
-    /// [`measure_with_memo`](Self::measure_with_memo) besides its measurements and hard
-    /// verdict (remembered as they are worked out): its own language and late verdict.
+    /// [`measure_with_memo`](Self::measure_with_memo) besides what was remembered as it
+    /// was worked out: its late verdict.
     pub(crate) fn remember(&self, memo: &[Memo]) {
         known::with(|known| {
             for m in memo {
@@ -2933,8 +2938,8 @@ pub(crate) struct Memo {
     content: Option<ContentWords>,
     /// What the late text rules ([`late_rule`]) say about it.
     late: Option<Option<Reason>>,
-    /// Its own language, as the caller judged it and passes it to
-    /// [`Classifier::classify_in_context`]: the hard verdict depends on it.
+    /// Its own language, as the caller of [`Classifier::measure_with_memo`] judged it and
+    /// passes it to [`Classifier::classify_in_context`]: the hard verdict depends on it.
     pub(crate) own_lang: Option<Option<Language>>,
     /// Where it is remembered across documents (see [`known`]), if it may be.
     recall: Option<known::Recall>,
@@ -4056,7 +4061,7 @@ mod tests {
             .collect();
         for code in ["en", "de", "zh", "fr"] {
             let lang = Language::from_code(code);
-            let (feats, memo) = Classifier::default().measure_with_memo(&paras, lang);
+            let (feats, memo) = Classifier::default().measure_with_memo(&paras, lang, |_, _| None);
             for ((p, f), m) in paras.iter().zip(&feats).zip(&memo) {
                 let lang = lang.filter(|l| l.has_stopwords());
                 let alone = content_words(&p.text, lang);

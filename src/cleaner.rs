@@ -276,23 +276,16 @@ impl Cleaner {
         paragraphs: &[Paragraph],
         lang: Option<Language>,
     ) -> (Vec<Features>, Vec<Option<Language>>, Vec<Memo>) {
-        let (feats, mut memo) = self.classifier.measure_with_memo(paragraphs, lang);
         let has_stopwords = lang.is_some_and(|l| l.has_stopwords());
-        let langs: Vec<Option<Language>> = paragraphs
-            .iter()
-            .zip(&feats)
-            .zip(&mut memo)
-            .map(|((p, f), m)| {
-                // Remembered from an earlier document, or judged now: a function of the
-                // text and `lang` (one detector, with the default settings, per cleaner).
-                *m.own_lang.get_or_insert_with(|| {
-                    lang.and_then(|_| {
-                        let share = has_stopwords.then_some(f.stopword_density);
-                        self.detector.paragraph_language_given(&p.text, lang, share)
-                    })
-                })
+        // A function of the text and `lang` (one detector, with the default settings, per
+        // cleaner): remembered with the paragraph.
+        let (feats, memo) = self.classifier.measure_with_memo(paragraphs, lang, |p, f| {
+            lang.and_then(|_| {
+                let share = has_stopwords.then_some(f.stopword_density);
+                self.detector.paragraph_language_given(&p.text, lang, share)
             })
-            .collect();
+        });
+        let langs: Vec<Option<Language>> = memo.iter().map(|m| m.own_lang.flatten()).collect();
         (feats, langs, memo)
     }
 

@@ -12,7 +12,7 @@
 //! is judged, so that the repeats on one page (a forum's "Reply" under every post, a menu
 //! at the top and the bottom) are found too: on 150 dev pages 8.0 K lines repeat one on
 //! the same page and 3.0 K one on an earlier page; on the generated dump, 34.9 K and 34.5 K.
-//! Its own language and late verdict are remembered once the page is classified.
+//! Its late verdict is remembered once the page is classified.
 //!
 //! The markup (`structure`) is not part of the key: `hard_rule` reads a paragraph's text
 //! and `indented` flag only, and the structural rules that do read the markup run before it
@@ -46,7 +46,7 @@ pub(super) struct Slot {
     used: bool,
     lang: Option<Language>,
     indented: bool,
-    own_lang: Option<Option<Language>>,
+    own_lang: Option<Language>,
     hard: Option<Option<Reason>>,
     late: Option<Option<Reason>>,
     ends_with_punct: bool,
@@ -85,9 +85,7 @@ pub(super) struct Recall {
     hash: u128,
     lang: Option<Language>,
     indented: bool,
-    /// Whether the slot held the paragraph's own language and late verdict when it was
-    /// measured.
-    had_own_lang: bool,
+    /// Whether the slot held the paragraph's late verdict when it was measured.
     had_late: bool,
 }
 
@@ -126,7 +124,7 @@ impl Known {
     }
 
     /// Notes in `memo` where `p`, in a document in `lang` (unfiltered), is remembered, if it
-    /// may be, and what is known of it: its verdicts and own language. Returns what is
+    /// may be, and what is known of it: its own language and verdicts. Returns what is
     /// known of it besides, its slot (for [`Slot::features`]) and its content words.
     pub(super) fn recall(
         &self,
@@ -145,16 +143,14 @@ impl Known {
             hash: xxhash_rust::xxh3::xxh3_128(p.text.as_bytes()),
             lang,
             indented: p.indented,
-            had_own_lang: false,
             had_late: false,
         };
         let found = self.slot(&r).map(|i| &self.slots[i]);
         if let Some(s) = found {
-            r.had_own_lang = s.own_lang.is_some();
             r.had_late = s.late.is_some();
             memo.hard = s.hard;
             memo.late = s.late;
-            memo.own_lang = s.own_lang;
+            memo.own_lang = Some(s.own_lang);
         }
         memo.recall = Some(r);
         let s = found?;
@@ -165,8 +161,15 @@ impl Known {
     }
 
     /// Remembers the paragraph `r` stands for, measured just now (`f`, with `content` its
-    /// content words): from here on the paragraphs of the same page find it too.
-    pub(super) fn insert(&mut self, r: &Recall, f: &Features, content: &[u64]) {
+    /// content words, `own_lang` its own language): from here on the paragraphs of the same
+    /// page find it too.
+    pub(super) fn insert(
+        &mut self,
+        r: &Recall,
+        f: &Features,
+        content: &[u64],
+        own_lang: Option<Language>,
+    ) {
         if self.slots.is_empty() {
             self.slots = vec![Slot::default(); SLOTS];
             self.words = Vec::with_capacity(WORDS_MAX);
@@ -185,7 +188,7 @@ impl Known {
             used: true,
             lang: r.lang,
             indented: r.indented,
-            own_lang: None,
+            own_lang,
             hard: None,
             late: None,
             ends_with_punct: f.ends_with_punct,
@@ -219,19 +222,14 @@ impl Known {
         *self.slots[i].hard.get_or_insert_with(rule)
     }
 
-    /// Remembers the paragraph's own language and late verdict from `memo`, once the page
-    /// is classified, where the table lacks them.
+    /// Remembers the paragraph's late verdict from `memo`, once the page is classified,
+    /// where the table lacks it.
     pub(super) fn remember(&mut self, memo: &Memo) {
-        let Some(r) = memo.recall else {
+        let Some(r) = memo.recall.filter(|r| !r.had_late && memo.late.is_some()) else {
             return;
         };
-        if (r.had_own_lang || memo.own_lang.is_none()) && (r.had_late || memo.late.is_none()) {
-            return;
-        }
         if let Some(i) = self.slot(&r) {
-            let s = &mut self.slots[i];
-            s.own_lang = s.own_lang.or(memo.own_lang);
-            s.late = s.late.or(memo.late);
+            self.slots[i].late = memo.late;
         }
     }
 
@@ -368,10 +366,7 @@ mod tests {
         let pages = SLOTS / 40;
         let (mut held, mut shrank) = (0, false);
         for i in 0..pages {
-            let (_, mut memo) = classifier.measure_with_memo(&page(i), en);
-            for m in &mut memo {
-                m.own_lang.get_or_insert(None);
-            }
+            let (_, memo) = classifier.measure_with_memo(&page(i), en, |_, _| None);
             classifier.remember(&memo);
             let (slots, words) = with(|k| k.size());
             assert!(slots <= SLOTS && words <= WORDS_MAX, "{slots} {words}");
@@ -383,9 +378,9 @@ mod tests {
         assert_eq!(hits(), 0);
         // What is recalled after the table was compacted and cleared is still right.
         let last = page(pages - 1);
-        let (feats, memo) = classifier.measure_with_memo(&last, en);
+        let (feats, memo) = classifier.measure_with_memo(&last, en, |_, _| None);
         assert!(hits() >= 50, "{}", hits());
-        let (fresh, _) = uncached(|| classifier.measure_with_memo(&last, en));
+        let (fresh, _) = uncached(|| classifier.measure_with_memo(&last, en, |_, _| None));
         for ((p, m), (f, g)) in last.iter().zip(&memo).zip(feats.iter().zip(&fresh)) {
             let alone = content_words(&p.text, en);
             assert_eq!(m.content.as_ref().unwrap().as_slice(), alone.as_slice());
