@@ -26,18 +26,21 @@ use crate::segment::Paragraph;
 
 /// Longer paragraphs are not remembered: few of them repeat and the hard rules stop at 400
 /// characters. Remembering them too was a wash (+1.8 M instructions on 150 dev pages,
-/// −1.7 M on the generated dump) and took slots and words from the short ones.
+/// −1.7 M on the generated dump) and took slots and words from the short ones; stopping at
+/// 200 or 120 bytes saved 1.2 or 1.8 M on the dev pages and cost 9 or 22 M on the dump.
 const MAX_BYTES: usize = 400;
 
 /// Slots of the table (a power of two): at 64 bytes each, 1 MB a thread. On the generated
-/// dump, 2^13, 2^14, 2^15 and 2^16 slots found 69%, 77%, 85% and 91% of the 50 K repeats
-/// an unbounded table finds.
+/// dump (before repeats on the same page were found), 2^13, 2^14, 2^15 and 2^16 slots found
+/// 69%, 77%, 85% and 91% of the 50 K repeats an unbounded table finds.
 const SLOTS: usize = 1 << 14;
 
-/// Content-word hashes kept (1 MB a thread): when they would pass this, those of paragraphs
+/// Content-word hashes kept (2 MB a thread): when they would pass this, those of paragraphs
 /// no longer in the table are dropped, and if that frees too little, the table is cleared.
-/// With the table, each thread holds at most 2 MB.
-const WORDS_MAX: usize = 1 << 17;
+/// With the table, each thread holds at most 3 MB. The words bind before the slots do (a
+/// short paragraph has up to 60 content words): on the generated dump 2^17, 2^18 and 2^19
+/// words cost 2,768, 2,763 and 2,759 M instructions.
+const WORDS_MAX: usize = 1 << 18;
 
 /// One remembered paragraph: its key, then what [`Memo`] and [`Features`] hold of it.
 #[derive(Debug, Clone, Copy, Default)]
