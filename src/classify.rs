@@ -297,43 +297,72 @@ impl Classifier {
     }
 
     /// [`measure`](Self::measure), also filling each paragraph's [`Memo`] with its content
-    /// words, which the similarity checks need for most of a page's text: one pass, not two.
+    /// words, which the similarity checks need for most of a page's text: one pass, not two,
+    /// and with its own language, which `own_lang` tells from its text and measurements (a
+    /// function of those and `doc`: the caller passes it to
+    /// [`classify_in_context`](Self::classify_in_context)). What this thread remembers of a
+    /// paragraph (see [`known`]) is not worked out again; the caller hands the memos to
+    /// [`remember`](Self::remember) once classified.
     pub(crate) fn measure_with_memo(
         &self,
         paragraphs: &[Paragraph],
-        lang: Option<Language>,
+        doc: Option<Language>,
+        mut own_lang: impl FnMut(&Paragraph, &Features) -> Option<Language>,
     ) -> (Vec<Features>, Vec<Memo>) {
-        let lang = lang.filter(|l| l.has_stopwords());
+        let lang = doc.filter(|l| l.has_stopwords());
         // One buffer for the page's words, shared by its paragraphs' memos: an allocation per
         // paragraph (and its free) cost more than measuring a short one.
         let (mut words, mut lower) = (Vec::new(), String::new());
         let mut ends = Vec::with_capacity(paragraphs.len());
-        let feats: Vec<Features> = paragraphs
-            .iter()
-            .map(|p| {
-                let f = features_and_words(&p.text, lang, Some(&mut words), &mut lower);
-                ends.push(words.len() as u32);
-                f
-            })
-            .collect();
+        let mut memo = vec![Memo::default(); paragraphs.len()];
+        let feats: Vec<Features> = known::with(|known| {
+            paragraphs
+                .iter()
+                .zip(&mut memo)
+                .map(|(p, m)| {
+                    let f = match known.recall(p, doc, m) {
+                        Some((known, known_words)) => {
+                            words.extend_from_slice(known_words);
+                            known.features()
+                        }
+                        None => {
+                            let start = words.len();
+                            let f = features_and_words(&p.text, lang, Some(&mut words), &mut lower);
+                            let own = own_lang(p, &f);
+                            m.own_lang = Some(own);
+                            if let Some(r) = &m.recall {
+                                known.insert(r, &f, &words[start..], own);
+                            }
+                            f
+                        }
+                    };
+                    ends.push(words.len() as u32);
+                    f
+                })
+                .collect()
+        });
         let words: Arc<[u64]> = words.into();
         let mut start = 0;
-        let memo = ends
-            .into_iter()
-            .map(|end| {
-                let content = ContentWords {
-                    words: Arc::clone(&words),
-                    start,
-                    end,
-                };
-                start = end;
-                Memo {
-                    content: Some(content),
-                    ..Memo::default()
-                }
-            })
-            .collect();
+        for (m, end) in memo.iter_mut().zip(ends) {
+            m.content = Some(ContentWords {
+                words: Arc::clone(&words),
+                start,
+                end,
+            });
+            start = end;
+        }
         (feats, memo)
+    }
+
+    /// Remembers across documents what `memo` holds of each paragraph measured by
+    /// [`measure_with_memo`](Self::measure_with_memo) besides what was remembered as it
+    /// was worked out: its late verdict.
+    pub(crate) fn remember(&self, memo: &[Memo]) {
+        known::with(|known| {
+            for m in memo {
+                known.remember(m);
+            }
+        });
     }
 
     /// [`classify`](Self::classify) from measurements made by [`measure`](Self::measure).
@@ -359,25 +388,30 @@ impl Classifier {
         memo: &mut [Memo],
     ) -> Vec<Verdict> {
         let n = paragraphs.len();
+        let doc = lang;
         let lang = lang.filter(|l| l.has_stopwords());
         let wrappers = wrapper_regions(paragraphs);
-        let mut reasons: Vec<Option<Reason>> = (0..n)
-            .map(|i| {
-                if let Some(s) = &paragraphs[i].structure {
-                    if let Some(reason) = structural_rule(s, wrappers) {
-                        return Some(reason);
+        let mut reasons: Vec<Option<Reason>> = known::with(|known| {
+            (0..n)
+                .map(|i| {
+                    let p = &paragraphs[i];
+                    if let Some(s) = &p.structure {
+                        if let Some(reason) = structural_rule(s, wrappers) {
+                            return Some(reason);
+                        }
                     }
-                }
-                *memo[i].hard.get_or_insert_with(|| {
-                    hard_rule(
-                        &paragraphs[i],
-                        &feats[i],
-                        lang,
-                        paragraph_langs.get(i).copied().flatten(),
-                    )
+                    let plang = paragraph_langs.get(i).copied().flatten();
+                    debug_assert!(memo[i].own_lang.is_none_or(|l| l == plang));
+                    // Remembered with the paragraph (also from earlier on this page).
+                    let recall = memo[i].recall;
+                    *memo[i].hard.get_or_insert_with(|| {
+                        known.hard(recall, doc, p.indented, || {
+                            hard_rule(p, &feats[i], lang, plang)
+                        })
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        });
         mark_repeated_titles(paragraphs, &mut reasons);
         mark_footer(paragraphs, &feats, &mut reasons);
 
@@ -2891,16 +2925,24 @@ fn bad_reason(feats: &[Features], short_runs: &[u32], i: usize) -> Reason {
 
 /// What the classifier works out about a paragraph on its own, in a document in a given
 /// language, kept so that classifying a subset of the page again (the cleaner's later
-/// rounds) does not redo it. `None` until first needed.
+/// rounds) does not redo it, and remembered across documents by [`known`]. `None` until
+/// first needed.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Memo {
-    /// The first text rule that fires on it. Valid for the paragraph unindented too: the
-    /// caption rule, the only one that reads indentation, fires less often without it.
+    /// The first text rule that fires on it: a function of its text, `indented`, the
+    /// document's language and `own_lang` (not of its markup). Valid for the paragraph
+    /// unindented too: the caption rule, the only one that reads indentation, fires less
+    /// often without it.
     hard: Option<Option<Reason>>,
     /// Hashes of its lower-cased content words (not stopwords, at least 3 letters).
     content: Option<ContentWords>,
     /// What the late text rules ([`late_rule`]) say about it.
     late: Option<Option<Reason>>,
+    /// Its own language, as the caller of [`Classifier::measure_with_memo`] judged it and
+    /// passes it to [`Classifier::classify_in_context`]: the hard verdict depends on it.
+    pub(crate) own_lang: Option<Option<Language>>,
+    /// Where it is remembered across documents (see [`known`]), if it may be.
+    recall: Option<known::Recall>,
 }
 
 /// A paragraph's content-word hashes: `words[start..end]`, the buffer shared by the paragraphs
@@ -4019,7 +4061,7 @@ mod tests {
             .collect();
         for code in ["en", "de", "zh", "fr"] {
             let lang = Language::from_code(code);
-            let (feats, memo) = Classifier::default().measure_with_memo(&paras, lang);
+            let (feats, memo) = Classifier::default().measure_with_memo(&paras, lang, |_, _| None);
             for ((p, f), m) in paras.iter().zip(&feats).zip(&memo) {
                 let lang = lang.filter(|l| l.has_stopwords());
                 let alone = content_words(&p.text, lang);
@@ -4057,6 +4099,8 @@ mod tests {
         }
     }
 }
+
+mod known;
 
 #[cfg(test)]
 mod prefilter_drift;

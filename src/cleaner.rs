@@ -264,6 +264,8 @@ impl Cleaner {
             paragraphs[i].text = p.text;
             paragraphs[i].structure = p.structure;
         }
+        // Each memo and language is of one measuring, keyed by what it read.
+        self.classifier.remember(&memo);
         (lang, langs, verdicts)
     }
 
@@ -274,19 +276,16 @@ impl Cleaner {
         paragraphs: &[Paragraph],
         lang: Option<Language>,
     ) -> (Vec<Features>, Vec<Option<Language>>, Vec<Memo>) {
-        let (feats, memo) = self.classifier.measure_with_memo(paragraphs, lang);
         let has_stopwords = lang.is_some_and(|l| l.has_stopwords());
-        let langs: Vec<Option<Language>> = match lang {
-            Some(_) => paragraphs
-                .iter()
-                .zip(&feats)
-                .map(|(p, f)| {
-                    let share = has_stopwords.then_some(f.stopword_density);
-                    self.detector.paragraph_language_given(&p.text, lang, share)
-                })
-                .collect(),
-            None => vec![None; paragraphs.len()],
-        };
+        // A function of the text and `lang` (one detector, with the default settings, per
+        // cleaner): remembered with the paragraph.
+        let (feats, memo) = self.classifier.measure_with_memo(paragraphs, lang, |p, f| {
+            lang.and_then(|_| {
+                let share = has_stopwords.then_some(f.stopword_density);
+                self.detector.paragraph_language_given(&p.text, lang, share)
+            })
+        });
+        let langs: Vec<Option<Language>> = memo.iter().map(|m| m.own_lang.flatten()).collect();
         (feats, langs, memo)
     }
 
