@@ -1071,12 +1071,15 @@ fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String)
     {
         return Some(Reason::Breadcrumb);
     }
-    if is_timestamp_with(text, folded, classes) {
+    // Both date rules ask `may_hold_date`: answered once.
+    let date = std::cell::OnceCell::new();
+    let may_date = || *date.get_or_init(|| may_hold_date(text, folded, classes));
+    if is_timestamp_with(text, may_date) {
         return Some(Reason::Timestamp);
     }
     if f.words <= 14
         && ((starts_with_word(first, &const { pack_words(BYLINE_FIRST) }) && BYLINE.is_match(text))
-            || is_name_and_date(text, f, folded, classes))
+            || is_name_and_date(text, f, may_date))
     {
         return Some(Reason::Byline);
     }
@@ -1126,31 +1129,34 @@ const BREADCRUMB_SEPARATORS: u16 = SLASH_PIPE | GREATER | LEAD_C2_E2;
 /// The classes of the bytes in `b`, as bits ([`DIGIT`], [`BRACKET`], ...): one load a byte,
 /// so that each rule's test of whether a line holds one of its bytes is a bit test.
 fn byte_classes(b: &[u8]) -> u16 {
-    const TABLE: [u16; 256] = {
-        let mut t = [0u16; 256];
-        let mut c = b'0';
-        while c <= b'9' {
-            t[c as usize] = DIGIT;
-            c += 1;
-        }
-        t[b'(' as usize] = BRACKET;
-        t[b'[' as usize] = BRACKET;
-        t[b':' as usize] = COLON;
-        t[b'/' as usize] = SLASH_PIPE;
-        t[b'|' as usize] = SLASH_PIPE;
-        t[b'>' as usize] = GREATER;
-        t[b'-' as usize] = DASH;
-        t[0xC2] = LEAD_C2_E2;
-        t[0xE2] = LEAD_C2_E2;
-        t[0xEF] = LEAD_EF;
-        t[b'E' as usize] = UPPER_E;
-        t[b'y' as usize] = LETTER_Y;
-        t[b'Y' as usize] = LETTER_Y;
-        t[b'_' as usize] = UNDERSCORE;
-        t
-    };
-    b.iter().fold(0, |acc, &c| acc | TABLE[usize::from(c)])
+    b.iter()
+        .fold(0, |acc, &c| acc | BYTE_CLASSES[usize::from(c)])
 }
+
+/// Each byte's [`byte_classes`] bits.
+const BYTE_CLASSES: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = DIGIT;
+        c += 1;
+    }
+    t[b'(' as usize] = BRACKET;
+    t[b'[' as usize] = BRACKET;
+    t[b':' as usize] = COLON;
+    t[b'/' as usize] = SLASH_PIPE;
+    t[b'|' as usize] = SLASH_PIPE;
+    t[b'>' as usize] = GREATER;
+    t[b'-' as usize] = DASH;
+    t[0xC2] = LEAD_C2_E2;
+    t[0xE2] = LEAD_C2_E2;
+    t[0xEF] = LEAD_EF;
+    t[b'E' as usize] = UPPER_E;
+    t[b'y' as usize] = LETTER_Y;
+    t[b'Y' as usize] = LETTER_Y;
+    t[b'_' as usize] = UNDERSCORE;
+    t
+};
 
 /// Regions that hold most of the page's text: wrappers, not boilerplate (ASP.NET puts the
 /// whole page in a `<form>`, some sites all of it in a `<header>`).
@@ -2062,12 +2068,14 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 #[cfg(test)]
 fn is_timestamp(text: &str) -> bool {
     let folded: Vec<u8> = text.bytes().map(|b| b | 0x20).collect();
-    is_timestamp_with(text, &folded, byte_classes(text.as_bytes()))
+    is_timestamp_with(text, || {
+        may_hold_date(text, &folded, byte_classes(text.as_bytes()))
+    })
 }
 
-/// [`is_timestamp`], given the text folded as for [`may_hold_ci`] and its [`byte_classes`].
-fn is_timestamp_with(text: &str, folded: &[u8], classes: u16) -> bool {
-    if text.len() > 80 || !may_hold_date(text, folded, classes) || !DATE.is_match(text) {
+/// [`is_timestamp`], given [`may_hold_date`] of the text (asked only when needed).
+fn is_timestamp_with(text: &str, may_date: impl Fn() -> bool) -> bool {
+    if text.len() > 80 || !may_date() || !DATE.is_match(text) {
         return false;
     }
     let rest = DATE.replace_all(text, " ");
@@ -2131,13 +2139,13 @@ fn has_date_digits(b: &[u8]) -> bool {
     false
 }
 
-/// A short run of capitalised names followed by a date or time: an author line. `folded` and
-/// `classes` as for [`may_hold_date`].
-fn is_name_and_date(text: &str, f: &Features, folded: &[u8], classes: u16) -> bool {
+/// A short run of capitalised names followed by a date or time: an author line. `may_date`
+/// answers [`may_hold_date`] of the text.
+fn is_name_and_date(text: &str, f: &Features, may_date: impl Fn() -> bool) -> bool {
     f.words >= 3
         && f.titlecase_share + f.digit_share >= 0.6
         && !f.ends_with_punct
-        && may_hold_date(text, folded, classes)
+        && may_date()
         && {
             let m = DATE.find(text);
             m.is_some_and(|m| m.start() > 3)
@@ -2340,6 +2348,14 @@ fn is_separator_menu(text: &str, f: &Features, classes: u16) -> bool {
         return true;
     }
     if f.sentence_ends > 0 || classes & MENU_SEPARATORS == 0 {
+        return false;
+    }
+    // Two separators (tokens, or pairs of `|`) hold two of these bytes: each token holds one,
+    // and tokens do not overlap. A hyphenated word alone does not split the line into tokens.
+    let mut bytes = text
+        .bytes()
+        .filter(|&b| BYTE_CLASSES[usize::from(b)] & MENU_SEPARATORS != 0);
+    if bytes.nth(1).is_none() {
         return false;
     }
     let seps = text
