@@ -1217,6 +1217,15 @@ fn key_text(text: &str) -> &str {
 
 /// [`key_text`], told whether `text` may hold `(` or `[` (when not, it is not searched).
 fn key_text_with(text: &str, brackets: bool) -> &str {
+    // Most short lines start with an ASCII letter or digit and end with a letter: then no
+    // step below changes them, and their ends are not decoded as characters.
+    let b = text.as_bytes();
+    if !brackets
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphabetic)
+    {
+        return text;
+    }
     let mut t = text.trim_matches(|c: char| !c.is_alphanumeric());
     // "Comments (0)", "Share 12". Bytes, not chars: these two are ASCII, so a byte equal to
     // one is always that character (a char pattern decodes every character).
@@ -3353,6 +3362,30 @@ mod tests {
     ) -> impl Iterator<Item = String> + 'a {
         let mut state = seed;
         (0..count).map(move |n| crate::segment::random_text(&mut state, alphabet, n % pieces))
+    }
+
+    /// [`key_text_with`] told that a text holds no bracket trims it as [`key_text`] does.
+    #[test]
+    fn key_text_fast_path_trims_the_same() {
+        let alphabet = [
+            "Share", "a", "1", " ", ":", ".", "é", "É", "’", "-", "\u{A0}", "12",
+        ];
+        for t in random_texts(0x1234_5678_9abc_def0u64, &alphabet, 20_000, 6) {
+            assert_eq!(key_text_with(&t, false), key_text(&t), "{t:?}");
+        }
+    }
+
+    /// [`has_date_digits`] finds what a regex for its two forms finds.
+    #[test]
+    fn date_digits_match_their_regex() {
+        let re = Regex::new(r"(?-u)[0-9][/.:-][0-9]|[0-9]{4}").unwrap();
+        let alphabet = ["1", "23", "/", ".", ":", "-", "a", " ", "|", "é", "٣", "//"];
+        let mut hits = 0;
+        for t in random_texts(0x0bad_cafe_f00d_1234u64, &alphabet, 20_000, 9) {
+            assert_eq!(has_date_digits(t.as_bytes()), re.is_match(&t), "{t:?}");
+            hits += usize::from(re.is_match(&t));
+        }
+        assert!(hits > 500, "{hits}");
     }
 
     /// [`short_hard_rule`]'s rules with no prefilter, no byte classes and no shared first
