@@ -1053,7 +1053,7 @@ fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String)
         }
     }
     if key.is_some_and(|k| UI_STRINGS.contains(k))
-        || is_ui_pattern(text, folded, first)
+        || is_ui_pattern(text, folded, first, classes)
         || is_ui_words(text, f, classes, first)
         || is_script_notice(text, first)
     {
@@ -1118,6 +1118,10 @@ const UPPER_E: u16 = 1 << 8;
 const LETTER_Y: u16 = 1 << 9;
 /// [`byte_classes`] bit: `_`.
 const UNDERSCORE: u16 = 1 << 10;
+/// [`byte_classes`] bit: `f` or `F`.
+const LETTER_F: u16 = 1 << 11;
+/// [`byte_classes`] bit: `g` or `G`.
+const LETTER_G: u16 = 1 << 12;
 
 /// The [`byte_classes`] a [`TAGS`] match holds one of: a colon, ASCII or full-width (lead
 /// byte 0xEF).
@@ -1155,6 +1159,10 @@ const BYTE_CLASSES: [u16; 256] = {
     t[b'y' as usize] = LETTER_Y;
     t[b'Y' as usize] = LETTER_Y;
     t[b'_' as usize] = UNDERSCORE;
+    t[b'f' as usize] = LETTER_F;
+    t[b'F' as usize] = LETTER_F;
+    t[b'g' as usize] = LETTER_G;
+    t[b'G' as usize] = LETTER_G;
     t
 };
 
@@ -1721,10 +1729,13 @@ static UI_AFFILIATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^.{0,40}(?-u:\b)affiliate links?(?-u:\b)").unwrap());
 
 /// Whether `text` matches [`UI_PATTERN`] or [`UI_AFFILIATE`], each behind its prefilter;
-/// `first` is its [`first_word_packed`].
-fn is_ui_pattern(text: &str, folded: &[u8], first: Option<u128>) -> bool {
+/// `first` is its [`first_word_packed`], `classes` its [`byte_classes`].
+fn is_ui_pattern(text: &str, folded: &[u8], first: Option<u128>, classes: u16) -> bool {
     (may_be_ui_pattern(text, first) && UI_PATTERN.is_match(text))
-        || (may_be_ui_affiliate(folded) && UI_AFFILIATE.is_match(text))
+        // "affiliate" holds an `f` (under `(?i)`, no other character matches one).
+        || (classes & LETTER_F != 0
+            && may_be_ui_affiliate(folded)
+            && UI_AFFILIATE.is_match(text))
 }
 
 /// Whether `text` may match [`UI_PATTERN`], by its first word (`first`, its
@@ -2124,7 +2135,9 @@ fn is_timestamp_with(text: &str, may_date: impl Fn() -> bool) -> bool {
 /// character outside ASCII goes to the regex. Lines with a digit that is none of these (a
 /// count, a version, a price) were a third of the regex calls.
 fn may_hold_date(text: &str, folded: &[u8], classes: u16) -> bool {
-    (classes & DIGIT != 0 && (has_date_digits(text.as_bytes()) || may_hold_ci(folded, b"ago")))
+    (classes & DIGIT != 0
+        && (has_date_digits(text.as_bytes())
+            || (classes & LETTER_G != 0 && may_hold_ci(folded, b"ago"))))
         || (classes & LETTER_Y != 0 && may_hold_ci(folded, b"day"))
         || (!text.is_ascii() && text.chars().any(char::is_numeric))
 }
@@ -3624,7 +3637,12 @@ mod tests {
         for t in random_texts(0x9e37_79b9_7f4a_7c15u64, &alphabet, 20_000, 7) {
             let folded: Vec<u8> = t.bytes().map(|b| b | 0x20).collect();
             assert_eq!(
-                is_ui_pattern(&t, &folded, first_word_packed(&t)),
+                is_ui_pattern(
+                    &t,
+                    &folded,
+                    first_word_packed(&t),
+                    byte_classes(t.as_bytes())
+                ),
                 joined.is_match(&t),
                 "{t:?}"
             );

@@ -130,7 +130,7 @@ fn guards() -> Vec<Guard> {
             may_be_ui_pattern(t, first_word_packed(t))
         }),
         ("UI_AFFILIATE", &UI_AFFILIATE, |t| {
-            may_be_ui_affiliate(&fold(t))
+            byte_classes(t.as_bytes()) & LETTER_F != 0 && may_be_ui_affiliate(&fold(t))
         }),
         ("BYLINE", &BYLINE, |t| {
             starts_with_word(first_word_packed(t), &pack_words(BYLINE_FIRST))
