@@ -1045,14 +1045,16 @@ fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String)
             key.as_str()
         });
     if let Some(key) = key {
-        if RELATED_HEADINGS.contains(key) || is_related_prefix(key) {
+        // A key longer than every entry of the two sets is not hashed for them.
+        let in_sets = key.len() <= SET_KEY_MAX_BYTES;
+        if (in_sets && RELATED_HEADINGS.contains(key)) || is_related_prefix(key) {
             return Some(Reason::RelatedHeading);
         }
         if key.len() <= 80 && may_be_comments_heading(key) && COMMENTS_HEADING.is_match(key) {
             return Some(Reason::CommentsHeading);
         }
     }
-    if key.is_some_and(|k| UI_STRINGS.contains(k))
+    if key.is_some_and(|k| k.len() <= SET_KEY_MAX_BYTES && UI_STRINGS.contains(k))
         || is_ui_pattern(text, folded, first, classes)
         || is_ui_words(text, f, classes, first)
         || is_script_notice(text, first)
@@ -1217,6 +1219,9 @@ fn normalize_key(text: &str) -> String {
 /// The longest key, in characters, that a heading or UI string test in [`hard_rule`] can
 /// match (the comment-heading test takes at most 80 bytes).
 const KEY_MAX_CHARS: usize = 80;
+
+/// The longest entry of [`RELATED_HEADINGS`] and [`UI_STRINGS`], at most, in bytes.
+const SET_KEY_MAX_BYTES: usize = 40;
 
 /// [`normalize_key`] before lower-casing.
 fn key_text(text: &str) -> &str {
@@ -3349,6 +3354,13 @@ mod tests {
             .max()
             .unwrap();
         assert!(longest <= KEY_MAX_CHARS, "{longest}");
+        let bytes = RELATED_HEADINGS
+            .iter()
+            .chain(UI_STRINGS.iter())
+            .map(|k| k.len())
+            .max()
+            .unwrap();
+        assert!(bytes <= SET_KEY_MAX_BYTES, "{bytes}");
         let lead = RELATED_LEADS.iter().map(|l| l.len()).max().unwrap();
         assert!(lead + 1 + 40 <= KEY_MAX_CHARS);
         // The longest whole form of RELATED_PREFIX.
