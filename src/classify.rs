@@ -1041,7 +1041,7 @@ fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String)
     let trimmed = key_text_with(text, classes & BRACKET != 0);
     let key =
         (trimmed.len() <= KEY_MAX_CHARS || trimmed.chars().count() <= KEY_MAX_CHARS).then(|| {
-            lowercase_key_into(trimmed, key);
+            lowercase_key_into_with(trimmed, key, classes & NON_ASCII == 0);
             key.as_str()
         });
     if let Some(key) = key {
@@ -1124,6 +1124,8 @@ const UNDERSCORE: u16 = 1 << 10;
 const LETTER_F: u16 = 1 << 11;
 /// [`byte_classes`] bit: `g` or `G`.
 const LETTER_G: u16 = 1 << 12;
+/// [`byte_classes`] bit: any byte from 0x80 (the text is not ASCII).
+const NON_ASCII: u16 = 1 << 13;
 
 /// The [`byte_classes`] a [`TAGS`] match holds one of: a colon, ASCII or full-width (lead
 /// byte 0xEF).
@@ -1165,6 +1167,11 @@ const BYTE_CLASSES: [u16; 256] = {
     t[b'F' as usize] = LETTER_F;
     t[b'g' as usize] = LETTER_G;
     t[b'G' as usize] = LETTER_G;
+    let mut c = 0x80;
+    while c <= 0xFF {
+        t[c] |= NON_ASCII;
+        c += 1;
+    }
     t
 };
 
@@ -1261,8 +1268,13 @@ fn lowercase_key(t: &str) -> String {
 
 /// [`lowercase_key`] into `out`, without allocating once `out` is large enough.
 fn lowercase_key_into(t: &str, out: &mut String) {
+    lowercase_key_into_with(t, out, t.is_ascii());
+}
+
+/// [`lowercase_key_into`], told whether `t` is ASCII.
+fn lowercase_key_into_with(t: &str, out: &mut String, ascii: bool) {
     out.clear();
-    if t.is_ascii() {
+    if ascii {
         out.push_str(t);
         out.make_ascii_lowercase();
     } else {
@@ -2144,7 +2156,7 @@ fn may_hold_date(text: &str, folded: &[u8], classes: u16) -> bool {
         && (has_date_digits(text.as_bytes())
             || (classes & LETTER_G != 0 && may_hold_ci(folded, b"ago"))))
         || (classes & LETTER_Y != 0 && may_hold_ci(folded, b"day"))
-        || (!text.is_ascii() && text.chars().any(char::is_numeric))
+        || (classes & NON_ASCII != 0 && text.chars().any(char::is_numeric))
 }
 
 /// Whether `b` holds an ASCII digit, one of `/`, `.`, `-` and `:`, and a digit, in a row; or
@@ -4257,6 +4269,7 @@ mod tests {
                 .collect();
             let want = b.iter().any(u8::is_ascii_digit);
             assert_eq!(byte_classes(&b) & DIGIT != 0, want, "{b:?}");
+            assert_eq!(byte_classes(&b) & NON_ASCII != 0, !b.is_ascii(), "{b:?}");
         }
     }
 
