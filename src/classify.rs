@@ -1437,6 +1437,24 @@ fn is_related_prefix(key: &str) -> bool {
     {
         return false;
     }
+    // Every lead and form starts with one of these words and a space: so the key's first
+    // letters, followed by an ASCII byte, are one of them (comparing each lead costs a
+    // `memcmp` call).
+    const FIRST_WORDS: [u128; 10] = pack_words([
+        "more",
+        "related",
+        "other",
+        "also",
+        "latest",
+        "you",
+        "recommended",
+        "most",
+        "read",
+        "watch",
+    ]);
+    if !first_word_packed(key).is_some_and(|w| FIRST_WORDS.contains(&w)) {
+        return false;
+    }
     let with_topic = RELATED_LEADS.iter().any(|lead| {
         key.strip_prefix(lead)
             .and_then(|rest| rest.strip_prefix(' '))
