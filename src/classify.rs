@@ -1066,57 +1066,148 @@ fn late_rule(text: &str, f: &Features) -> Option<Reason> {
 /// scratch space.
 fn short_hard_rule(p: &Paragraph, f: &Features, folded: &[u8], key: &mut String) -> Option<Reason> {
     let text = p.text.as_str();
+    // One pass for what the cheap tests below ask of the bytes, and the first word once: each
+    // test read the whole line again.
+    let classes = byte_classes(text.as_bytes());
+    let first = first_word_packed(text);
     // Headings and UI strings are short: a longer line is not lower-cased for them.
     // Lower-casing never shortens a text in characters, so the test can come first.
-    let trimmed = key_text(text);
+    let trimmed = key_text_with(text, classes & BRACKET != 0);
     let key =
         (trimmed.len() <= KEY_MAX_CHARS || trimmed.chars().count() <= KEY_MAX_CHARS).then(|| {
-            lowercase_key_into(trimmed, key);
+            lowercase_key_into_with(trimmed, key, classes & NON_ASCII == 0);
             key.as_str()
         });
     if let Some(key) = key {
-        if RELATED_HEADINGS.contains(key) || is_related_prefix(key) {
+        // A key longer than every entry of the two sets is not hashed for them.
+        let in_sets = key.len() <= SET_KEY_MAX_BYTES;
+        if (in_sets && RELATED_HEADINGS.contains(key)) || is_related_prefix(key) {
             return Some(Reason::RelatedHeading);
         }
         if key.len() <= 80 && may_be_comments_heading(key) && COMMENTS_HEADING.is_match(key) {
             return Some(Reason::CommentsHeading);
         }
     }
-    if key.is_some_and(|k| UI_STRINGS.contains(k))
-        || is_ui_pattern(text, folded)
-        || is_ui_words(text, f)
-        || is_script_notice(text)
+    if key.is_some_and(|k| k.len() <= SET_KEY_MAX_BYTES && UI_STRINGS.contains(k))
+        || is_ui_pattern(text, folded, first, classes)
+        || is_ui_words(text, f, classes, first)
+        || is_script_notice(text, first)
     {
         return Some(Reason::UiString);
     }
     // Cheap necessary conditions first: a regex call costs hundreds of instructions even on
     // a short line.
-    if may_be_tags(text) && TAGS.is_match(text) {
+    if classes & TAG_COLONS != 0 && may_be_tags(text) && TAGS.is_match(text) {
         return Some(Reason::TagList);
     }
-    if f.words <= 12 && may_be_breadcrumb(text) && BREADCRUMB.is_match(text) {
+    if f.words <= 12
+        && classes & BREADCRUMB_SEPARATORS != 0
+        && may_be_breadcrumb(text)
+        && BREADCRUMB.is_match(text)
+    {
         return Some(Reason::Breadcrumb);
     }
-    if is_timestamp_with(text, folded) {
+    // Both date rules ask `may_hold_date`: answered once.
+    let date = std::cell::OnceCell::new();
+    let may_date = || *date.get_or_init(|| may_hold_date(text, folded, classes));
+    if is_timestamp_with(text, may_date) {
         return Some(Reason::Timestamp);
     }
     if f.words <= 14
-        && ((starts_with_word(text, &const { pack_words(BYLINE_FIRST) }) && BYLINE.is_match(text))
-            || is_name_and_date(text, f, folded))
+        && ((starts_with_word(first, &const { pack_words(BYLINE_FIRST) }) && BYLINE.is_match(text))
+            || is_name_and_date(text, f, may_date))
     {
         return Some(Reason::Byline);
     }
-    if is_caption(p, f, folded) {
+    if is_caption(p, f, folded, classes) {
         return Some(Reason::Caption);
     }
-    if f.words <= 3 && may_be_sign_off(text) && SIGN_OFF.is_match(text) {
+    if f.words <= 3 && may_be_sign_off(text, classes) && SIGN_OFF.is_match(text) {
         return Some(Reason::SignOff);
     }
-    if is_separator_menu(text, f) {
+    if is_separator_menu(text, f, classes) {
         return Some(Reason::Navigation);
     }
     None
 }
+
+/// [`byte_classes`] bit: an ASCII digit.
+const DIGIT: u16 = 1;
+/// [`byte_classes`] bit: `(` or `[`.
+const BRACKET: u16 = 1 << 1;
+/// [`byte_classes`] bit: `:`.
+const COLON: u16 = 1 << 2;
+/// [`byte_classes`] bit: `/` or `|`.
+const SLASH_PIPE: u16 = 1 << 3;
+/// [`byte_classes`] bit: `>`.
+const GREATER: u16 = 1 << 4;
+/// [`byte_classes`] bit: `-`.
+const DASH: u16 = 1 << 5;
+/// [`byte_classes`] bit: 0xC2 or 0xE2, the lead bytes of the non-ASCII separators (U+0080 to
+/// U+00BF, U+2000 to U+2FFF).
+const LEAD_C2_E2: u16 = 1 << 6;
+/// [`byte_classes`] bit: 0xEF, the lead byte of the full-width colon.
+const LEAD_EF: u16 = 1 << 7;
+/// [`byte_classes`] bit: `E`.
+const UPPER_E: u16 = 1 << 8;
+/// [`byte_classes`] bit: `y` or `Y`.
+const LETTER_Y: u16 = 1 << 9;
+/// [`byte_classes`] bit: `_`.
+const UNDERSCORE: u16 = 1 << 10;
+/// [`byte_classes`] bit: `f` or `F`.
+const LETTER_F: u16 = 1 << 11;
+/// [`byte_classes`] bit: `g` or `G`.
+const LETTER_G: u16 = 1 << 12;
+/// [`byte_classes`] bit: any byte from 0x80 (the text is not ASCII).
+const NON_ASCII: u16 = 1 << 13;
+
+/// The [`byte_classes`] a [`TAGS`] match holds one of: a colon, ASCII or full-width (lead
+/// byte 0xEF).
+const TAG_COLONS: u16 = COLON | LEAD_EF;
+/// The [`byte_classes`] a [`BREADCRUMB`] match holds one of: its separators `/`, `>`, `|`,
+/// or », › or → (lead bytes 0xC2, 0xE2).
+const BREADCRUMB_SEPARATORS: u16 = SLASH_PIPE | GREATER | LEAD_C2_E2;
+
+/// The classes of the bytes in `b`, as bits ([`DIGIT`], [`BRACKET`], ...): one load a byte,
+/// so that each rule's test of whether a line holds one of its bytes is a bit test.
+fn byte_classes(b: &[u8]) -> u16 {
+    b.iter()
+        .fold(0, |acc, &c| acc | BYTE_CLASSES[usize::from(c)])
+}
+
+/// Each byte's [`byte_classes`] bits.
+const BYTE_CLASSES: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut c = b'0';
+    while c <= b'9' {
+        t[c as usize] = DIGIT;
+        c += 1;
+    }
+    t[b'(' as usize] = BRACKET;
+    t[b'[' as usize] = BRACKET;
+    t[b':' as usize] = COLON;
+    t[b'/' as usize] = SLASH_PIPE;
+    t[b'|' as usize] = SLASH_PIPE;
+    t[b'>' as usize] = GREATER;
+    t[b'-' as usize] = DASH;
+    t[0xC2] = LEAD_C2_E2;
+    t[0xE2] = LEAD_C2_E2;
+    t[0xEF] = LEAD_EF;
+    t[b'E' as usize] = UPPER_E;
+    t[b'y' as usize] = LETTER_Y;
+    t[b'Y' as usize] = LETTER_Y;
+    t[b'_' as usize] = UNDERSCORE;
+    t[b'f' as usize] = LETTER_F;
+    t[b'F' as usize] = LETTER_F;
+    t[b'g' as usize] = LETTER_G;
+    t[b'G' as usize] = LETTER_G;
+    let mut c = 0x80;
+    while c <= 0xFF {
+        t[c] |= NON_ASCII;
+        c += 1;
+    }
+    t
+};
 
 /// Regions that hold most of the page's text: wrappers, not boilerplate (ASP.NET puts the
 /// whole page in a `<form>`, some sites all of it in a `<header>`).
@@ -1170,12 +1261,32 @@ fn normalize_key(text: &str) -> String {
 /// match (the comment-heading test takes at most 80 bytes).
 const KEY_MAX_CHARS: usize = 80;
 
+/// The longest entry of [`RELATED_HEADINGS`] and [`UI_STRINGS`], at most, in bytes.
+const SET_KEY_MAX_BYTES: usize = 40;
+
 /// [`normalize_key`] before lower-casing.
 fn key_text(text: &str) -> &str {
+    key_text_with(text, true)
+}
+
+/// [`key_text`], told whether `text` may hold `(` or `[` (when not, it is not searched).
+fn key_text_with(text: &str, brackets: bool) -> &str {
+    // Most short lines start with an ASCII letter or digit and end with a letter: then no
+    // step below changes them, and their ends are not decoded as characters.
+    let b = text.as_bytes();
+    if !brackets
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphabetic)
+    {
+        return text;
+    }
     let mut t = text.trim_matches(|c: char| !c.is_alphanumeric());
     // "Comments (0)", "Share 12". Bytes, not chars: these two are ASCII, so a byte equal to
     // one is always that character (a char pattern decodes every character).
-    if let Some(i) = memchr::memchr2(b'(', b'[', t.as_bytes()) {
+    if let Some(i) = brackets
+        .then(|| memchr::memchr2(b'(', b'[', t.as_bytes()))
+        .flatten()
+    {
         t = &t[..i];
     }
     let t = t.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || c == ':');
@@ -1191,8 +1302,13 @@ fn lowercase_key(t: &str) -> String {
 
 /// [`lowercase_key`] into `out`, without allocating once `out` is large enough.
 fn lowercase_key_into(t: &str, out: &mut String) {
+    lowercase_key_into_with(t, out, t.is_ascii());
+}
+
+/// [`lowercase_key_into`], told whether `t` is ASCII.
+fn lowercase_key_into_with(t: &str, out: &mut String, ascii: bool) {
     out.clear();
-    if t.is_ascii() {
+    if ascii {
         out.push_str(t);
         out.make_ascii_lowercase();
     } else {
@@ -1353,6 +1469,24 @@ fn is_related_prefix(key: &str) -> bool {
         .first()
         .is_some_and(|&c| c < 128 && FIRST >> c & 1 != 0)
     {
+        return false;
+    }
+    // Every lead and form starts with one of these words and a space: so the key's first
+    // letters, followed by an ASCII byte, are one of them (comparing each lead costs a
+    // `memcmp` call).
+    const FIRST_WORDS: [u128; 10] = pack_words([
+        "more",
+        "related",
+        "other",
+        "also",
+        "latest",
+        "you",
+        "recommended",
+        "most",
+        "read",
+        "watch",
+    ]);
+    if !first_word_packed(key).is_some_and(|w| FIRST_WORDS.contains(&w)) {
         return false;
     }
     let with_topic = RELATED_LEADS.iter().any(|lead| {
@@ -1622,8 +1756,8 @@ static SCRIPT_NOTICE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// [`SCRIPT_NOTICE`], behind a cheap test: every match starts with one of a few words, and a
 /// regex call costs more than comparing the first word (searching each short line for
-/// "javascript" cost 4% of all instructions).
-fn is_script_notice(text: &str) -> bool {
+/// "javascript" cost 4% of all instructions). `first` is the text's [`first_word_packed`].
+fn is_script_notice(text: &str, first: Option<u128>) -> bool {
     const FIRST: [&str; 13] = [
         "notice",
         "sorry",
@@ -1639,7 +1773,7 @@ fn is_script_notice(text: &str) -> bool {
         "this",
         "it",
     ];
-    starts_with_word(text, &const { pack_words(FIRST) }) && SCRIPT_NOTICE.is_match(text)
+    starts_with_word(first, &const { pack_words(FIRST) }) && SCRIPT_NOTICE.is_match(text)
 }
 
 static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
@@ -1663,16 +1797,21 @@ static UI_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
 static UI_AFFILIATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^.{0,40}(?-u:\b)affiliate links?(?-u:\b)").unwrap());
 
-/// Whether `text` matches [`UI_PATTERN`] or [`UI_AFFILIATE`], each behind its prefilter.
-fn is_ui_pattern(text: &str, folded: &[u8]) -> bool {
-    (may_be_ui_pattern(text) && UI_PATTERN.is_match(text))
-        || (may_be_ui_affiliate(folded) && UI_AFFILIATE.is_match(text))
+/// Whether `text` matches [`UI_PATTERN`] or [`UI_AFFILIATE`], each behind its prefilter;
+/// `first` is its [`first_word_packed`], `classes` its [`byte_classes`].
+fn is_ui_pattern(text: &str, folded: &[u8], first: Option<u128>, classes: u16) -> bool {
+    (may_be_ui_pattern(text, first) && UI_PATTERN.is_match(text))
+        // "affiliate" holds an `f` (under `(?i)`, no other character matches one).
+        || (classes & LETTER_F != 0
+            && may_be_ui_affiliate(folded)
+            && UI_AFFILIATE.is_match(text))
 }
 
-/// Whether `text` may match [`UI_PATTERN`], by its first word: all alternatives but two
-/// start with one of these words, the others with `(`, a digit or © (not ASCII). Most lines
-/// fail this, and the regex call costs several hundred instructions even on a short line.
-fn may_be_ui_pattern(text: &str) -> bool {
+/// Whether `text` may match [`UI_PATTERN`], by its first word (`first`, its
+/// [`first_word_packed`]): all alternatives but two start with one of these words, the
+/// others with `(`, a digit or © (not ASCII). Most lines fail this, and the regex call costs
+/// several hundred instructions even on a short line.
+fn may_be_ui_pattern(text: &str, first: Option<u128>) -> bool {
     const FIRST: [&str; 24] = [
         "we",
         "this",
@@ -1700,7 +1839,7 @@ fn may_be_ui_pattern(text: &str) -> bool {
         "terms",
     ];
     const PACKED: [u128; FIRST.len()] = pack_words(FIRST);
-    match first_word_packed(text) {
+    match first {
         None => true,
         Some(0) => matches!(text.as_bytes().first(), Some(b'(' | b'0'..=b'9')),
         Some(w) => PACKED.contains(&w),
@@ -1776,10 +1915,11 @@ const fn pack_words<const N: usize>(words: [&str; N]) -> [u128; N] {
     out
 }
 
-/// Whether `text` starts with one of `words` (lower-case ASCII, packed by [`pack_word`]) in
-/// any ASCII case, as a whole word, or may (see [`ascii_first_word`]).
-fn starts_with_word(text: &str, words: &[u128]) -> bool {
-    first_word_packed(text).is_none_or(|w| words.contains(&w))
+/// Whether a text starts with one of `words` (lower-case ASCII, packed by [`pack_word`]) in
+/// any ASCII case, as a whole word, or may (see [`ascii_first_word`]), given its
+/// [`first_word_packed`].
+fn starts_with_word(first: Option<u128>, words: &[u128]) -> bool {
+    first.is_none_or(|w| words.contains(&w))
 }
 
 /// Whether a text may contain `needle` (lower-case ASCII letters and `/`) in any ASCII case,
@@ -1811,70 +1951,71 @@ fn may_hold_ci(folded: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Words that only ever label buttons and counters.
-static UI_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
-    [
-        "share",
-        "save",
-        "like",
-        "likes",
-        "reply",
-        "replies",
-        "quote",
-        "print",
-        "email",
-        "tweet",
-        "pin",
-        "follow",
-        "comment",
-        "comments",
-        "report",
-        "previous",
-        "next",
-        "prev",
-        "view",
-        "views",
-        "options",
-        "more",
-        "less",
-        "menu",
-        "close",
-        "open",
-        "login",
-        "logout",
-        "search",
-        "facebook",
-        "twitter",
-        "x",
-        "linkedin",
-        "pinterest",
-        "reddit",
-        "whatsapp",
-        "instagram",
-        "youtube",
-        "tiktok",
-        "telegram",
-        "copy",
-        "link",
-        "embed",
-        "download",
-        "upvote",
-        "downvote",
-        "votes",
-        "vote",
-        "flag",
-        "edit",
-        "delete",
-        "bookmark",
-        "subscribe",
-        "rss",
-    ]
-    .into_iter()
-    .collect()
-});
+static UI_WORDS: LazyLock<FxHashSet<&'static str>> =
+    LazyLock::new(|| UI_WORD_LIST.into_iter().collect());
+
+/// The words of [`UI_WORDS`].
+const UI_WORD_LIST: [&str; 54] = [
+    "share",
+    "save",
+    "like",
+    "likes",
+    "reply",
+    "replies",
+    "quote",
+    "print",
+    "email",
+    "tweet",
+    "pin",
+    "follow",
+    "comment",
+    "comments",
+    "report",
+    "previous",
+    "next",
+    "prev",
+    "view",
+    "views",
+    "options",
+    "more",
+    "less",
+    "menu",
+    "close",
+    "open",
+    "login",
+    "logout",
+    "search",
+    "facebook",
+    "twitter",
+    "x",
+    "linkedin",
+    "pinterest",
+    "reddit",
+    "whatsapp",
+    "instagram",
+    "youtube",
+    "tiktok",
+    "telegram",
+    "copy",
+    "link",
+    "embed",
+    "download",
+    "upvote",
+    "downvote",
+    "votes",
+    "vote",
+    "flag",
+    "edit",
+    "delete",
+    "bookmark",
+    "subscribe",
+    "rss",
+];
 
 /// A paragraph made only of button labels (`Save Share`, `Reply Quote Like`), only of a
-/// counter (`12`), or an icon name (`heart_outlined`).
-fn is_ui_words(text: &str, f: &Features) -> bool {
+/// counter (`12`), or an icon name (`heart_outlined`). `classes` are its [`byte_classes`],
+/// `first` its [`first_word_packed`].
+fn is_ui_words(text: &str, f: &Features, classes: u16, first: Option<u128>) -> bool {
     if f.words == 0 {
         return false;
     }
@@ -1886,13 +2027,44 @@ fn is_ui_words(text: &str, f: &Features) -> bool {
         return true;
     }
     if f.words == 1
-        && text.contains('_')
+        && classes & UNDERSCORE != 0
         && text.chars().all(|c| c.is_ascii_lowercase() || c == '_')
     {
         return true;
     }
-    f.words <= 6 && crate::segment::words(text).all(is_ui_word)
+    f.words <= 6 && may_be_ui_word(first) && crate::segment::words(text).all(is_ui_word)
 }
+
+/// Whether a text's first word may be one of [`UI_WORDS`], given its [`first_word_packed`]:
+/// when the text starts with ASCII letters and an ASCII byte follows them, its first word is
+/// those letters, or longer and then not all letters (no UI word is), so the letters must be
+/// a UI word. Tested by the first letter and the length alone ([`UI_WORD_STARTS`]): most
+/// short lines fail that, and walking their words costs more.
+fn may_be_ui_word(first: Option<u128>) -> bool {
+    match first {
+        None | Some(0) => true,
+        Some(w) => {
+            // Packed letters are lower-case and not zero: the length is where the zeros start.
+            let len = 16 - w.leading_zeros() as usize / 8;
+            let c = usize::from((w as u8).wrapping_sub(b'a'));
+            len <= UI_WORD_MAX && c < 26 && UI_WORD_STARTS[c] >> len & 1 != 0
+        }
+    }
+}
+
+/// Per first letter of [`UI_WORD_LIST`] (`a` to `z`): bit `n` is set when a UI word of `n`
+/// letters starts with it.
+const UI_WORD_STARTS: [u16; 26] = {
+    let mut t = [0u16; 26];
+    let mut i = 0;
+    while i < UI_WORD_LIST.len() {
+        let w = UI_WORD_LIST[i].as_bytes();
+        assert!(w.len() <= UI_WORD_MAX && w[0].is_ascii_lowercase());
+        t[(w[0] - b'a') as usize] |= 1 << w.len();
+        i += 1;
+    }
+    t
+};
 
 /// The longest of [`UI_WORDS`], in bytes.
 const UI_WORD_MAX: usize = 9;
@@ -1954,16 +2126,16 @@ const BYLINE_FIRST: [&str; 14] = [
     "di",
 ];
 
-/// Whether `text` may match [`SIGN_OFF`]: only its `END` alternative is longer than 13
-/// bytes, and the others start with `(`, `/` or a capital and hold nothing but capitals,
-/// parentheses, `/` and `.`.
-fn may_be_sign_off(text: &str) -> bool {
+/// Whether `text` (with [`byte_classes`] `classes`) may match [`SIGN_OFF`]: only its `END`
+/// alternative is longer than 13 bytes, and the others start with `(`, `/` or a capital and
+/// hold nothing but capitals, parentheses, `/` and `.`.
+fn may_be_sign_off(text: &str, classes: u16) -> bool {
     let b = text.as_bytes();
     (b.len() <= 13
         && matches!(b.first(), Some(b'(' | b'/' | b'A'..=b'Z'))
         && b.iter()
             .all(|&c| matches!(c, b'(' | b')' | b'/' | b'.' | b'A'..=b'Z')))
-        || memchr::memmem::find(b, b"END").is_some()
+        || (classes & UPPER_E != 0 && memchr::memmem::find(b, b"END").is_some())
 }
 
 static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -1985,12 +2157,14 @@ static DATE: LazyLock<Regex> = LazyLock::new(|| {
 #[cfg(test)]
 fn is_timestamp(text: &str) -> bool {
     let folded: Vec<u8> = text.bytes().map(|b| b | 0x20).collect();
-    is_timestamp_with(text, &folded)
+    is_timestamp_with(text, || {
+        may_hold_date(text, &folded, byte_classes(text.as_bytes()))
+    })
 }
 
-/// [`is_timestamp`], given the text folded as for [`may_hold_ci`].
-fn is_timestamp_with(text: &str, folded: &[u8]) -> bool {
-    if text.len() > 80 || !may_hold_date(text, folded) || !DATE.is_match(text) {
+/// [`is_timestamp`], given [`may_hold_date`] of the text (asked only when needed).
+fn is_timestamp_with(text: &str, may_date: impl Fn() -> bool) -> bool {
+    if text.len() > 80 || !may_date() || !DATE.is_match(text) {
         return false;
     }
     let rest = DATE.replace_all(text, " ");
@@ -2022,36 +2196,47 @@ fn is_timestamp_with(text: &str, folded: &[u8]) -> bool {
     words <= 2
 }
 
-/// Whether `text` has what every [`DATE`] match needs: a digit (`\d` is any Unicode decimal
-/// digit), or "yesterday" / "today".
-fn may_hold_date(text: &str, folded: &[u8]) -> bool {
-    has_ascii_digit(text.as_bytes())
-        || may_hold_ci(folded, b"day")
-        || (!text.is_ascii() && text.chars().any(char::is_numeric))
+/// Whether `text` (folded as for [`may_hold_ci`], with [`byte_classes`] `classes`) has what
+/// every [`DATE`] match needs: a digit, `/`, `.`, `-` or `:` and a digit (the numeric dates
+/// and the times), four digits in a row (the dates with a month's name end in a year), a
+/// digit and "ago", or "day" ("yesterday", "today"). Under `(?i)` no other character matches
+/// `a`, `g`, `o`, `d` or `y`; `\d` is any Unicode decimal digit, so a text with a numeric
+/// character outside ASCII goes to the regex. Lines with a digit that is none of these (a
+/// count, a version, a price) were a third of the regex calls.
+fn may_hold_date(text: &str, folded: &[u8], classes: u16) -> bool {
+    (classes & DIGIT != 0
+        && (has_date_digits(text.as_bytes())
+            || (classes & LETTER_G != 0 && may_hold_ci(folded, b"ago"))))
+        || (classes & LETTER_Y != 0 && may_hold_ci(folded, b"day"))
+        || (classes & NON_ASCII != 0 && text.chars().any(char::is_numeric))
 }
 
-/// Whether `b` holds an ASCII digit, 8 bytes at a time.
-fn has_ascii_digit(b: &[u8]) -> bool {
-    const L: u64 = 0x0101_0101_0101_0101;
-    // The top bit of each byte from '0' to '9': of the bytes without their top bit (so no
-    // sum carries into the next byte), those >= '0' and not >= ':', if they had none.
-    let digits = |v: u64| {
-        let t = v & (L * 0x7F);
-        (t + L * u64::from(0x80 - b'0')) & !(t + L * u64::from(0x80 - b':')) & !v & (L * 0x80)
-    };
-    let mut chunks = b.chunks_exact(8);
-    chunks
-        .by_ref()
-        .any(|c| digits(u64::from_le_bytes(c.try_into().expect("8 bytes"))) != 0)
-        || chunks.remainder().iter().any(u8::is_ascii_digit)
+/// Whether `b` holds an ASCII digit, one of `/`, `.`, `-` and `:`, and a digit, in a row; or
+/// four ASCII digits in a row.
+fn has_date_digits(b: &[u8]) -> bool {
+    // Digits in a row before this byte, and whether a digit and a separator are.
+    let (mut run, mut after_sep) = (0u32, false);
+    for &c in b {
+        if c.is_ascii_digit() {
+            run += 1;
+            if after_sep || run == 4 {
+                return true;
+            }
+        } else {
+            after_sep = run > 0 && matches!(c, b'/' | b'.' | b'-' | b':');
+            run = 0;
+        }
+    }
+    false
 }
 
-/// A short run of capitalised names followed by a date or time: an author line.
-fn is_name_and_date(text: &str, f: &Features, folded: &[u8]) -> bool {
+/// A short run of capitalised names followed by a date or time: an author line. `may_date`
+/// answers [`may_hold_date`] of the text.
+fn is_name_and_date(text: &str, f: &Features, may_date: impl Fn() -> bool) -> bool {
     f.words >= 3
         && f.titlecase_share + f.digit_share >= 0.6
         && !f.ends_with_punct
-        && may_hold_date(text, folded)
+        && may_date()
         && {
             let m = DATE.find(text);
             m.is_some_and(|m| m.start() > 3)
@@ -2174,14 +2359,19 @@ static POSITION_MARK: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Captions: a credit, an image marker, or a short indented description of a picture.
-fn is_caption(p: &Paragraph, f: &Features, folded: &[u8]) -> bool {
+/// `folded` as for [`may_hold_ci`], `classes` its [`byte_classes`].
+fn is_caption(p: &Paragraph, f: &Features, folded: &[u8], classes: u16) -> bool {
     if f.chars > 350 || f.sentence_ends > 3 {
         return false;
     }
     if CAPTION_PARTS.any_in(folded) && CAPTION.is_match(&p.text) {
         return true;
     }
-    if f.sentence_ends <= 2 && p.text.contains('(') && POSITION_MARK.is_match(&p.text) {
+    if f.sentence_ends <= 2
+        && classes & BRACKET != 0
+        && p.text.contains('(')
+        && POSITION_MARK.is_match(&p.text)
+    {
         return true;
     }
     // NBSP padding before the text is what an inline image leaves in a scrape.
@@ -2199,21 +2389,14 @@ fn may_hold_separator(text: &str, ascii: &[u8]) -> bool {
 
 /// Whether `text` may hold `|`, `/`, `-`, `:` or a separator from U+0080–U+00FF or
 /// U+2000–U+2FFF (`·`, `»`, `•`, `›`, `–`, `—`, `→`), by lead byte: a cheap superset for
-/// [`is_separator_menu`]. By table, one load a byte instead of six compares: it reads every
-/// short line without a sentence end.
+/// [`is_separator_menu`], which tests these [`byte_classes`] of a line.
+#[cfg(test)]
 fn may_hold_menu_separator(text: &str) -> bool {
-    const TABLE: [bool; 256] = {
-        let mut t = [false; 256];
-        let bytes = *b"|/-:\xC2\xE2";
-        let mut i = 0;
-        while i < bytes.len() {
-            t[bytes[i] as usize] = true;
-            i += 1;
-        }
-        t
-    };
-    text.bytes().any(|b| TABLE[usize::from(b)])
+    byte_classes(text.as_bytes()) & MENU_SEPARATORS != 0
 }
+
+/// The [`byte_classes`] of [`may_hold_menu_separator`].
+const MENU_SEPARATORS: u16 = SLASH_PIPE | DASH | COLON | LEAD_C2_E2;
 
 /// Whether `text` may match [`BREADCRUMB`]: it holds one of its separators with a space
 /// (`\s`, ASCII or not) on either side. A bare `/` ("and/or", a date) or a curly quote
@@ -2249,12 +2432,21 @@ fn has_alphanumeric(text: &str) -> bool {
         || text.chars().any(char::is_alphanumeric)
 }
 
-/// Lines of menu items joined by separators (`Home | News | Sport`).
-fn is_separator_menu(text: &str, f: &Features) -> bool {
+/// Lines of menu items joined by separators (`Home | News | Sport`). `classes` are the
+/// text's [`byte_classes`].
+fn is_separator_menu(text: &str, f: &Features, classes: u16) -> bool {
     if !has_alphanumeric(text) {
         return true;
     }
-    if f.sentence_ends > 0 || !may_hold_menu_separator(text) {
+    if f.sentence_ends > 0 || classes & MENU_SEPARATORS == 0 {
+        return false;
+    }
+    // Two separators (tokens, or pairs of `|`) hold two of these bytes: each token holds one,
+    // and tokens do not overlap. A hyphenated word alone does not split the line into tokens.
+    let mut bytes = text
+        .bytes()
+        .filter(|&b| BYTE_CLASSES[usize::from(b)] & MENU_SEPARATORS != 0);
+    if bytes.nth(1).is_none() {
         return false;
     }
     let seps = text
@@ -3234,6 +3426,13 @@ mod tests {
             .max()
             .unwrap();
         assert!(longest <= KEY_MAX_CHARS, "{longest}");
+        let bytes = RELATED_HEADINGS
+            .iter()
+            .chain(UI_STRINGS.iter())
+            .map(|k| k.len())
+            .max()
+            .unwrap();
+        assert!(bytes <= SET_KEY_MAX_BYTES, "{bytes}");
         let lead = RELATED_LEADS.iter().map(|l| l.len()).max().unwrap();
         assert!(lead + 1 + 40 <= KEY_MAX_CHARS);
         // The longest whole form of RELATED_PREFIX.
@@ -3260,6 +3459,233 @@ mod tests {
     ) -> impl Iterator<Item = String> + 'a {
         let mut state = seed;
         (0..count).map(move |n| crate::segment::random_text(&mut state, alphabet, n % pieces))
+    }
+
+    /// [`key_text_with`] told that a text holds no bracket trims it as [`key_text`] does.
+    #[test]
+    fn key_text_fast_path_trims_the_same() {
+        let alphabet = [
+            "Share", "a", "1", " ", ":", ".", "é", "É", "’", "-", "\u{A0}", "12",
+        ];
+        for t in random_texts(0x1234_5678_9abc_def0u64, &alphabet, 20_000, 6) {
+            assert_eq!(key_text_with(&t, false), key_text(&t), "{t:?}");
+        }
+    }
+
+    /// [`has_date_digits`] finds what a regex for its two forms finds.
+    #[test]
+    fn date_digits_match_their_regex() {
+        let re = Regex::new(r"(?-u)[0-9][/.:-][0-9]|[0-9]{4}").unwrap();
+        let alphabet = ["1", "23", "/", ".", ":", "-", "a", " ", "|", "é", "٣", "//"];
+        let mut hits = 0;
+        for t in random_texts(0x0bad_cafe_f00d_1234u64, &alphabet, 20_000, 9) {
+            assert_eq!(has_date_digits(t.as_bytes()), re.is_match(&t), "{t:?}");
+            hits += usize::from(re.is_match(&t));
+        }
+        assert!(hits > 500, "{hits}");
+    }
+
+    /// [`short_hard_rule`]'s rules with no prefilter, no byte classes and no shared first
+    /// word: each rule's regex or exact test alone, in the same order.
+    fn short_hard_rule_unfiltered(p: &Paragraph, f: &Features) -> Option<Reason> {
+        let text = p.text.as_str();
+        let trimmed = text.trim_matches(|c: char| !c.is_alphanumeric());
+        let trimmed = trimmed.split(['(', '[']).next().unwrap_or("");
+        let trimmed = trimmed
+            .trim_end_matches(|c: char| c.is_ascii_digit() || c.is_whitespace() || c == ':')
+            .trim();
+        let key = (trimmed.chars().count() <= KEY_MAX_CHARS).then(|| lowercase_key(trimmed));
+        if let Some(key) = key.as_deref() {
+            if RELATED_HEADINGS.contains(key) || is_related_prefix(key) {
+                return Some(Reason::RelatedHeading);
+            }
+            if key.len() <= 80 && COMMENTS_HEADING.is_match(key) {
+                return Some(Reason::CommentsHeading);
+            }
+        }
+        let ui_words = f.words > 0
+            && ((f.words == 1
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ',' || c == '.'))
+                || (f.words == 1
+                    && text.contains('_')
+                    && text.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                || (f.words <= 6 && crate::segment::words(text).all(is_ui_word)));
+        if key.as_deref().is_some_and(|k| UI_STRINGS.contains(k))
+            || UI_PATTERN.is_match(text)
+            || UI_AFFILIATE.is_match(text)
+            || ui_words
+            || SCRIPT_NOTICE.is_match(text)
+        {
+            return Some(Reason::UiString);
+        }
+        if TAGS.is_match(text) {
+            return Some(Reason::TagList);
+        }
+        if f.words <= 12 && BREADCRUMB.is_match(text) {
+            return Some(Reason::Breadcrumb);
+        }
+        if text.len() <= 80 && DATE.is_match(text) {
+            let rest = DATE.replace_all(text, " ");
+            let other = crate::segment::words(&rest)
+                .filter(|w| {
+                    let l = w.to_lowercase();
+                    !matches!(
+                        l.as_str(),
+                        "updated"
+                            | "published"
+                            | "posted"
+                            | "last"
+                            | "on"
+                            | "at"
+                            | "modified"
+                            | "date"
+                            | "gmt"
+                            | "utc"
+                            | "ict"
+                            | "est"
+                            | "edt"
+                            | "pst"
+                            | "cet"
+                            | "am"
+                            | "pm"
+                    ) && !w.chars().all(|c| c.is_ascii_digit())
+                })
+                .count();
+            if other <= 2 {
+                return Some(Reason::Timestamp);
+            }
+        }
+        let name_and_date = f.words >= 3
+            && f.titlecase_share + f.digit_share >= 0.6
+            && !f.ends_with_punct
+            && DATE.find(text).is_some_and(|m| m.start() > 3)
+            && f.sentence_ends == 0;
+        if f.words <= 14 && (BYLINE.is_match(text) || name_and_date) {
+            return Some(Reason::Byline);
+        }
+        if f.chars <= 350
+            && f.sentence_ends <= 3
+            && (CAPTION.is_match(text)
+                || (f.sentence_ends <= 2 && POSITION_MARK.is_match(text))
+                || (p.indented && f.sentence_ends <= 1 && f.chars < 300))
+        {
+            return Some(Reason::Caption);
+        }
+        if f.words <= 3 && SIGN_OFF.is_match(text) {
+            return Some(Reason::SignOff);
+        }
+        let menu = !text.chars().any(char::is_alphanumeric)
+            || (f.sentence_ends == 0 && {
+                let seps = text
+                    .split_whitespace()
+                    .filter(|t| {
+                        matches!(
+                            *t,
+                            "|" | "•" | "·" | "/" | "»" | "›" | "-" | "–" | "—" | "::"
+                        )
+                    })
+                    .count() as u32
+                    + text.matches('|').count() as u32 / 2;
+                seps >= 2 && seps * 4 >= f.words.saturating_sub(seps)
+            });
+        menu.then_some(Reason::Navigation)
+    }
+
+    /// [`short_hard_rule`]'s gates (byte classes, the first word, the date and UI-word tests)
+    /// never reject a line a rule fires on, and the first rule that fires wins as before.
+    #[test]
+    fn short_rules_match_their_unfiltered_form() {
+        let alphabet = [
+            "Related posts",
+            "More from",
+            "3 comments",
+            "Comments",
+            "Share",
+            "like",
+            "Reply",
+            "We use cookies",
+            "affiliate links",
+            "JavaScript is disabled",
+            "Tags:",
+            "topics：",
+            "Home",
+            " / ",
+            " > ",
+            " » ",
+            " | ",
+            "|",
+            "/",
+            "12/05/2024",
+            "3:45",
+            "2024",
+            "1.5",
+            "5 days ago",
+            "3 hours ago",
+            "Yesterday",
+            "TODAY",
+            "By ",
+            "John",
+            "Smith",
+            "Photo:",
+            "(left)",
+            "Getty Images",
+            "END",
+            "AP",
+            "(CNN)",
+            " - ",
+            "–",
+            "·",
+            ":",
+            "_",
+            "heart_outlined",
+            "é",
+            "ſ",
+            "\u{212A}",
+            "١٢",
+            "٣",
+            "’",
+            " ",
+            ".",
+            "!",
+            "(",
+            "[",
+            "a",
+            "E",
+            "y",
+            "ago",
+            "Day",
+            "1",
+            "0",
+            "x",
+            "Facebook",
+            "Sept",
+            " ",
+            "\u{A0}",
+            "ả",
+            "12",
+            ",",
+        ];
+        let mut fired = 0;
+        for (n, t) in random_texts(0x5851_f42d_4c95_7f2du64, &alphabet, 60_000, 8).enumerate() {
+            let p = Paragraph {
+                text: t,
+                line: 1,
+                indented: n % 7 == 0,
+                structure: None,
+            };
+            let f = features(&p.text, None);
+            if f.chars > 400 {
+                continue;
+            }
+            let folded: Vec<u8> = p.text.bytes().map(|b| b | 0x20).collect();
+            let want = short_hard_rule_unfiltered(&p, &f);
+            let got = short_hard_rule(&p, &f, &folded, &mut String::new());
+            assert_eq!(got, want, "{:?}", p.text);
+            fired += usize::from(want.is_some());
+        }
+        assert!(fired > 10_000, "{fired}");
     }
 
     /// [`is_ui_pattern`] answers as the one regex it was split from.
@@ -3294,7 +3720,16 @@ mod tests {
         let mut hits = 0;
         for t in random_texts(0x9e37_79b9_7f4a_7c15u64, &alphabet, 20_000, 7) {
             let folded: Vec<u8> = t.bytes().map(|b| b | 0x20).collect();
-            assert_eq!(is_ui_pattern(&t, &folded), joined.is_match(&t), "{t:?}");
+            assert_eq!(
+                is_ui_pattern(
+                    &t,
+                    &folded,
+                    first_word_packed(&t),
+                    byte_classes(t.as_bytes())
+                ),
+                joined.is_match(&t),
+                "{t:?}"
+            );
             hits += usize::from(joined.is_match(&t));
         }
         assert!(hits > 1000, "{hits}");
@@ -3877,7 +4312,7 @@ mod tests {
     }
 
     #[test]
-    fn has_ascii_digit_matches_a_byte_loop() {
+    fn digit_class_matches_a_byte_loop() {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         for len in 0..2000 {
             let b: Vec<u8> = (0..len % 40)
@@ -3893,7 +4328,8 @@ mod tests {
                 })
                 .collect();
             let want = b.iter().any(u8::is_ascii_digit);
-            assert_eq!(has_ascii_digit(&b), want, "{b:?}");
+            assert_eq!(byte_classes(&b) & DIGIT != 0, want, "{b:?}");
+            assert_eq!(byte_classes(&b) & NON_ASCII != 0, !b.is_ascii(), "{b:?}");
         }
     }
 

@@ -126,12 +126,14 @@ type Guard = (&'static str, &'static Regex, fn(&str) -> bool);
 
 fn guards() -> Vec<Guard> {
     vec![
-        ("UI_PATTERN", &UI_PATTERN, may_be_ui_pattern),
+        ("UI_PATTERN", &UI_PATTERN, |t| {
+            may_be_ui_pattern(t, first_word_packed(t))
+        }),
         ("UI_AFFILIATE", &UI_AFFILIATE, |t| {
-            may_be_ui_affiliate(&fold(t))
+            byte_classes(t.as_bytes()) & LETTER_F != 0 && may_be_ui_affiliate(&fold(t))
         }),
         ("BYLINE", &BYLINE, |t| {
-            starts_with_word(t, &pack_words(BYLINE_FIRST))
+            starts_with_word(first_word_packed(t), &pack_words(BYLINE_FIRST))
         }),
         (
             "COMMENTS_HEADING",
@@ -140,16 +142,28 @@ fn guards() -> Vec<Guard> {
         ),
         // The whole of `is_related_prefix`: its first-byte set, then RELATED_PREFIX_FIRST.
         ("RELATED_PREFIX", &RELATED_PREFIX, is_related_prefix),
-        ("SIGN_OFF", &SIGN_OFF, may_be_sign_off),
+        ("SIGN_OFF", &SIGN_OFF, |t| {
+            may_be_sign_off(t, byte_classes(t.as_bytes()))
+        }),
         ("CAPTION", &CAPTION, |t| CAPTION_PARTS.any_in(&fold(t))),
-        ("SCRIPT_NOTICE", &SCRIPT_NOTICE, is_script_notice),
-        ("DATE", &DATE, |t| may_hold_date(t, &fold(t))),
+        ("SCRIPT_NOTICE", &SCRIPT_NOTICE, |t| {
+            is_script_notice(t, first_word_packed(t))
+        }),
+        ("DATE", &DATE, |t| {
+            may_hold_date(t, &fold(t), byte_classes(t.as_bytes()))
+        }),
         ("COPYRIGHT", &COPYRIGHT, is_copyright),
-        ("TAGS", &TAGS, may_be_tags),
-        ("BREADCRUMB", &BREADCRUMB, may_be_breadcrumb),
+        ("TAGS", &TAGS, |t| {
+            byte_classes(t.as_bytes()) & TAG_COLONS != 0 && may_be_tags(t)
+        }),
+        ("BREADCRUMB", &BREADCRUMB, |t| {
+            byte_classes(t.as_bytes()) & BREADCRUMB_SEPARATORS != 0 && may_be_breadcrumb(t)
+        }),
         // An inline condition in `is_caption`, copied here: this catches a change to the
         // regex, not an edit of the condition itself.
-        ("POSITION_MARK", &POSITION_MARK, |t| t.contains('(')),
+        ("POSITION_MARK", &POSITION_MARK, |t| {
+            byte_classes(t.as_bytes()) & BRACKET != 0 && t.contains('(')
+        }),
     ]
 }
 
