@@ -2167,8 +2167,14 @@ fn is_timestamp_with(text: &str, may_date: impl Fn() -> bool) -> bool {
     if text.len() > 80 || !may_date() || !DATE.is_match(text) {
         return false;
     }
+    timestamp_other_words(text) <= 2
+}
+
+/// The words of `text` outside its dates that are neither digits nor what a timestamp says
+/// besides its date ("updated", "on", "GMT", "pm", ...).
+fn timestamp_other_words(text: &str) -> usize {
     let rest = DATE.replace_all(text, " ");
-    let words = crate::segment::words(&rest)
+    crate::segment::words(&rest)
         .filter(|w| {
             let l = w.to_lowercase();
             !matches!(
@@ -2192,8 +2198,7 @@ fn is_timestamp_with(text: &str, may_date: impl Fn() -> bool) -> bool {
                     | "pm"
             ) && !w.chars().all(|c| c.is_ascii_digit())
         })
-        .count();
-    words <= 2
+        .count()
 }
 
 /// Whether `text` (folded as for [`may_hold_ci`], with [`byte_classes`] `classes`) has what
@@ -2449,8 +2454,14 @@ fn is_separator_menu(text: &str, f: &Features, classes: u16) -> bool {
     if bytes.nth(1).is_none() {
         return false;
     }
-    let seps = text
-        .split_whitespace()
+    let seps = separator_count(text);
+    seps >= 2 && seps * 4 >= f.words.saturating_sub(seps)
+}
+
+/// The separators of a menu line: tokens of their own (`|`, `•`, `/`, `»`, dashes, ...) and
+/// pairs of `|`.
+fn separator_count(text: &str) -> u32 {
+    text.split_whitespace()
         .filter(|t| {
             matches!(
                 *t,
@@ -2458,8 +2469,7 @@ fn is_separator_menu(text: &str, f: &Features, classes: u16) -> bool {
             )
         })
         .count() as u32
-        + text.matches('|').count() as u32 / 2;
-    seps >= 2 && seps * 4 >= f.words.saturating_sub(seps)
+        + text.matches('|').count() as u32 / 2
 }
 
 /// A site's copyright notice: a line that starts with ©, "(c)" or "copyright" and gives a
@@ -3526,36 +3536,8 @@ mod tests {
         if f.words <= 12 && BREADCRUMB.is_match(text) {
             return Some(Reason::Breadcrumb);
         }
-        if text.len() <= 80 && DATE.is_match(text) {
-            let rest = DATE.replace_all(text, " ");
-            let other = crate::segment::words(&rest)
-                .filter(|w| {
-                    let l = w.to_lowercase();
-                    !matches!(
-                        l.as_str(),
-                        "updated"
-                            | "published"
-                            | "posted"
-                            | "last"
-                            | "on"
-                            | "at"
-                            | "modified"
-                            | "date"
-                            | "gmt"
-                            | "utc"
-                            | "ict"
-                            | "est"
-                            | "edt"
-                            | "pst"
-                            | "cet"
-                            | "am"
-                            | "pm"
-                    ) && !w.chars().all(|c| c.is_ascii_digit())
-                })
-                .count();
-            if other <= 2 {
-                return Some(Reason::Timestamp);
-            }
+        if text.len() <= 80 && DATE.is_match(text) && timestamp_other_words(text) <= 2 {
+            return Some(Reason::Timestamp);
         }
         let name_and_date = f.words >= 3
             && f.titlecase_share + f.digit_share >= 0.6
@@ -3578,16 +3560,7 @@ mod tests {
         }
         let menu = !text.chars().any(char::is_alphanumeric)
             || (f.sentence_ends == 0 && {
-                let seps = text
-                    .split_whitespace()
-                    .filter(|t| {
-                        matches!(
-                            *t,
-                            "|" | "•" | "·" | "/" | "»" | "›" | "-" | "–" | "—" | "::"
-                        )
-                    })
-                    .count() as u32
-                    + text.matches('|').count() as u32 / 2;
+                let seps = separator_count(text);
                 seps >= 2 && seps * 4 >= f.words.saturating_sub(seps)
             });
         menu.then_some(Reason::Navigation)
