@@ -453,18 +453,9 @@ impl Classifier {
             .collect();
         let main = max_block(&scores, &walls);
 
-        let vocab: Option<FxHashSet<u64>> = main.map(|(s, e)| {
-            // Sized for every word up front: grown from empty, the set of a long article was
-            // rehashed a dozen times (a third of its cost).
-            let memos = fill_content(memo, paragraphs, lang, s..=e);
-            let words: usize = memos
-                .iter()
-                .map(|m| m.content.as_ref().map_or(0, |w| w.as_slice().len()))
-                .sum();
-            let mut vocab = FxHashSet::with_capacity_and_hasher(words, Default::default());
-            vocab.extend(words_of(memos));
-            vocab
-        });
+        // Built when a block or paragraph is first compared with it: many pages never are,
+        // and the set of a long article's words is most of this function's cost.
+        let mut vocab: Option<FxHashSet<u64>> = None;
         // Articles broken by an ad or a form, forums and product pages have content in several
         // blocks: a further block counts when it is substantial and on the main block's topic.
         let mut in_block = vec![false; n];
@@ -489,9 +480,10 @@ impl Classifier {
                 if sum < min_score {
                     break;
                 }
-                let sim = vocab.as_ref().map_or(0.0, |v| {
-                    similarity(content_of(memo, paragraphs, lang, bs..=be), v)
-                });
+                let sim = match main_vocab(&mut vocab, memo, paragraphs, lang, main) {
+                    Some(v) => similarity(content_of(memo, paragraphs, lang, bs..=be), v),
+                    None => 0.0,
+                };
                 // A block behind another "related" heading, or one stamped with several
                 // dates (a list of other stories), is not more of this article.
                 let other_region = walls[s.min(bs)..=e.max(be)].iter().any(|&w| w);
@@ -572,9 +564,10 @@ impl Classifier {
                 && initial != Class::Short
                 && !content_span.contains(&i)
             {
-                let sim = vocab.as_ref().map_or(0.0, |v| {
-                    similarity(content_of(memo, paragraphs, lang, i..=i), v)
-                });
+                let sim = match main_vocab(&mut vocab, memo, paragraphs, lang, main) {
+                    Some(v) => similarity(content_of(memo, paragraphs, lang, i..=i), v),
+                    None => 0.0,
+                };
                 feats[i].similarity = Some(sim);
                 if main.is_some() && sim < self.options.min_paragraph_similarity {
                     reasons[i] = Some(Reason::Unrelated);
@@ -3203,6 +3196,30 @@ fn fill_content<'a>(
             .get_or_insert_with(|| content_words(&paragraphs[i].text, lang));
     }
     &memo[range]
+}
+
+/// The content words of the main block `main` (if there is one), built into `vocab` the
+/// first time they are asked for.
+fn main_vocab<'v>(
+    vocab: &'v mut Option<FxHashSet<u64>>,
+    memo: &mut [Memo],
+    paragraphs: &[Paragraph],
+    lang: Option<Language>,
+    main: Option<(usize, usize)>,
+) -> Option<&'v FxHashSet<u64>> {
+    let (s, e) = main?;
+    Some(vocab.get_or_insert_with(|| {
+        // Sized for every word up front: grown from empty, the set of a long article was
+        // rehashed a dozen times (a third of its cost).
+        let memos = fill_content(memo, paragraphs, lang, s..=e);
+        let words: usize = memos
+            .iter()
+            .map(|m| m.content.as_ref().map_or(0, |w| w.as_slice().len()))
+            .sum();
+        let mut set = FxHashSet::with_capacity_and_hasher(words, Default::default());
+        set.extend(words_of(memos));
+        set
+    }))
 }
 
 /// The content-word hashes of `memos`, in order.
