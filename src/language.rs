@@ -191,11 +191,16 @@ fn stopword_counts(samples: &[&str]) -> ([u32; 128], u32) {
     (counts, total)
 }
 
-/// The language whose stopwords make up at least 30% of the samples' words (40 words or more)
-/// and at least twice the share of any other language's.
+/// [`decisive_language`] of `samples`.
+#[cfg(test)]
 fn decisive_stopword_language(samples: &[&str]) -> Option<Language> {
+    decisive_language(&stopword_counts(samples))
+}
+
+/// The language whose stopwords make up at least 30% of the samples' words (40 words or more)
+/// and at least twice the share of any other language's, from their [`stopword_counts`].
+fn decisive_language(&(counts, total): &([u32; 128], u32)) -> Option<Language> {
     let index = stopword_index();
-    let (counts, total) = stopword_counts(samples);
     if total < 40 {
         return None;
     }
@@ -412,16 +417,27 @@ impl LanguageDetector {
         // Function words settle most documents without the trigram model, which costs about
         // fifty thousand instructions a call (whatlang's own, half a million); close calls
         // between related languages (whose stopword lists overlap) still go to the model.
-        if let Some(lang) = decisive_stopword_language(&texts) {
+        let counts = stopword_counts(&texts);
+        if let Some(lang) = decisive_language(&counts) {
             return (Some(lang), true);
         }
+        // The share of a language's stopwords is in the counts already, for the languages
+        // of the index.
+        let share = |lang: Language| {
+            let index = stopword_index();
+            match index.languages.iter().position(|&l| l == lang) {
+                Some(_) if counts.1 == 0 => 0.0,
+                Some(bit) => counts.0[bit] as f32 / counts.1 as f32,
+                None => stopword_share(&texts, lang),
+            }
+        };
         let mut detect = |i: usize, sample: &str| {
             *asked[i]
                 .get_or_insert_with(|| whatlang_fast::detect(sample).map(|x| Language(x.lang())))
         };
         if let Some(&(i, longest)) = samples.first() {
             if let Some(lang) = detect(i, longest) {
-                if lang.has_stopwords() && stopword_share(&texts, lang) >= 0.25 {
+                if lang.has_stopwords() && share(lang) >= 0.25 {
                     return (Some(lang), true);
                 }
             }
@@ -663,6 +679,16 @@ mod tests {
                 reference(&[&a, &b]),
                 "{a:?} {b:?}"
             );
+            // So a language's share is read off the counts (as `judge_document` does).
+            let (counts, total) = stopword_counts(&[&a, &b]);
+            for (bit, &lang) in stopword_index().languages.iter().enumerate() {
+                let share = if total == 0 {
+                    0.0
+                } else {
+                    counts[bit] as f32 / total as f32
+                };
+                assert_eq!(share, stopword_share(&[&a, &b], lang), "{a:?} {b:?}");
+            }
         }
     }
     use crate::segment::Segmenter;
