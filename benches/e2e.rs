@@ -13,7 +13,8 @@
 //! `GLEANER_E2E_MUTATE=swap` swapped for another word of the page), so most paragraphs are new
 //! to the dedup index, and every tenth document is an exact repeat of the one before, so dedup has
 //! work to do. It is written to `GLEANER_E2E_DIR` (default: a temporary folder) and deleted
-//! afterwards. `GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair` picks the runs (default: all);
+//! afterwards; `GLEANER_E2E_KEEP=path` keeps a copy there (to profile the same dump with
+//! callgrind, say). `GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair` picks the runs (default: all);
 //! `core` is `-j1` pinned to one core with `taskset`, the figure to read as "per core"; `pair`
 //! is two pinned `-j1` runs at once, the most two cores give this work on this machine.
 
@@ -209,6 +210,10 @@ fn main() {
     let mutation = mutation();
     let (bytes, docs) = generate(&dump, target, mutation == "swap");
     let file_bytes = std::fs::metadata(&dump).unwrap().len();
+    if let Some(keep) = std::env::var_os("GLEANER_E2E_KEEP") {
+        std::fs::copy(&dump, &keep).expect("GLEANER_E2E_KEEP: copy the dump");
+        println!("dump kept at {}", Path::new(&keep).display());
+    }
     // Warm the page cache, in small pieces so that this process stays small.
     let mut chunk = vec![0u8; 1 << 20];
     let mut f = File::open(&dump).unwrap();
