@@ -315,12 +315,20 @@ impl Classifier {
         let (mut words, mut lower) = (Vec::new(), String::new());
         let mut ends = Vec::with_capacity(paragraphs.len());
         let mut memo = vec![Memo::default(); paragraphs.len()];
+        // The slots are fetched a few paragraphs ahead of their lookups.
+        const AHEAD: usize = 4;
+        let keys: Vec<Option<u128>> = paragraphs.iter().map(known::Known::key).collect();
         let feats: Vec<Features> = known::with(|known| {
+            keys.iter().take(AHEAD).for_each(|&k| known.prefetch(k));
             paragraphs
                 .iter()
                 .zip(&mut memo)
-                .map(|(p, m)| {
-                    let f = match known.recall(p, doc, m) {
+                .enumerate()
+                .map(|(i, (p, m))| {
+                    if let Some(&k) = keys.get(i + AHEAD) {
+                        known.prefetch(k);
+                    }
+                    let f = match known.recall(p, keys[i], doc, m) {
                         Some((known, known_words)) => {
                             words.extend_from_slice(known_words);
                             known.features()

@@ -1228,7 +1228,7 @@ fn stripe_of(key: u64) -> usize {
 
 /// A hint to load the cache line at `addr`; it never faults, whatever the address.
 #[inline(always)]
-fn prefetch(addr: u64) {
+pub(crate) fn prefetch(addr: u64) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint: it dereferences nothing and cannot fault, and SSE is
     // part of the x86_64 baseline.

@@ -126,24 +126,38 @@ impl Known {
         (s.used && s.hash == r.hash && s.lang == r.lang && s.indented == r.indented).then_some(i)
     }
 
+    /// The hash `p` is remembered by, if it may be remembered.
+    pub(super) fn key(p: &Paragraph) -> Option<u128> {
+        (p.text.len() <= MAX_BYTES).then(|| xxhash_rust::xxh3::xxh3_128(p.text.as_bytes()))
+    }
+
+    /// Starts loading the slot of `key` into the cache: the table is larger than the L2
+    /// cache, and waiting on that load was most of [`recall`](Self::recall)'s time.
+    pub(super) fn prefetch(&self, key: Option<u128>) {
+        if let (Some(key), false) = (key, self.slots.is_empty()) {
+            let slot: *const Slot = &self.slots[Self::index(key)];
+            crate::dedup::prefetch(slot as u64);
+        }
+    }
+
     /// Notes in `memo` where `p`, in a document in `lang` (unfiltered), is remembered, if it
-    /// may be, and what is known of it: its own language and verdicts. Returns what is
-    /// known of it besides, its slot (for [`Slot::features`]) and its content words.
+    /// may be (`key` is its [`key`](Self::key)), and what is known of it: its own language
+    /// and verdicts. Returns what is known of it besides, its slot (for [`Slot::features`])
+    /// and its content words.
     pub(super) fn recall(
         &self,
         p: &Paragraph,
+        key: Option<u128>,
         lang: Option<Language>,
         memo: &mut Memo,
     ) -> Option<(&Slot, &[u64])> {
+        debug_assert_eq!(key, Self::key(p));
         #[cfg(test)]
         if self.off {
             return None;
         }
-        if p.text.len() > MAX_BYTES {
-            return None;
-        }
         let mut r = Recall {
-            hash: xxhash_rust::xxh3::xxh3_128(p.text.as_bytes()),
+            hash: key?,
             lang,
             indented: p.indented,
             had_late: false,
