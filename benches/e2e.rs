@@ -17,6 +17,8 @@
 //! callgrind, say). `GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair` picks the runs (default: all);
 //! `core` is `-j1` pinned to one core with `taskset`, the figure to read as "per core"; `pair`
 //! is two pinned `-j1` runs at once, the most two cores give this work on this machine.
+//! `GLEANER_E2E_ROUNDS=n` (default 1) repeats the baseline and the runs n times, interleaved,
+//! and reports medians: on a noisy machine, read those.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
@@ -218,34 +220,27 @@ fn main() {
     let mut chunk = vec![0u8; 1 << 20];
     let mut f = File::open(&dump).unwrap();
     while f.read(&mut chunk).unwrap_or(0) > 0 {}
-    let base = baseline(&dump);
+    let rounds: usize = std::env::var("GLEANER_E2E_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1);
     let mb = bytes as f64 / 1e6;
     println!(
         "dump: {docs} documents, {mb:.0} MB of page text ({:.0} MB of JSONL), copies by {}",
         file_bytes as f64 / 1e6,
         mutation
     );
-    println!(
-        "{:<34} {:>9} {:>9} {:>10} {:>12} {:>14}",
-        "run", "seconds", "MB/s", "docs/s", "peak RSS MB", "× baseline"
-    );
-    println!(
-        "{:<34} {:>9.2} {:>9.1} {:>10.0} {:>12} {:>14.2}",
-        "baseline: read + xxh3 every word",
-        base,
-        mb / base,
-        docs as f64 / base,
-        "-",
-        1.0
-    );
     let dump_s = dump.to_str().unwrap();
     let out_s = out.to_str().unwrap();
+    let out2 = tmp.path().join("out2.jsonl");
     // GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair picks runs (default: all; `core` and `pair`
     // need taskset).
     let wanted =
         std::env::var("GLEANER_E2E_RUNS").unwrap_or_else(|_| "core,j1,j2,off,bloom,pair".into());
+    let has_taskset = Command::new("taskset").arg("-V").output().is_ok();
     let common = ["clean", dump_s, "-o", out_s, "-q"];
-    let runs: [(&str, &str, &[&str]); 5] = [
+    let runs: [(&str, &str, &[&str]); 6] = [
         ("core", "gleaner -j1, one core (taskset)", &["-j1"]),
         ("j1", "gleaner -j1", &["-j1"]),
         ("j2", "gleaner -j2", &["-j2"]),
@@ -255,60 +250,130 @@ fn main() {
             "gleaner -j2 bloom, 64 MB budget",
             &["-j2", "--dedup-mode", "bloom", "--dedup-memory", "64M"],
         ),
+        ("pair", "two -j1 runs at once, one core each", &[]),
     ];
-    let (mut one, mut core) = (0.0, 0.0);
-    for (key, name, extra) in runs {
-        if !wanted.split(',').any(|w| w.trim() == key) {
-            continue;
+    let runs: Vec<_> = runs
+        .into_iter()
+        .filter(|(key, ..)| wanted.split(',').any(|w| w.trim() == *key))
+        .filter(|(key, ..)| {
+            let needs = *key == "core" || *key == "pair";
+            if needs && !has_taskset {
+                println!("(no taskset: the `{key}` run is skipped)");
+            }
+            has_taskset || !needs
+        })
+        .collect();
+    // GLEANER_E2E_ROUNDS=n runs the baseline and every run n times, one round after another,
+    // so that a noisy spell of the machine falls on every kind of run alike; each figure is
+    // the median of its n, and each ratio the median of the ratios within a round.
+    let mut base = Vec::new();
+    let mut secs: Vec<Vec<f64>> = vec![Vec::new(); runs.len()];
+    let mut rss: Vec<Vec<u64>> = vec![Vec::new(); runs.len()];
+    for _ in 0..rounds {
+        base.push(baseline(&dump));
+        for (i, (key, _, extra)) in runs.iter().enumerate() {
+            let (t, peak) = if *key == "pair" {
+                (run_pair(dump_s, [out_s, out2.to_str().unwrap()]), 0)
+            } else {
+                let args: Vec<&str> = common.iter().chain(*extra).copied().collect();
+                run(&args, *key == "core")
+            };
+            secs[i].push(t);
+            rss[i].push(peak);
         }
-        if key == "core" && Command::new("taskset").arg("-V").output().is_err() {
-            println!("(no taskset: the one-core run is skipped)");
-            continue;
+    }
+    if rounds > 1 {
+        println!("{rounds} rounds: medians, with the fastest and slowest run in brackets");
+    }
+    println!(
+        "{:<34} {:>9} {:>9} {:>10} {:>12} {:>14}",
+        "run", "seconds", "MB/s", "docs/s", "peak RSS MB", "× baseline"
+    );
+    let spread = |v: &[f64]| {
+        if v.len() > 1 {
+            let (lo, hi) = v
+                .iter()
+                .fold((f64::MAX, 0f64), |(l, h), &x| (l.min(x), h.max(x)));
+            format!("  [{lo:.2}–{hi:.2} s]")
+        } else {
+            String::new()
         }
-        let args: Vec<&str> = common.iter().chain(extra).copied().collect();
-        let (secs, rss) = run(&args, key == "core");
-        match key {
-            "core" => core = secs,
-            "j1" => one = secs,
+    };
+    let b = median(&base);
+    println!(
+        "{:<34} {:>9.2} {:>9.1} {:>10.0} {:>12} {:>14.2}{}",
+        "baseline: read + xxh3 every word",
+        b,
+        mb / b,
+        docs as f64 / b,
+        "-",
+        1.0,
+        spread(&base)
+    );
+    let find = |key: &str| runs.iter().position(|r| r.0 == key);
+    for (i, (key, name, _)) in runs.iter().enumerate() {
+        // Two runs' worth of work in a `pair` run.
+        let work = if *key == "pair" { 2.0 } else { 1.0 };
+        let t = median(&secs[i]);
+        let peak = if *key == "pair" {
+            "-".to_string()
+        } else {
+            format!("{:.0}", median_u64(&rss[i]) as f64 / 1e6)
+        };
+        let ratio: Vec<f64> = secs[i].iter().zip(&base).map(|(s, b)| s / b).collect();
+        println!(
+            "{:<34} {:>9.2} {:>9.1} {:>10.0} {:>12} {:>14.2}{}",
+            name,
+            t,
+            work * mb / t,
+            work * docs as f64 / t,
+            peak,
+            median(&ratio),
+            spread(&secs[i])
+        );
+        // Per round, then the median: one slow run does not make the figure.
+        let scaled = |by: usize, factor: f64| -> f64 {
+            let r: Vec<f64> = secs[by]
+                .iter()
+                .zip(&secs[i])
+                .map(|(a, b)| factor * a / b)
+                .collect();
+            median(&r)
+        };
+        match (*key, find("j1"), find("core")) {
+            ("j2", j1, core) => {
+                if let Some(j1) = j1 {
+                    println!("scaling -j2 / -j1: {:.2}×", scaled(j1, 1.0));
+                }
+                if let Some(core) = core {
+                    println!(
+                        "scaling -j2 (two cores) / one core: {:.2}×",
+                        scaled(core, 1.0)
+                    );
+                }
+            }
+            ("pair", _, Some(core)) => println!(
+                "ceiling, two independent runs / one core: {:.2}×",
+                scaled(core, 2.0)
+            ),
             _ => {}
         }
-        println!(
-            "{:<34} {:>9.2} {:>9.1} {:>10.0} {:>12.0} {:>14.2}",
-            name,
-            secs,
-            mb / secs,
-            docs as f64 / secs,
-            rss as f64 / 1e6,
-            secs / base
-        );
-        if key == "j2" {
-            if one > 0.0 {
-                println!("scaling -j2 / -j1: {:.2}×", one / secs);
-            }
-            if core > 0.0 {
-                println!("scaling -j2 (two cores) / one core: {:.2}×", core / secs);
-            }
-        }
     }
-    if wanted.split(',').any(|w| w.trim() == "pair")
-        && Command::new("taskset").arg("-V").output().is_ok()
-    {
-        let out2 = tmp.path().join("out2.jsonl");
-        let secs = run_pair(dump_s, [out_s, out2.to_str().unwrap()]);
-        println!(
-            "{:<34} {:>9.2} {:>9.1} {:>10.0} {:>12} {:>14.2}",
-            "two -j1 runs at once, one core each",
-            secs,
-            2.0 * mb / secs,
-            2.0 * docs as f64 / secs,
-            "-",
-            secs / base
-        );
-        if core > 0.0 {
-            println!(
-                "ceiling, two independent runs / one core: {:.2}×",
-                2.0 * core / secs
-            );
-        }
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
+}
+
+fn median_u64(v: &[u64]) -> u64 {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v[v.len() / 2]
 }
