@@ -7,9 +7,9 @@
 //! cheap ordered step is sequential, and it is what makes the output independent of the
 //! number of threads.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -26,6 +26,123 @@ use crate::templates::TemplateCounts;
 /// A cleaned page and, for corpus dedup, the shingles of its kept paragraphs, to look up in
 /// input order.
 type Cleaned = (Page, Prepared);
+
+/// A batch being cleaned: its documents, and a slot for each one's result.
+struct Work {
+    seq: u64,
+    batch: Vec<Result<Document, Error>>,
+    /// `None` until cleaned, and for an input that could not be read.
+    results: Vec<Mutex<Option<Cleaned>>>,
+    /// Chunks of the batch not cleaned yet; the job that cleans the last one hands it on.
+    unfinished: AtomicUsize,
+}
+
+/// Input bytes per job, about: enough that a job's overhead (about a microsecond) is lost in
+/// its work, few enough that the workers share a batch evenly.
+const CHUNK_BYTES: usize = 64 << 10;
+
+/// The documents of `batch` in runs of about [`CHUNK_BYTES`] of text; at least one run.
+fn chunks(batch: &[Result<Document, Error>]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, item) in batch.iter().enumerate() {
+        bytes += item.as_ref().map_or(0, |d| d.text.len());
+        if bytes >= CHUNK_BYTES || i + 1 == batch.len() {
+            out.push(start..i + 1);
+            (start, bytes) = (i + 1, 0);
+        }
+    }
+    if out.is_empty() {
+        out.push(0..0);
+    }
+    out
+}
+
+/// Batches cleaned at once, counting those cleaned and waiting to be written: four batches
+/// of 2 MB against two of 8 MB took peak RSS 255 -> 172 MB on a 50 MB dump at `-j2`, and the
+/// workers wait less for the ordered step (wall time the same or lower).
+const IN_FLIGHT: usize = 4;
+
+/// Input bytes, at most, in the batches let in behind a slow oldest one (see [`admits`]).
+const MAX_BEHIND: usize = 128 << 20;
+
+/// Whether a batch of `bytes` may start cleaning, with `flight` the input bytes of the
+/// batches not yet written, oldest first, on a pool of `threads`.
+///
+/// Up to [`IN_FLIGHT`] batches always. Past that, the oldest batch holds up the writing of all
+/// the others; when it is a long one (a document of many megabytes), the other workers would
+/// soon stand idle with the batches behind it done, and one long document would serialise
+/// the run. So batches keep coming in behind it as long as they hold fewer bytes than it does
+/// for each of the other workers (about what they clean in the time it takes), up to
+/// [`MAX_BEHIND`]: memory stays bounded. With batches of even size, that is one batch per
+/// other worker behind the oldest, so a large pool is not starved by the count either.
+fn admits(flight: &VecDeque<usize>, bytes: usize, threads: usize) -> bool {
+    let Some(&oldest) = flight.front() else {
+        return true;
+    };
+    if flight.len() < IN_FLIGHT {
+        return true;
+    }
+    let behind: usize = flight.iter().skip(1).sum();
+    let room = oldest
+        .saturating_mul(threads.saturating_sub(1))
+        .min(MAX_BEHIND);
+    behind + bytes <= room
+}
+
+/// The batches in flight between the dispatcher (which lets them in, [`admits`]) and the
+/// ordered step (which lets them out, in input order, once written).
+struct Flight {
+    threads: usize,
+    /// Input bytes of each batch in flight, oldest first; `None` once the ordered step ended.
+    state: Mutex<Option<VecDeque<usize>>>,
+    changed: Condvar,
+}
+
+impl Flight {
+    fn new(threads: usize) -> Self {
+        Flight {
+            threads,
+            state: Mutex::new(Some(VecDeque::new())),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Waits until a batch of `bytes` is let in and counts it; false if the ordered step ended.
+    fn enter(&self, bytes: usize) -> bool {
+        let mut state = self.state.lock().expect("flight lock");
+        loop {
+            match state.as_mut() {
+                None => return false,
+                Some(f) if admits(f, bytes, self.threads) => {
+                    f.push_back(bytes);
+                    return true;
+                }
+                Some(_) => state = self.changed.wait(state).expect("flight lock"),
+            }
+        }
+    }
+
+    /// The oldest batch is written.
+    fn leave(&self) {
+        if let Some(f) = self.state.lock().expect("flight lock").as_mut() {
+            f.pop_front();
+        }
+        self.changed.notify_all();
+    }
+
+    /// A guard that ends the flight when dropped: [`enter`](Self::enter) then returns false.
+    fn closer(&self) -> impl Drop + '_ {
+        struct Close<'a>(&'a Flight);
+        impl Drop for Close<'_> {
+            fn drop(&mut self) {
+                *self.0.state.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                self.0.changed.notify_all();
+            }
+        }
+        Close(self)
+    }
+}
 
 /// What the pipeline hands its caller, in input order.
 #[derive(Debug)]
@@ -262,10 +379,11 @@ impl Pipeline {
     {
         let start = Instant::now();
         let mut stats = Stats::default();
-        let (tx, rx) = crossbeam_channel::bounded::<Vec<Result<Document, Error>>>(2);
+        let (tx, rx) = crossbeam_channel::bounded::<(usize, Vec<Result<Document, Error>>)>(2);
         let documents = documents.into_iter();
         let (batch_bytes, batch_docs) = (self.batch_bytes, self.batch_docs);
         let stop = &*self.stop;
+        let flight = Flight::new(self.pool.current_num_threads());
         std::thread::scope(|scope| -> Result<()> {
             scope.spawn(move || {
                 let mut batch = Vec::new();
@@ -277,59 +395,76 @@ impl Pipeline {
                     bytes += item.as_ref().map_or(0, |d| d.text.len());
                     batch.push(item);
                     if bytes >= batch_bytes || batch.len() >= batch_docs {
-                        if tx.send(std::mem::take(&mut batch)).is_err() {
+                        if tx.send((bytes, std::mem::take(&mut batch))).is_err() {
                             return;
                         }
                         bytes = 0;
                     }
                 }
                 if !batch.is_empty() {
-                    let _ = tx.send(batch);
+                    let _ = tx.send((bytes, batch));
                 }
             });
-            // Each batch is cleaned as a job of its own on the pool, up to `IN_FLIGHT` batches
-            // at once, counting the one being written: once a batch is written, the next one
-            // starts, and a worker done with its share of the batch being cleaned goes on with
-            // it instead of waiting for that batch's last document (a long page). This thread
-            // puts the batches back in input order, applies dedup and writes them. Four batches
-            // of 2 MB against two of 8 MB: peak RSS 255 -> 172 MB on a 50 MB dump at -j2, and
-            // the workers wait less for the ordered step (wall time the same or lower).
-            const IN_FLIGHT: usize = 4;
-            let (done_tx, done_rx) = crossbeam_channel::unbounded::<(
-                u64,
-                Vec<Result<Document, Error>>,
-                Vec<Option<Cleaned>>,
-            )>();
-            // A slot is taken before a batch is cleaned and given back once it is written.
-            let (slot_tx, slot_rx) = crossbeam_channel::bounded::<()>(IN_FLIGHT);
+            // Batches are cleaned on the pool as many at once as `Flight` lets in (counting
+            // the ones cleaned and waiting to be written), each in jobs of a few documents:
+            // once a batch is written, the next one starts, and a worker done with its share
+            // of a batch goes on with the next one instead of waiting for that batch's last
+            // document (a long page). This thread puts the batches back in input order,
+            // applies dedup and writes them.
+            let (done_tx, done_rx) = crossbeam_channel::unbounded::<Arc<Work>>();
+            let flight = &flight;
+            // However the ordered step ends (an error included), the dispatcher stops waiting.
+            let _closed = flight.closer();
             scope.spawn(move || {
                 self.pool.in_place_scope(|jobs| {
-                    for (seq, batch) in (0u64..).zip(rx) {
-                        if stop.load(Ordering::Relaxed) || slot_tx.send(()).is_err() {
+                    for (seq, (bytes, batch)) in (0u64..).zip(rx) {
+                        if stop.load(Ordering::Relaxed) || !flight.enter(bytes) {
                             return;
                         }
+                        // Jobs of a few documents each, none waiting for another: a job that
+                        // waited (a `join` within the batch) would take up other work on its
+                        // stack meanwhile, a long document say, and the whole batch would be
+                        // held up until that was done.
+                        let chunks = chunks(&batch);
+                        let work = Arc::new(Work {
+                            seq,
+                            results: batch.iter().map(|_| Mutex::new(None)).collect(),
+                            batch,
+                            unfinished: AtomicUsize::new(chunks.len()),
+                        });
                         let done_tx = done_tx.clone();
-                        jobs.spawn(move |_| {
-                            let cleaned: Vec<Option<Cleaned>> = batch
-                                .par_iter()
-                                .map(|item| item.as_ref().ok().map(|doc| self.clean_one(doc)))
-                                .collect();
-                            // A closed channel: the ordered step stopped, nothing to hand on.
-                            let _ = done_tx.send((seq, batch, cleaned));
+                        jobs.spawn(move |jobs| {
+                            for range in chunks {
+                                let (work, done_tx) = (Arc::clone(&work), done_tx.clone());
+                                jobs.spawn(move |_| {
+                                    for i in range {
+                                        if let Ok(doc) = &work.batch[i] {
+                                            let cleaned = self.clean_one(doc);
+                                            *work.results[i].lock().expect("result lock") =
+                                                Some(cleaned);
+                                        }
+                                    }
+                                    if work.unfinished.fetch_sub(1, Ordering::AcqRel) == 1 {
+                                        // A closed channel: the ordered step stopped.
+                                        let _ = done_tx.send(work);
+                                    }
+                                });
+                            }
                         });
                     }
                 });
             });
             let mut pending = BTreeMap::new();
             let mut next = 0u64;
-            'batches: for (seq, batch, cleaned) in done_rx {
-                pending.insert(seq, (batch, cleaned));
-                while let Some((batch, cleaned)) = pending.remove(&next) {
+            'batches: for work in done_rx {
+                pending.insert(work.seq, work);
+                while let Some(work) = pending.remove(&next) {
                     next += 1;
                     if stop.load(Ordering::Relaxed) {
                         break 'batches;
                     }
-                    for (item, cleaned) in batch.iter().zip(cleaned) {
+                    for (item, slot) in work.batch.iter().zip(&work.results) {
+                        let cleaned = slot.lock().expect("result lock").take();
                         // Set by Ctrl-C or by the callback (`--strict`): nothing after this item.
                         if stop.load(Ordering::Relaxed) {
                             break;
@@ -356,8 +491,8 @@ impl Pipeline {
                             (Ok(_), None) => unreachable!("every document is cleaned"),
                         }
                     }
-                    // Written: the batch's slot goes to the next one.
-                    let _ = slot_rx.recv();
+                    // Written: its room goes to the next batches.
+                    flight.leave();
                 }
             }
             Ok(())
@@ -436,8 +571,18 @@ mod tests {
 
     /// The ids and kept texts of a run, in the order the caller got them.
     fn run(threads: usize, batch_docs: usize, docs: &[Document]) -> Vec<(String, String)> {
+        run_with(threads, batch_docs, 2 << 20, docs)
+    }
+
+    fn run_with(
+        threads: usize,
+        batch_docs: usize,
+        batch_bytes: usize,
+        docs: &[Document],
+    ) -> Vec<(String, String)> {
         let mut pipeline = Pipeline::new(Config::default(), threads).unwrap();
         pipeline.batch_docs = batch_docs;
+        pipeline.batch_bytes = batch_bytes;
         let mut out = Vec::new();
         pipeline
             .run(docs.iter().cloned().map(Ok), |event| {
@@ -448,6 +593,63 @@ mod tests {
             })
             .unwrap();
         out
+    }
+
+    #[test]
+    fn a_long_document_lets_more_batches_in_behind_it() {
+        let mut f: VecDeque<usize> = [100, 10, 10].into();
+        assert!(admits(&f, 10, 2), "under IN_FLIGHT, always");
+        f.push_back(10);
+        // 4 in flight: behind the oldest, as many bytes as it holds per other worker.
+        assert!(admits(&f, 70, 2));
+        assert!(!admits(&f, 71, 2));
+        assert!(admits(&f, 170, 3));
+        assert!(!admits(&f, 10, 1), "one worker: nothing to keep busy");
+        // Even batches: one per worker in flight, four at least.
+        let mut even: VecDeque<usize> = [10, 10, 10, 10].into();
+        assert!(!admits(&even, 10, 2));
+        assert!(admits(&even, 10, 8));
+        even.extend([10, 10, 10, 10]);
+        assert!(!admits(&even, 10, 8));
+        // Bounded whatever the oldest batch.
+        let huge: VecDeque<usize> = [usize::MAX / 2, 1, 1, 1].into();
+        assert!(admits(&huge, MAX_BEHIND - 3, 64));
+        assert!(!admits(&huge, MAX_BEHIND - 2, 64));
+        assert!(admits(&VecDeque::new(), usize::MAX, 2));
+    }
+
+    #[test]
+    fn chunks_cover_the_batch_in_order() {
+        let doc = |n: usize| Ok(document(0, "x".repeat(n)));
+        let batch = vec![doc(10), doc(CHUNK_BYTES), doc(5), doc(CHUNK_BYTES - 5), doc(1)];
+        assert_eq!(chunks(&batch), vec![0..2, 2..4, 4..5]);
+        let unreadable = vec![Err(Error::Config("bad line".into())), doc(1)];
+        assert_eq!(chunks(&unreadable), vec![0..2]);
+        assert_eq!(chunks(&[]), vec![0..0]);
+    }
+
+    #[test]
+    fn a_long_document_does_not_change_the_output() {
+        // Batches of about 1 KB behind one document of hundreds: the flight lets many batches
+        // in behind it, and jobs of several documents; order and dedup stay the same.
+        let line = "The council approved the new budget on Monday after a long debate, and the \
+            mayor said that the money would go to schools, roads and the public library.";
+        let docs: Vec<Document> = (0..200)
+            .map(|i| {
+                let text = if i == 3 {
+                    (0..3000).map(|k| format!("Part {k}. {line}\n\n")).collect()
+                } else {
+                    format!("Story {}.\n\n{line} {}", i % 40, i % 60)
+                };
+                document(i, text)
+            })
+            .collect();
+        let one = run_with(1, 4096, 1 << 10, &docs);
+        assert_eq!(one.len(), 200);
+        assert!(one.iter().any(|(_, t)| t.is_empty()), "dedup ran");
+        for threads in [2, 3] {
+            assert_eq!(run_with(threads, 4096, 1 << 10, &docs), one, "{threads} threads");
+        }
     }
 
     #[test]
