@@ -332,28 +332,30 @@ fn main() {
             spread(&secs[i])
         );
         // Per round, then the median: one slow run does not make the figure.
-        let scaled = |by: usize, factor: f64| -> f64 {
+        let scaled = |by: usize, factor: f64| -> String {
             let r: Vec<f64> = secs[by]
                 .iter()
                 .zip(&secs[i])
                 .map(|(a, b)| factor * a / b)
                 .collect();
-            median(&r)
+            let rounds: Vec<String> = r.iter().map(|x| format!("{x:.2}")).collect();
+            if r.len() > 1 {
+                format!("{:.2}× (rounds: {})", median(&r), rounds.join(", "))
+            } else {
+                format!("{:.2}×", median(&r))
+            }
         };
         match (*key, find("j1"), find("core")) {
             ("j2", j1, core) => {
                 if let Some(j1) = j1 {
-                    println!("scaling -j2 / -j1: {:.2}×", scaled(j1, 1.0));
+                    println!("scaling -j2 / -j1: {}", scaled(j1, 1.0));
                 }
                 if let Some(core) = core {
-                    println!(
-                        "scaling -j2 (two cores) / one core: {:.2}×",
-                        scaled(core, 1.0)
-                    );
+                    println!("scaling -j2 (two cores) / one core: {}", scaled(core, 1.0));
                 }
             }
             ("pair", _, Some(core)) => println!(
-                "ceiling, two independent runs / one core: {:.2}×",
+                "ceiling, two independent runs / one core: {}",
                 scaled(core, 2.0)
             ),
             _ => {}

@@ -621,7 +621,13 @@ mod tests {
     #[test]
     fn chunks_cover_the_batch_in_order() {
         let doc = |n: usize| Ok(document(0, "x".repeat(n)));
-        let batch = vec![doc(10), doc(CHUNK_BYTES), doc(5), doc(CHUNK_BYTES - 5), doc(1)];
+        let batch = vec![
+            doc(10),
+            doc(CHUNK_BYTES),
+            doc(5),
+            doc(CHUNK_BYTES - 5),
+            doc(1),
+        ];
         assert_eq!(chunks(&batch), vec![0..2, 2..4, 4..5]);
         let unreadable = vec![Err(Error::Config("bad line".into())), doc(1)];
         assert_eq!(chunks(&unreadable), vec![0..2]);
@@ -648,7 +654,11 @@ mod tests {
         assert_eq!(one.len(), 200);
         assert!(one.iter().any(|(_, t)| t.is_empty()), "dedup ran");
         for threads in [2, 3] {
-            assert_eq!(run_with(threads, 4096, 1 << 10, &docs), one, "{threads} threads");
+            assert_eq!(
+                run_with(threads, 4096, 1 << 10, &docs),
+                one,
+                "{threads} threads"
+            );
         }
     }
 
