@@ -17,6 +17,8 @@
 //! callgrind, say). `GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair` picks the runs (default: all);
 //! `core` is `-j1` pinned to one core with `taskset`, the figure to read as "per core"; `pair`
 //! is two pinned `-j1` runs at once, the most two cores give this work on this machine.
+//! `GLEANER_E2E_LONG=n` joins the pages from halfway on into one document of n bytes (a
+//! book, or a dump of a whole site), to see whether one long document holds up the run.
 //! `GLEANER_E2E_ROUNDS=n` (default 1) repeats the baseline and the runs n times, interleaved,
 //! and reports medians: on a noisy machine, read those.
 
@@ -60,13 +62,19 @@ fn mutation() -> String {
 /// Writes the dump, copies changed by `swap` or by suffix (see [`mutation`]); returns (bytes of page text, documents).
 fn generate(path: &Path, target: u64, swap: bool) -> (u64, u64) {
     let pages = pages();
+    // GLEANER_E2E_LONG=n: halfway through, the next pages are joined into one document of n
+    // bytes, to see that one long document does not hold up the run.
+    let mut long: Option<(u64, String)> = std::env::var("GLEANER_E2E_LONG")
+        .ok()
+        .map(|v| (v.parse().expect("GLEANER_E2E_LONG: bytes"), String::new()));
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path).unwrap());
-    let (mut bytes, mut docs, mut copy) = (0u64, 0u64, 0u64);
+    let (mut bytes, mut docs, mut copy, mut made) = (0u64, 0u64, 0u64, 0u64);
     let mut previous = String::new();
     'outer: loop {
         copy += 1;
         for page in &pages {
-            let text = if docs % 10 == 9 {
+            made += 1;
+            let text = if made % 10 == 0 {
                 previous.clone()
             } else {
                 let mut t = String::with_capacity(page.len() + page.len() / 8);
@@ -90,12 +98,23 @@ fn generate(path: &Path, target: u64, swap: bool) -> (u64, u64) {
                 }
                 t
             };
+            previous = text.clone();
+            let text = match long.as_mut().filter(|_| bytes >= target / 2) {
+                Some((n, joined)) => {
+                    joined.push_str(&text);
+                    joined.push_str("\n\n");
+                    if (joined.len() as u64) < *n {
+                        continue;
+                    }
+                    long.take().expect("joining").1
+                }
+                None => text,
+            };
             let record = serde_json::json!({ "id": docs, "text": text });
             serde_json::to_writer(&mut out, &record).unwrap();
             out.write_all(b"\n").unwrap();
             bytes += text.len() as u64;
             docs += 1;
-            previous = text;
             if bytes >= target {
                 break 'outer;
             }
