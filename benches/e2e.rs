@@ -17,7 +17,7 @@
 //! callgrind, say). `GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair` picks the runs (default: all);
 //! `core` is `-j1` pinned to one core with `taskset`, the figure to read as "per core"; `pair`
 //! is two pinned `-j1` runs at once, the most two cores give this work on this machine.
-//! `GLEANER_E2E_LONG=n` joins the pages from halfway on into one document of n bytes (a
+//! `GLEANER_E2E_LONG=n` joins the pages from a quarter of the way on into one document of n bytes (a
 //! book, or a dump of a whole site), to see whether one long document holds up the run.
 //! `GLEANER_E2E_ROUNDS=n` (default 1) repeats the baseline and the runs n times, interleaved,
 //! and reports medians: on a noisy machine, read those.
@@ -62,7 +62,7 @@ fn mutation() -> String {
 /// Writes the dump, copies changed by `swap` or by suffix (see [`mutation`]); returns (bytes of page text, documents).
 fn generate(path: &Path, target: u64, swap: bool) -> (u64, u64) {
     let pages = pages();
-    // GLEANER_E2E_LONG=n: halfway through, the next pages are joined into one document of n
+    // GLEANER_E2E_LONG=n: a quarter of the way through, the next pages are joined into one document of n
     // bytes, to see that one long document does not hold up the run.
     let mut long: Option<(u64, String)> = std::env::var("GLEANER_E2E_LONG")
         .ok()
@@ -99,7 +99,7 @@ fn generate(path: &Path, target: u64, swap: bool) -> (u64, u64) {
                 t
             };
             previous = text.clone();
-            let text = match long.as_mut().filter(|_| bytes >= target / 2) {
+            let text = match long.as_mut().filter(|_| bytes >= target / 4) {
                 Some((n, joined)) => {
                     joined.push_str(&text);
                     joined.push_str("\n\n");
