@@ -120,6 +120,20 @@ pub enum Error {
         /// What could not be decoded.
         message: String,
     },
+    /// Cleaning a document panicked: a bug in gleaner, not in the input. The document was
+    /// skipped and the run went on.
+    #[error(
+        "{}: internal error while cleaning this document ({message}), skipped; please report it",
+        location(path, *line)
+    )]
+    Internal {
+        /// The input file.
+        path: PathBuf,
+        /// The 1-based JSONL line of the document, when it has one.
+        line: Option<u64>,
+        /// The panic's message.
+        message: String,
+    },
     /// A configuration value is out of range or inconsistent.
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -156,6 +170,7 @@ impl Error {
             Error::Empty { .. } => "empty",
             Error::SymlinkLoop { .. } => "symlink_loop",
             Error::Payload { .. } => "bad_payload",
+            Error::Internal { .. } => "internal_error",
             Error::Config(_) => "config",
         }
     }
@@ -184,9 +199,9 @@ impl Error {
             | Error::SymlinkLoop { path, .. }
             | Error::Payload { path, .. } => Some((path, None)),
             Error::Json { path, line, .. } => Some((path, Some(*line))),
-            Error::TooLarge { path, line, .. } | Error::Truncated { path, line, .. } => {
-                Some((path, *line))
-            }
+            Error::TooLarge { path, line, .. }
+            | Error::Truncated { path, line, .. }
+            | Error::Internal { path, line, .. } => Some((path, *line)),
             Error::Index { path, .. } => Some((path, None)),
             Error::OutputCollision { .. } | Error::Config(_) => None,
         }

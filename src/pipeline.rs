@@ -31,8 +31,9 @@ type Cleaned = (Page, Prepared);
 struct Work {
     seq: u64,
     batch: Vec<Result<Document, Error>>,
-    /// `None` until cleaned, and for an input that could not be read.
-    results: Vec<Mutex<Option<Cleaned>>>,
+    /// `None` until cleaned, and for an input that could not be read; an error if cleaning
+    /// panicked.
+    results: Vec<Mutex<Option<Result<Cleaned, Error>>>>,
     /// Chunks of the batch not cleaned yet; the job that cleans the last one hands it on.
     unfinished: AtomicUsize,
 }
@@ -439,7 +440,7 @@ impl Pipeline {
                                 jobs.spawn(move |_| {
                                     for i in range {
                                         if let Ok(doc) = &work.batch[i] {
-                                            let cleaned = self.clean_one(doc);
+                                            let cleaned = self.clean_caught(doc);
                                             *work.results[i].lock().expect("result lock") =
                                                 Some(cleaned);
                                         }
@@ -470,7 +471,7 @@ impl Pipeline {
                             break;
                         }
                         match (item, cleaned) {
-                            (Ok(doc), Some((mut page, shingles))) => {
+                            (Ok(doc), Some(Ok((mut page, shingles)))) => {
                                 if self.cleaner.config().dedup_scope() == DedupScope::Corpus {
                                     self.index.apply(&mut page, &shingles);
                                 }
@@ -487,6 +488,10 @@ impl Pipeline {
                             (Err(e), _) => {
                                 stats.reject(e);
                                 on_event(Event::Rejected(e))?;
+                            }
+                            (Ok(_), Some(Err(e))) => {
+                                stats.reject(&e);
+                                on_event(Event::Rejected(&e))?;
                             }
                             (Ok(_), None) => unreachable!("every document is cleaned"),
                         }
@@ -505,8 +510,33 @@ impl Pipeline {
         Ok(stats)
     }
 
+    /// [`clean_one`](Self::clean_one), with a panic (a bug) turned into an error for this
+    /// document alone: a run over a whole crawl is not lost to one page (before, the ordered
+    /// step waited for that page forever).
+    fn clean_caught(&self, doc: &Document) -> Result<Cleaned, Error> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.clean_one(doc))).map_err(
+            |panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into());
+                Error::Internal {
+                    path: doc.source.path.clone(),
+                    line: doc.source.line,
+                    message,
+                }
+            },
+        )
+    }
+
     /// The parallel part for one document: clean, then shingle what is kept.
     fn clean_one(&self, doc: &Document) -> Cleaned {
+        // A way for the tests to reach the path of a panicking page.
+        #[cfg(test)]
+        if doc.text.contains("\u{0}panic-test\u{0}") {
+            panic!("a test page");
+        }
         let mut page = if doc.html {
             self.cleaner.clean_html_str(&doc.text)
         } else {
@@ -632,6 +662,43 @@ mod tests {
         let unreadable = vec![Err(Error::Config("bad line".into())), doc(1)];
         assert_eq!(chunks(&unreadable), vec![0..2]);
         assert_eq!(chunks(&[]), vec![0..0]);
+    }
+
+    #[test]
+    fn a_page_whose_cleaning_panics_is_rejected_and_the_run_goes_on() {
+        let docs: Vec<Document> = (0..40)
+            .map(|i| document(i, format!("Story {i}. The council met on Monday to vote.")))
+            .collect();
+        let mut with_bad = docs.clone();
+        with_bad.insert(
+            7,
+            document(99, "A page \u{0}panic-test\u{0} of bytes.".into()),
+        );
+        for threads in [1, 2] {
+            let pipeline = Pipeline::new(Config::default(), threads).unwrap();
+            let (mut out, mut rejected) = (Vec::new(), Vec::new());
+            let stats = pipeline
+                .run(with_bad.iter().cloned().map(Ok), |event| {
+                    match event {
+                        Event::Document { doc, page } => out.push((doc.id.clone(), page.text())),
+                        Event::Rejected(e) => rejected.push(e.to_string()),
+                        Event::Warning(_) => {}
+                    }
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(out, run(threads, 4096, &docs), "{threads} threads");
+            assert_eq!(stats.rejected.get("internal_error"), Some(&1));
+            assert!(stats.balanced());
+            assert_eq!(rejected.len(), 1);
+            assert!(
+                rejected[0].starts_with(
+                    "d:100: internal error while cleaning this document (a test page)"
+                ),
+                "{}",
+                rejected[0]
+            );
+        }
     }
 
     #[test]
