@@ -1,8 +1,9 @@
 //! Many documents through the stages in one parallel pass, in input order.
 //!
 //! A reader thread parses documents into batches; each batch is cleaned in parallel on a rayon
-//! pool (segment, language, classify, shingle hashing), as a job of its own so that the workers
-//! go on with the next batch while one finishes; then, on one thread and in input order,
+//! pool (segment, language, classify, shingle hashing), in jobs of a few documents that never
+//! wait for one another, so that the workers go on with the next batch while one finishes
+//! (even when it holds a long document); then, on one thread and in input order,
 //! duplicates are looked up and recorded, and the documents are handed to the caller. Only the
 //! cheap ordered step is sequential, and it is what makes the output independent of the
 //! number of threads.
