@@ -14,7 +14,7 @@
 //! | language | [`language`] | [`LanguageDetector`] |
 //! | classify | [`classify`] | [`Classifier`] |
 //! | dedup | [`dedup`] | [`DedupIndex`] |
-//! | write | [`write`] | [`Writer`] |
+//! | write | [`write`](mod@write) | [`Writer`] |
 //!
 //! The dedup index has an exact and a Bloom mode under a memory budget, can be saved and
 //! loaded across runs ([`DedupOptions`], [`DedupIndex::save`], [`DedupIndex::load`]), and
