@@ -626,6 +626,10 @@ mod tests {
         out
     }
 
+    /// One paragraph of prose, for pages that the classifier keeps.
+    const STORY: &str = "The council approved the new budget on Monday after a long debate, \
+        and the mayor said that the money would go to schools, roads and the public library.";
+
     #[test]
     fn a_long_document_lets_more_batches_in_behind_it() {
         let mut f: VecDeque<usize> = [100, 10, 10].into();
@@ -706,8 +710,7 @@ mod tests {
     fn a_long_document_does_not_change_the_output() {
         // Batches of about 1 KB behind one document of hundreds: the flight lets many batches
         // in behind it, and jobs of several documents; order and dedup stay the same.
-        let line = "The council approved the new budget on Monday after a long debate, and the \
-            mayor said that the money would go to schools, roads and the public library.";
+        let line = STORY;
         let docs: Vec<Document> = (0..200)
             .map(|i| {
                 let text = if i == 3 {
@@ -734,12 +737,10 @@ mod tests {
     fn batches_cleaned_at_once_come_out_in_input_order() {
         // Pages of very different lengths finish out of order; repeats across batches test
         // that dedup still keeps the first copy.
-        let story = "The council approved the new budget on Monday after a long debate, and the \
-            mayor said that the money would go to schools, roads and the public library.";
         let docs: Vec<Document> = (0..120)
             .map(|i| {
                 let copies = if i % 7 == 0 { 40 } else { 1 };
-                let text = format!("Story {}.\n\n{}", i % 30, story.repeat(copies));
+                let text = format!("Story {}.\n\n{}", i % 30, STORY.repeat(copies));
                 document(i, text)
             })
             .collect();
