@@ -21,6 +21,7 @@ use std::sync::{Arc, LazyLock};
 use regex::Regex;
 use serde::Serialize;
 
+use crate::dedup::PageWords;
 use crate::html::{
     Structure, REGION_ARTICLE, REGION_ASIDE, REGION_COMMENTS, REGION_FIGCAPTION, REGION_FOOTER,
     REGION_FORM, REGION_HEADER, REGION_LABEL, REGION_NAV,
@@ -303,11 +304,15 @@ impl Classifier {
     /// [`classify_in_context`](Self::classify_in_context)). What this thread remembers of a
     /// paragraph (see [`known`]) is not worked out again; the caller hands the memos to
     /// [`remember`](Self::remember) once classified.
+    ///
+    /// With `page_words`, also collects the word hashes that shingling gives each paragraph
+    /// measured here (see [`PageWords`]), in the same pass over its words.
     pub(crate) fn measure_with_memo(
         &self,
         paragraphs: &[Paragraph],
         doc: Option<Language>,
         mut own_lang: impl FnMut(&Paragraph, &Features) -> Option<Language>,
+        mut page_words: Option<&mut PageWords>,
     ) -> (Vec<Features>, Vec<Memo>) {
         let lang = doc.filter(|l| l.has_stopwords());
         // One buffer for the page's words, shared by its paragraphs' memos: an allocation per
@@ -328,14 +333,23 @@ impl Classifier {
                     if let Some(&k) = keys.get(i + AHEAD) {
                         known.prefetch(k);
                     }
-                    let f = match known.recall(p, keys[i], doc, m) {
+                    let recalled = known.recall(p, keys[i], doc, m);
+                    // A recalled paragraph is not measured, and has no word hashes.
+                    let measured = recalled.is_none();
+                    let f = match recalled {
                         Some((known, known_words)) => {
                             words.extend_from_slice(known_words);
                             known.features()
                         }
                         None => {
                             let start = words.len();
-                            let f = features_and_words(&p.text, lang, Some(&mut words), &mut lower);
+                            let f = features_and_words(
+                                &p.text,
+                                lang,
+                                Some(&mut words),
+                                page_words.as_deref_mut().map(PageWords::hashes),
+                                &mut lower,
+                            );
                             let own = own_lang(p, &f);
                             m.own_lang = Some(own);
                             if let Some(r) = &m.recall {
@@ -345,6 +359,9 @@ impl Classifier {
                         }
                     };
                     ends.push(words.len() as u32);
+                    if let Some(w) = page_words.as_deref_mut() {
+                        w.end(measured);
+                    }
                     f
                 })
                 .collect()
@@ -641,15 +658,18 @@ impl Classifier {
 
 /// Measures one paragraph.
 fn features(text: &str, lang: Option<Language>) -> Features {
-    features_and_words(text, lang, None, &mut String::new())
+    features_and_words(text, lang, None, None, &mut String::new())
 }
 
-/// Measures one paragraph; with `content`, also collects its content words (see [`Memo`])
-/// in the same pass over its words. `lower` is scratch space, kept from call to call.
+/// Measures one paragraph; with `content`, also collects its content words (see [`Memo`]),
+/// and with `hashes` the hash that shingling gives each of its words
+/// ([`word_hash_at`](crate::dedup::word_hash_at)), in the same pass over its words. `lower`
+/// is scratch space, kept from call to call.
 fn features_and_words(
     text: &str,
     lang: Option<Language>,
     mut content: Option<&mut Vec<u64>>,
+    mut hashes: Option<&mut Vec<u64>>,
     lower: &mut String,
 ) -> Features {
     let ascii = text.is_ascii();
@@ -673,11 +693,33 @@ fn features_and_words(
             } else {
                 is_content_length(w)
             });
-        if lang.is_none() && !content_word {
+        let counted = lang.is_some() || content_word;
+        if !counted && hashes.is_none() {
             return;
         }
-        // Most words are short and ASCII: no string is built or hashed for them.
-        if let Some(key) = crate::language::pack_ascii_lower(w) {
+        // Most words are short and ASCII: packed, no string is built or hashed for them.
+        let packed = crate::language::pack_ascii_lower(w);
+        // Whether `lower` holds the word lower-cased already.
+        let mut lowered = false;
+        if let Some(out) = hashes.as_deref_mut() {
+            out.push(match packed {
+                Some(key) => crate::dedup::packed_word_hash(key),
+                None => {
+                    // `w` is a piece of `text`.
+                    let at = w.as_ptr() as usize - text.as_ptr() as usize;
+                    if ascii {
+                        crate::dedup::ascii_word_hash(text.as_bytes(), at, w.len())
+                    } else {
+                        lowered = !w.is_ascii();
+                        crate::dedup::word_hash_at(text, at, w.len(), lower)
+                    }
+                }
+            });
+        }
+        if !counted {
+            return;
+        }
+        if let Some(key) = packed {
             let is_stop = short_stops.is_some_and(|s| s.contains(key));
             stop += u32::from(is_stop);
             if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
@@ -685,7 +727,9 @@ fn features_and_words(
             }
             return;
         }
-        lowercase_into(w, lower);
+        if !lowered {
+            lowercase_into(w, lower);
+        }
         let is_stop = lang.is_some_and(|l| l.is_stopword(lower));
         stop += u32::from(is_stop);
         if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
@@ -3192,7 +3236,7 @@ impl ContentWords {
 /// The hashes of `text`'s content words.
 fn content_words(text: &str, lang: Option<Language>) -> ContentWords {
     let mut out = Vec::new();
-    features_and_words(text, lang, Some(&mut out), &mut String::new());
+    features_and_words(text, lang, Some(&mut out), None, &mut String::new());
     let end = out.len() as u32;
     ContentWords {
         words: out.into(),
@@ -4595,7 +4639,8 @@ mod tests {
             .collect();
         for code in ["en", "de", "zh", "fr"] {
             let lang = Language::from_code(code);
-            let (feats, memo) = Classifier::default().measure_with_memo(&paras, lang, |_, _| None);
+            let (feats, memo) =
+                Classifier::default().measure_with_memo(&paras, lang, |_, _| None, None);
             for ((p, f), m) in paras.iter().zip(&feats).zip(&memo) {
                 let lang = lang.filter(|l| l.has_stopwords());
                 let alone = content_words(&p.text, lang);

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::classify::{Classifier, Features, Memo, Reason, Verdict};
 use crate::config::Config;
+use crate::dedup::PageWords;
 use crate::html;
 use crate::language::{Asked, Language, LanguageDetector};
 use crate::segment::{Paragraph, Segmenter};
@@ -123,7 +124,33 @@ impl Cleaner {
 
     /// Cleans one page of scraped text. Deduplication is not applied.
     pub fn clean(&self, text: &str) -> Page {
-        self.clean_paragraphs(self.segmenter.segment(text))
+        self.clean_paragraphs(self.segmenter.segment(text), None)
+    }
+
+    /// [`clean`](Self::clean) of text, or of HTML already decoded ([`clean_html_str`]), that
+    /// also collects in `words` the word hashes that shingling gives the paragraphs (see
+    /// [`PageWords`]): the pipeline's dedup step takes them instead of cutting the words
+    /// again.
+    ///
+    /// [`clean_html_str`]: Self::clean_html_str
+    pub(crate) fn clean_collecting(
+        &self,
+        text: &str,
+        html: bool,
+        mut words: Option<&mut PageWords>,
+    ) -> Page {
+        let paragraphs = if html {
+            html::blocks(text)
+        } else {
+            self.segmenter.segment(text)
+        };
+        if let Some(words) = words.as_deref_mut() {
+            // A word takes at least two bytes with its separator, most far more: room for
+            // most pages' hashes at once, without copying them as the buffer grows.
+            let bytes: usize = paragraphs.iter().map(|p| p.text.len()).sum();
+            words.reserve(bytes / 4);
+        }
+        self.clean_paragraphs(paragraphs, words)
     }
 
     /// Cleans one HTML page given as bytes: the encoding comes from a byte order mark, a
@@ -146,7 +173,7 @@ impl Cleaner {
 
     /// [`clean_html`](Self::clean_html) for a page already decoded.
     pub fn clean_html_str(&self, page: &str) -> Page {
-        self.clean_paragraphs(html::blocks(page))
+        self.clean_paragraphs(html::blocks(page), None)
     }
 
     /// Classifies `paragraphs` until the kept ones are stable on their own.
@@ -165,13 +192,14 @@ impl Cleaner {
         paragraphs: &mut [Paragraph],
         doc: Judged,
         mut asked: Vec<Asked>,
+        words: Option<&mut PageWords>,
     ) -> (Option<Language>, Vec<Option<Language>>, Vec<Verdict>) {
         let Judged {
             mut lang,
             mut samples,
             mut from_samples,
         } = doc;
-        let (mut measured, mut langs, mut memo) = self.measure(paragraphs, lang);
+        let (mut measured, mut langs, mut memo) = self.measure(paragraphs, lang, words);
         let mut verdicts = self.classifier.classify_in_context(
             paragraphs,
             lang,
@@ -232,7 +260,7 @@ impl Cleaner {
                 if lang_moved {
                     // Measurements depend on the document's language only: redo them when it
                     // moves.
-                    let (m, l, memos) = self.measure(&sub, lang);
+                    let (m, l, memos) = self.measure(&sub, lang, None);
                     for (((&i, m), l), memos) in kept.iter().zip(m).zip(l).zip(memos) {
                         measured[i] = m;
                         langs[i] = l;
@@ -270,26 +298,37 @@ impl Cleaner {
     }
 
     /// Each paragraph's measurements and language in a document in `lang`: all that does
-    /// not depend on the paragraph's neighbours.
+    /// not depend on the paragraph's neighbours. With `words`, also their words' hashes for
+    /// shingling, which do not depend on `lang`.
     fn measure(
         &self,
         paragraphs: &[Paragraph],
         lang: Option<Language>,
+        words: Option<&mut PageWords>,
     ) -> (Vec<Features>, Vec<Option<Language>>, Vec<Memo>) {
         let has_stopwords = lang.is_some_and(|l| l.has_stopwords());
         // A function of the text and `lang` (one detector, with the default settings, per
         // cleaner): remembered with the paragraph.
-        let (feats, memo) = self.classifier.measure_with_memo(paragraphs, lang, |p, f| {
-            lang.and_then(|_| {
-                let share = has_stopwords.then_some(f.stopword_density);
-                self.detector.paragraph_language_given(&p.text, lang, share)
-            })
-        });
+        let (feats, memo) = self.classifier.measure_with_memo(
+            paragraphs,
+            lang,
+            |p, f| {
+                lang.and_then(|_| {
+                    let share = has_stopwords.then_some(f.stopword_density);
+                    self.detector.paragraph_language_given(&p.text, lang, share)
+                })
+            },
+            words,
+        );
         let langs: Vec<Option<Language>> = memo.iter().map(|m| m.own_lang.flatten()).collect();
         (feats, langs, memo)
     }
 
-    fn clean_paragraphs(&self, mut paragraphs: Vec<Paragraph>) -> Page {
+    fn clean_paragraphs(
+        &self,
+        mut paragraphs: Vec<Paragraph>,
+        words: Option<&mut PageWords>,
+    ) -> Page {
         let mut asked: Vec<Asked> = vec![None; paragraphs.len()];
         let samples = self.detector.document_samples(&paragraphs);
         let (lang, from_samples) = self
@@ -319,7 +358,7 @@ impl Cleaner {
             samples,
             from_samples,
         };
-        let (lang, langs, verdicts) = self.settle_verdicts(&mut paragraphs, doc, asked);
+        let (lang, langs, verdicts) = self.settle_verdicts(&mut paragraphs, doc, asked, words);
         let mut page = Page {
             lang,
             dropped: None,

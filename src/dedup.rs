@@ -365,7 +365,12 @@ impl DedupIndex {
     /// ([`Reason::DuplicateDocument`]), remembering what is kept, in page order; then settles
     /// the page (a page left empty is dropped with [`Reason::NoContent`]).
     pub fn dedup(&self, page: &mut Page) {
-        let prepared = self.prepare(page);
+        self.dedup_with(page, None);
+    }
+
+    /// [`dedup`](Self::dedup), with the word hashes of the paragraphs measured (`words`).
+    pub(crate) fn dedup_with(&self, page: &mut Page, words: Option<&PageWords>) {
+        let prepared = self.prepare_with(page, words);
         self.apply(page, &prepared);
     }
 
@@ -373,11 +378,29 @@ impl DedupIndex {
     /// so the pipeline computes it in parallel and only [`apply`](Self::apply) runs in input
     /// order.
     pub fn prepare(&self, page: &Page) -> Prepared {
+        self.prepare_with(page, None)
+    }
+
+    /// [`prepare`](Self::prepare), taking the word hashes of a paragraph from `words` where
+    /// it has them instead of cutting and hashing its words again.
+    pub(crate) fn prepare_with(&self, page: &Page, words: Option<&PageWords>) -> Prepared {
         let mut prepared = Prepared::default();
         with_word_scratch(|w| {
-            for p in &page.paragraphs {
+            for (i, p) in page.paragraphs.iter().enumerate() {
                 if p.is_kept() {
-                    self.shingles_into(&p.text, w, &mut prepared.shingles);
+                    let from = prepared.shingles.len();
+                    match words.and_then(|words| words.get(i)) {
+                        Some(hashes) => {
+                            roll_shingles(hashes, self.options.shingle_size, &mut prepared.shingles)
+                        }
+                        None => shingles_with(
+                            &p.text,
+                            self.options.shingle_size,
+                            w,
+                            &mut prepared.shingles,
+                        ),
+                    }
+                    self.keep_sample(&mut prepared.shingles, from);
                 }
                 prepared.ends.push(position(prepared.shingles.len()));
             }
@@ -386,10 +409,9 @@ impl DedupIndex {
         prepared
     }
 
-    /// Appends the shingle hashes of `text` that this index stores to `out`.
-    fn shingles_into(&self, text: &str, w: &mut WordScratch, out: &mut Vec<u64>) {
-        let from = out.len();
-        shingles_with(text, self.options.shingle_size, w, out);
+    /// Keeps of the shingles `out[from..]` those that this index stores (see
+    /// [`DedupOptions`]'s sample).
+    fn keep_sample(&self, out: &mut Vec<u64>, from: usize) {
         let k = u64::from(self.options.sample);
         if k > 1 {
             let mut at = from;
@@ -1800,7 +1822,11 @@ const ROLL: u64 = 0x9E37_79B9_7F4A_7C15;
 fn shingles_with(text: &str, n: usize, s: &mut WordScratch, out: &mut Vec<u64>) {
     s.words.clear();
     word_hashes(text, s);
-    let words = &s.words;
+    roll_shingles(&s.words, n, out);
+}
+
+/// Appends the shingles of the word hashes `words` (of [`word_hash_at`]) to `out`.
+fn roll_shingles(words: &[u64], n: usize, out: &mut Vec<u64>) {
     // Too short to be evidence of copying: headings like "Pros" repeat legitimately, and
     // repeated boilerplate is the classifier's job.
     if words.len() < n {
@@ -1910,11 +1936,72 @@ pub fn word_hash(word: &[u8]) -> u64 {
     h
 }
 
+/// The hash that shingling gives the word `text[at..at + len]` (one of
+/// [`segment::words`](crate::segment::words)): [`word_hash`] of its lower case. `lower` is
+/// scratch space, used for a word that is not ASCII.
+#[inline(always)]
+pub(crate) fn word_hash_at(text: &str, at: usize, len: usize, lower: &mut String) -> u64 {
+    let word = &text[at..at + len];
+    if word.is_ascii() {
+        ascii_word_hash(text.as_bytes(), at, len)
+    } else {
+        lowercase_into(word, lower);
+        word_hash(lower.as_bytes())
+    }
+}
+
+/// [`word_hash_at`] of an ASCII word of at most 8 bytes, from its bytes lower-cased and
+/// packed little-endian ([`pack_ascii_lower`](crate::language::pack_ascii_lower)): the low
+/// half that [`ascii_word_hash`] loads and lower-cases, with an empty high half.
+#[inline(always)]
+pub(crate) fn packed_word_hash(packed: u64) -> u64 {
+    hash16(packed, 0)
+}
+
+/// The word hashes of a page's paragraphs ([`word_hash_at`]), taken while the classifier
+/// measured them, which cuts the same words: shingling then need not cut and hash them
+/// again. A paragraph whose measurements were remembered from an earlier page has none.
+#[derive(Debug, Default)]
+pub(crate) struct PageWords {
+    hashes: Vec<u64>,
+    /// By paragraph: where its hashes are in `hashes`, or `None` when it has none.
+    spans: Vec<Option<(u32, u32)>>,
+    /// Where the next paragraph's hashes start.
+    next: u32,
+}
+
+impl PageWords {
+    /// Makes room for `words` more hashes.
+    pub(crate) fn reserve(&mut self, words: usize) {
+        self.hashes.reserve(words);
+    }
+
+    /// The buffer to push the next paragraph's hashes to; then call [`end`](Self::end).
+    pub(crate) fn hashes(&mut self) -> &mut Vec<u64> {
+        &mut self.hashes
+    }
+
+    /// Ends the next paragraph's hashes: those pushed since the paragraph before, or none
+    /// when it was not `measured` (and nothing was pushed for it).
+    pub(crate) fn end(&mut self, measured: bool) {
+        let end = self.hashes.len() as u32;
+        debug_assert!(measured || end == self.next);
+        self.spans.push(measured.then_some((self.next, end)));
+        self.next = end;
+    }
+
+    /// Paragraph `i`'s word hashes, if it has them.
+    pub(crate) fn get(&self, i: usize) -> Option<&[u64]> {
+        let (start, end) = (*self.spans.get(i)?)?;
+        Some(&self.hashes[start as usize..end as usize])
+    }
+}
+
 /// [`word_hash`] of the ASCII word at `bytes[at..at + len]`, lower-cased on the way: a word
 /// of up to 16 bytes is loaded 8 bytes at a time and lower-cased 8 letters at once, with no
 /// copy into a `String`.
 #[inline(always)]
-fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
+pub(crate) fn ascii_word_hash(bytes: &[u8], at: usize, len: usize) -> u64 {
     if len > 16 {
         return word_hash(bytes[at..at + len].to_ascii_lowercase().as_slice());
     }
@@ -1964,6 +2051,99 @@ fn ascii_lower(x: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word hashes that measuring collects (one pass for the classifier and shingling)
+    /// are those that shingling a paragraph's text gives, and so are the shingles made from
+    /// them, on random pages of ASCII, plain letters (which the fast word finder takes),
+    /// other scripts, joiners and spaces, as text and as HTML.
+    #[test]
+    fn measured_word_hashes_are_the_shingling_ones() {
+        let alphabet = [
+            "the ",
+            "The ",
+            "QUICK ",
+            "council ",
+            "informationally ",
+            "don't ",
+            "e.g. ",
+            "3.14 ",
+            "1,000 ",
+            "foo_bar ",
+            "a:b ",
+            "café ",
+            "Ảnh ",
+            "và ",
+            "của ",
+            "Straße ",
+            "İstanbul ",
+            "naïve ",
+            "中文",
+            "日本語 ",
+            "😀 ",
+            "— ",
+            "ǅ ",
+            "Ωmega ",
+            "\u{a0}",
+            " ",
+            ".",
+            ",",
+            "!",
+            "'",
+            "\n",
+            "\n\n",
+            "abcdefgh ",
+            "ABCDEFGHI ",
+            "x",
+        ];
+        let cleaner = crate::Cleaner::new(crate::Config::default());
+        let index = DedupIndex::with_options(DedupOptions::default()).unwrap();
+        let mut state = 0x5851_f42d_4c95_7f2du64;
+        let (mut measured, mut kept) = (0, 0);
+        for round in 0..1500 {
+            let text = crate::segment::random_text(&mut state, &alphabet, 20 + round % 300);
+            let html = round % 5 == 4;
+            let input = if html {
+                text.split("\n\n").map(|p| format!("<p>{p}</p>")).collect()
+            } else {
+                text
+            };
+            let mut words = PageWords::default();
+            let page = cleaner.clean_collecting(&input, html, Some(&mut words));
+            for (i, p) in page.paragraphs.iter().enumerate() {
+                if let Some(hashes) = words.get(i) {
+                    measured += 1;
+                    let mut s = WordScratch::default();
+                    word_hashes(&p.text, &mut s);
+                    assert_eq!(hashes, &s.words[..], "{:?}", p.text);
+                }
+            }
+            kept += page.kept().count();
+            let with = index.prepare_with(&page, Some(&words));
+            let without = index.prepare(&page);
+            assert_eq!(with.shingles, without.shingles, "{input:?}");
+            assert_eq!(with.ends, without.ends);
+            assert_eq!((with.ids, with.keys), (without.ids, without.keys));
+        }
+        assert!(measured > 3000 && kept > 300, "{measured} {kept}");
+    }
+
+    /// A short ASCII word's hash from its packed bytes is the hash from the text.
+    #[test]
+    fn packed_word_hashes_are_the_text_ones() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let letters = ["a", "Z", "q", "7", "_", "M"];
+        for len in 1..=8 {
+            for _ in 0..200 {
+                let w = crate::segment::random_text(&mut state, &letters, len);
+                let text = format!("{w} and more text after it");
+                assert_eq!(
+                    packed_word_hash(crate::language::pack_ascii_lower(&w).unwrap()),
+                    ascii_word_hash(text.as_bytes(), 0, len),
+                    "{w}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn distinct_numbers_are_those_of_a_hash_map() {

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::classify::Reason;
 use crate::cleaner::{Cleaner, Page};
 use crate::config::{Config, DedupScope};
-use crate::dedup::{DedupIndex, IndexStats, Prepared};
+use crate::dedup::{DedupIndex, IndexStats, PageWords, Prepared};
 use crate::error::{Error, Result};
 use crate::read::Document;
 use crate::templates::TemplateCounts;
@@ -538,11 +538,14 @@ impl Pipeline {
         if doc.text.contains("\u{0}panic-test\u{0}") {
             panic!("a test page");
         }
-        let mut page = if doc.html {
-            self.cleaner.clean_html_str(&doc.text)
-        } else {
-            self.cleaner.clean(&doc.text)
-        };
+        // The word hashes that measuring the paragraphs took, for the shingles below.
+        let scope = self.cleaner.config().dedup_scope();
+        let mut words = PageWords::default();
+        let mut page = self.cleaner.clean_collecting(
+            &doc.text,
+            doc.html,
+            (scope != DedupScope::Off).then_some(&mut words),
+        );
         if let Some(t) = &self.templates {
             let host = t.host_of(doc);
             for p in page.paragraphs.iter_mut().filter(|p| p.is_kept()) {
@@ -552,16 +555,16 @@ impl Pipeline {
             }
             page.settle();
         }
-        match self.cleaner.config().dedup_scope() {
+        match scope {
             DedupScope::Corpus => {
-                let shingles = self.index.prepare(&page);
+                let shingles = self.index.prepare_with(&page, Some(&words));
                 (page, shingles)
             }
             DedupScope::Document => {
                 // Unbounded and exact: one page always fits.
                 let local = DedupIndex::with_options(self.index.options().one_page())
                     .expect("parameters already validated");
-                local.dedup(&mut page);
+                local.dedup_with(&mut page, Some(&words));
                 (page, Prepared::default())
             }
             DedupScope::Off => (page, Prepared::default()),

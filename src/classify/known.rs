@@ -387,7 +387,7 @@ mod tests {
         let pages = SLOTS / 40;
         let (mut held, mut shrank) = (0, false);
         for i in 0..pages {
-            let (_, memo) = classifier.measure_with_memo(&page(i), en, |_, _| None);
+            let (_, memo) = classifier.measure_with_memo(&page(i), en, |_, _| None, None);
             classifier.remember(&memo);
             let (slots, words) = with(|k| k.size());
             assert!(slots <= SLOTS && words <= WORDS_MAX, "{slots} {words}");
@@ -399,9 +399,9 @@ mod tests {
         assert_eq!(hits(), 0);
         // What is recalled after the table was compacted and cleared is still right.
         let last = page(pages - 1);
-        let (feats, memo) = classifier.measure_with_memo(&last, en, |_, _| None);
+        let (feats, memo) = classifier.measure_with_memo(&last, en, |_, _| None, None);
         assert!(hits() >= 50, "{}", hits());
-        let (fresh, _) = uncached(|| classifier.measure_with_memo(&last, en, |_, _| None));
+        let (fresh, _) = uncached(|| classifier.measure_with_memo(&last, en, |_, _| None, None));
         for ((p, m), (f, g)) in last.iter().zip(&memo).zip(feats.iter().zip(&fresh)) {
             let alone = content_words(&p.text, en);
             assert_eq!(m.content.as_ref().unwrap().as_slice(), alone.as_slice());
