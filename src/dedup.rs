@@ -1863,13 +1863,9 @@ fn word_hashes(text: &str, s: &mut WordScratch) {
             continue;
         }
         for w in unicode_segmentation::UnicodeSegmentation::unicode_words(piece) {
-            let h = if w.is_ascii() {
-                ascii_word_hash(w.as_bytes(), 0, w.len())
-            } else {
-                lowercase_into(w, &mut s.lower);
-                word_hash(s.lower.as_bytes())
-            };
-            s.words.push(h);
+            // `w` is a piece of `text`.
+            let at = w.as_ptr() as usize - text.as_ptr() as usize;
+            s.words.push(word_hash_at(text, at, w.len(), &mut s.lower));
         }
     }
 }
@@ -1984,7 +1980,7 @@ impl PageWords {
     /// Ends the next paragraph's hashes: those pushed since the paragraph before, or none
     /// when it was not `measured` (and nothing was pushed for it).
     pub(crate) fn end(&mut self, measured: bool) {
-        let end = self.hashes.len() as u32;
+        let end = position(self.hashes.len());
         debug_assert!(measured || end == self.next);
         self.spans.push(measured.then_some((self.next, end)));
         self.next = end;
