@@ -31,24 +31,51 @@ struct LangInfo {
 /// A set of words packed by [`pack_ascii_lower`], in an open-addressing table: a probe or
 /// two cost less than a hash set's lookup, and classification makes one per word.
 pub(crate) struct ShortStopwords {
-    /// Power-of-two size, at most half full; 0 marks an empty slot (no word packs to 0).
-    slots: Box<[u64]>,
-    shift: u32,
+    set: PackedMap<()>,
 }
 
 impl ShortStopwords {
     fn new(keys: &FxHashSet<u64>) -> Self {
-        let bits = (2 * keys.len()).max(2).next_power_of_two().trailing_zeros();
-        let mut t = ShortStopwords {
-            slots: vec![0; 1 << bits].into_boxed_slice(),
+        ShortStopwords {
+            set: PackedMap::new(keys.iter().map(|&k| (k, ()))),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, key: u64) -> bool {
+        self.set.get(key).is_some()
+    }
+}
+
+/// A map from packed words ([`pack_ascii_lower`]) by linear probing over a power-of-two
+/// table, at most half full: a lookup is a multiply, a shift and, mostly, one or two
+/// compares, where a general hash map does several times that for every word counted.
+struct PackedMap<V> {
+    /// 0 marks an empty slot (no word packs to 0).
+    keys: Box<[u64]>,
+    values: Box<[V]>,
+    shift: u32,
+}
+
+impl<V: Copy + Default> PackedMap<V> {
+    fn new(entries: impl ExactSizeIterator<Item = (u64, V)>) -> Self {
+        let bits = (2 * entries.len())
+            .max(2)
+            .next_power_of_two()
+            .trailing_zeros();
+        let mut t = PackedMap {
+            keys: vec![0; 1 << bits].into_boxed_slice(),
+            values: vec![V::default(); 1 << bits].into_boxed_slice(),
             shift: 64 - bits,
         };
-        for &k in keys {
+        for (k, v) in entries {
+            debug_assert_ne!(k, 0);
             let mut i = t.home(k);
-            while t.slots[i] != 0 {
-                i = (i + 1) & (t.slots.len() - 1);
+            while t.keys[i] != 0 && t.keys[i] != k {
+                i = (i + 1) & (t.keys.len() - 1);
             }
-            t.slots[i] = k;
+            t.keys[i] = k;
+            t.values[i] = v;
         }
         t
     }
@@ -58,13 +85,13 @@ impl ShortStopwords {
     }
 
     #[inline]
-    pub(crate) fn contains(&self, key: u64) -> bool {
+    fn get(&self, key: u64) -> Option<V> {
         let mut i = self.home(key);
         loop {
-            match self.slots[i] {
-                0 => return false,
-                k if k == key => return true,
-                _ => i = (i + 1) & (self.slots.len() - 1),
+            match self.keys[i] {
+                0 => return None,
+                k if k == key => return Some(self.values[i]),
+                _ => i = (i + 1) & (self.keys.len() - 1),
             }
         }
     }
@@ -129,7 +156,7 @@ struct StopwordIndex {
     words: rustc_hash::FxHashMap<&'static str, u128>,
     /// The entries of `words` of at most 8 bytes, ASCII and lower case, packed by
     /// [`pack_ascii_lower`]: most words are looked up here, without lower-casing a string.
-    short_words: rustc_hash::FxHashMap<u64, u128>,
+    short_words: PackedMap<u128>,
 }
 
 fn stopword_index() -> &'static StopwordIndex {
@@ -148,11 +175,12 @@ fn stopword_index() -> &'static StopwordIndex {
                 *words.entry(w).or_insert(0u128) |= 1u128 << bit;
             }
         }
-        let short_words = words
+        let short_words: Vec<(u64, u128)> = words
             .iter()
             .filter(|(w, _)| !w.bytes().any(|b| b.is_ascii_uppercase()))
             .filter_map(|(w, &bits)| Some((pack_ascii_lower(w)?, bits)))
             .collect();
+        let short_words = PackedMap::new(short_words.into_iter());
         StopwordIndex {
             languages,
             words,
@@ -171,13 +199,13 @@ fn stopword_counts(samples: &[&str]) -> ([u32; 128], u32) {
     let mut count = |w: &str| {
         total += 1;
         let bits = match pack_ascii_lower(w) {
-            Some(key) => index.short_words.get(&key),
+            Some(key) => index.short_words.get(key),
             None => {
                 lowercase_into(w, &mut lower);
-                index.words.get(lower.as_str())
+                index.words.get(lower.as_str()).copied()
             }
         };
-        if let Some(&bits) = bits {
+        if let Some(bits) = bits {
             let mut b = bits;
             while b != 0 {
                 counts[b.trailing_zeros() as usize] += 1;
