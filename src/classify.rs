@@ -674,6 +674,7 @@ fn features_and_words(
 ) -> Features {
     let ascii = text.is_ascii();
     let short_stops = lang.map(Language::short_stopwords);
+    let long_stops = lang.map(Language::long_stopwords);
     let mut f = Features::default();
     let mut stop = 0u32;
     let mut title = 0u32;
@@ -698,28 +699,13 @@ fn features_and_words(
             return;
         }
         // Most words are short and ASCII: packed, no string is built or hashed for them.
-        let packed = crate::language::pack_ascii_lower(w);
-        // Whether `lower` holds the word lower-cased already.
-        let mut lowered = false;
-        if let Some(out) = hashes.as_deref_mut() {
-            out.push(match packed {
-                Some(key) => crate::dedup::packed_word_hash(key),
-                None => {
-                    // `w` is a piece of `text`.
-                    let at = w.as_ptr() as usize - text.as_ptr() as usize;
-                    if ascii {
-                        crate::dedup::ascii_word_hash(text.as_bytes(), at, w.len())
-                    } else {
-                        lowered = !w.is_ascii();
-                        crate::dedup::word_hash_at(text, at, w.len(), lower)
-                    }
-                }
-            });
-        }
-        if !counted {
-            return;
-        }
-        if let Some(key) = packed {
+        if let Some(key) = crate::language::pack_ascii_lower(w) {
+            if let Some(out) = hashes.as_deref_mut() {
+                out.push(crate::dedup::packed_word_hash(key));
+            }
+            if !counted {
+                return;
+            }
             let is_stop = short_stops.is_some_and(|s| s.contains(key));
             stop += u32::from(is_stop);
             if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
@@ -727,13 +713,26 @@ fn features_and_words(
             }
             return;
         }
-        if !lowered {
-            lowercase_into(w, lower);
+        // A longer or non-ASCII word: its shingling hash (of its lower case) also keys the
+        // longer stopwords and stands for it among the content words, so that only a word
+        // outside ASCII is lower-cased into a string.
+        // `w` is a piece of `text`.
+        let at = w.as_ptr() as usize - text.as_ptr() as usize;
+        let h = if ascii {
+            crate::dedup::ascii_word_hash(text.as_bytes(), at, w.len())
+        } else {
+            crate::dedup::word_hash_at(text, at, w.len(), lower)
+        };
+        if let Some(out) = hashes.as_deref_mut() {
+            out.push(h);
         }
-        let is_stop = lang.is_some_and(|l| l.is_stopword(lower));
+        if !counted {
+            return;
+        }
+        let is_stop = long_stops.is_some_and(|s| s.contains(h));
         stop += u32::from(is_stop);
         if let (Some(out), true, false) = (content.as_deref_mut(), content_word, is_stop) {
-            out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
+            out.push(h);
         }
     };
     let mut tally = None;
@@ -4647,6 +4646,71 @@ mod tests {
                 let shared = m.content.as_ref().expect("measured");
                 assert_eq!(shared.as_slice(), alone.as_slice(), "{code} {:?}", p.text);
                 assert_eq!(f.words, features(&p.text, lang).words);
+            }
+        }
+    }
+
+    /// Measuring counts as stopwords the words that a string lookup of their lower case
+    /// finds (by hash for the words that do not pack, see `LongStopwords`), whatever their
+    /// case and script: among them a Kelvin sign that lower-cases to an ASCII "k".
+    #[test]
+    fn measured_stopwords_are_those_a_string_lookup_finds() {
+        let alphabet = [
+            "the ",
+            "THE ",
+            "The ",
+            "themselves ",
+            "THEMSELVES ",
+            "nevertheless ",
+            "und ",
+            "Über ",
+            "über ",
+            "ÜBER ",
+            "và ",
+            "của ",
+            "Của ",
+            "les ",
+            "être ",
+            "Être ",
+            "\u{212A} ",
+            "k ",
+            "İ ",
+            "council ",
+            "naïve ",
+            "informationally ",
+            "中文 ",
+            "’ ",
+            "don't ",
+            "don’t ",
+            "shouldn't ",
+            "x ",
+            ". ",
+        ];
+        let mut state = 0x7f4a_7c15_9e37_79b9u64;
+        for code in ["en", "de", "fr", "vi"] {
+            let lang = Language::from_code(code).unwrap();
+            for len in 0..400 {
+                let text = crate::segment::random_text(&mut state, &alphabet, 1 + len % 40);
+                let (mut stop, mut total) = (0, 0);
+                for w in crate::segment::words(&text) {
+                    total += 1;
+                    let found = match crate::language::pack_ascii_lower(w) {
+                        Some(key) => lang.short_stopwords().contains(key),
+                        None => {
+                            let lower: String = w.chars().flat_map(char::to_lowercase).collect();
+                            lang.is_stopword(&lower)
+                        }
+                    };
+                    stop += u32::from(found);
+                }
+                let f = features(&text, Some(lang));
+                assert_eq!(f.words, total, "{text:?}");
+                let want = if total == 0 {
+                    0.0
+                } else {
+                    stop as f32 / total as f32
+                };
+                assert_eq!(f.stopword_density, want, "{code} {text:?}");
             }
         }
     }

@@ -26,6 +26,13 @@ struct LangInfo {
     /// The stopwords of at most 8 ASCII bytes, packed by [`pack_ascii_lower`]: most words a
     /// page has are looked up here without hashing a string.
     short_stopwords: ShortStopwords,
+    /// The stopwords by their [`word_hash`], for the words that do not pack (longer, or not
+    /// ASCII): the hash the classifier takes of such a word anyway (for shingling and its
+    /// content words), so that it is not lower-cased into a string and hashed again to be
+    /// looked up.
+    ///
+    /// [`word_hash`]: crate::dedup::word_hash
+    long_stopwords: LongStopwords,
 }
 
 /// A set of words packed by [`pack_ascii_lower`], in an open-addressing table: a probe or
@@ -44,6 +51,30 @@ impl ShortStopwords {
     #[inline]
     pub(crate) fn contains(&self, key: u64) -> bool {
         self.set.get(key).is_some()
+    }
+}
+
+/// Words by their [`word_hash`](crate::dedup::word_hash) (0 taken as 1, since 0 marks a free
+/// slot), in the same kind of table as [`ShortStopwords`].
+pub(crate) struct LongStopwords {
+    set: PackedMap<()>,
+}
+
+impl LongStopwords {
+    fn new<'a>(words: impl Iterator<Item = &'a str>) -> Self {
+        let hashes: FxHashSet<u64> = words
+            .map(|w| crate::dedup::word_hash(w.as_bytes()).max(1))
+            .collect();
+        LongStopwords {
+            set: PackedMap::new(hashes.into_iter().map(|h| (h, ()))),
+        }
+    }
+
+    /// Whether the word whose [`word_hash`](crate::dedup::word_hash) is `hash` is one of
+    /// these.
+    #[inline]
+    pub(crate) fn contains(&self, hash: u64) -> bool {
+        self.set.get(hash.max(1)).is_some()
     }
 }
 
@@ -122,12 +153,16 @@ fn table() -> &'static [(whatlang::Lang, LangInfo)] {
                         .filter_map(|w| pack_ascii_lower(w))
                         .collect(),
                 );
+                // All of them: a word outside ASCII may lower-case to a short ASCII one
+                // (the Kelvin sign to "k").
+                let long_stopwords = LongStopwords::new(stopwords.iter().flatten().copied());
                 (
                     lang,
                     LangInfo {
                         code,
                         stopwords,
                         short_stopwords,
+                        long_stopwords,
                     },
                 )
             })
@@ -294,6 +329,11 @@ impl Language {
             .stopwords
             .as_ref()
             .is_some_and(|s| s.contains(lowercase_word))
+    }
+
+    /// The stopwords by hash, for the words that do not pack (see [`LongStopwords`]).
+    pub(crate) fn long_stopwords(self) -> &'static LongStopwords {
+        &info(self.0).long_stopwords
     }
 
     /// [`is_stopword`](Self::is_stopword) for words packed by [`pack_ascii_lower`]: the set
