@@ -148,19 +148,20 @@ pub fn normalize_whitespace(line: &str, out: &mut String) {
     let bytes = line.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii() {
-            if (b as char).is_whitespace() {
-                pending_space = true;
-                i += 1;
-                continue;
-            }
-            // Runs of ASCII are copied whole, with the single spaces between their words: most
-            // text is mostly ASCII.
-            let word_byte = |b: u8| b.is_ascii() && !(b as char).is_whitespace();
-            let run = i;
-            // Eight bytes at a time while they are word bytes and single spaces, one ending
-            // the eight not a space (the byte after it is not looked at).
+        if kept_char_len(bytes, i) == 0 {
+            let c = line[i..].chars().next().expect("i is on a char boundary");
+            i += c.len_utf8();
+            // Whitespace, or a zero-width character, which vanishes.
+            pending_space |= !is_zero_width(c);
+            continue;
+        }
+        // Runs of characters kept as they are, with the single spaces between their words,
+        // are copied whole: most text is mostly such runs.
+        let run = i;
+        loop {
+            // Eight bytes at a time while they are ASCII word bytes and single spaces, one
+            // ending the eight not a space (the byte after it is not looked at). The byte
+            // before is never a space: a run goes on past a space only to a kept character.
             while let Some(c) = bytes.get(i..i + 8) {
                 let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
                 if v >> 56 == u64::from(b' ') || !normal_chunk(v, false) {
@@ -168,36 +169,62 @@ pub fn normalize_whitespace(line: &str, out: &mut String) {
                 }
                 i += 8;
             }
-            while i < bytes.len() {
-                if word_byte(bytes[i]) {
-                    i += 1;
-                } else if bytes[i] == b' ' && bytes.get(i + 1).is_some_and(|&b| word_byte(b)) {
-                    i += 2;
-                } else {
-                    break;
+            if i >= bytes.len() {
+                break;
+            }
+            // Then one character, or a single space before one.
+            match kept_char_len(bytes, i) {
+                0 if bytes[i] == b' ' && i + 1 < bytes.len() && kept_char_len(bytes, i + 1) > 0 => {
+                    i += 1
                 }
+                0 => break,
+                len => i += len,
             }
-            if pending_space && out.len() > start {
-                out.push(' ');
-            }
-            pending_space = false;
-            out.push_str(&line[run..i]);
-            continue;
-        }
-        let c = line[i..].chars().next().expect("i is on a char boundary");
-        i += c.len_utf8();
-        if is_zero_width(c) {
-            continue;
-        }
-        if c.is_whitespace() {
-            pending_space = true;
-            continue;
         }
         if pending_space && out.len() > start {
             out.push(' ');
         }
         pending_space = false;
-        out.push(c);
+        out.push_str(&line[run..i]);
+    }
+}
+
+/// The length in bytes of the character at `b[i]` (a character boundary) if
+/// [`normalize_whitespace`] keeps it as it is, else 0: for whitespace and the zero-width
+/// characters, which it reads as characters. Read off the UTF-8 bytes, so that the text of
+/// other scripts is copied in runs too (checked against `char::is_whitespace` and
+/// `is_zero_width` for every character in `kept_chars_are_the_non_space_ones`).
+#[inline(always)]
+fn kept_char_len(b: &[u8], i: usize) -> usize {
+    let c = b[i];
+    if c < 0x80 {
+        return usize::from(!matches!(c, b'\t'..=b'\r' | b' '));
+    }
+    let (next, third) = (b.get(i + 1).copied(), b.get(i + 2).copied());
+    let other = match (c, next, third) {
+        // U+0085, U+00A0, U+00AD.
+        (0xC2, Some(0x85 | 0xA0 | 0xAD), _) => true,
+        // U+1680.
+        (0xE1, Some(0x9A), Some(0x80)) => true,
+        // U+2000 to U+200D, U+2028, U+2029, U+202F.
+        (0xE2, Some(0x80), Some(0x80..=0x8D | 0xA8 | 0xA9 | 0xAF)) => true,
+        // U+205F, U+2060.
+        (0xE2, Some(0x81), Some(0x9F | 0xA0)) => true,
+        // U+3000.
+        (0xE3, Some(0x80), Some(0x80)) => true,
+        // U+FEFF.
+        (0xEF, Some(0xBB), Some(0xBF)) => true,
+        _ => false,
+    };
+    if other {
+        0
+    } else {
+        // The UTF-8 length from the lead byte.
+        match c {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        }
     }
 }
 
@@ -293,6 +320,21 @@ mod tests {
             out.push(c);
         }
         out
+    }
+
+    /// The characters that `kept_char_len` says are kept as they are: every one but the
+    /// whitespace and the zero-width ones, each with its UTF-8 length.
+    #[test]
+    fn kept_chars_are_the_non_space_ones() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let s = format!("{c}x");
+            let want = if c.is_whitespace() || is_zero_width(c) {
+                0
+            } else {
+                c.len_utf8()
+            };
+            assert_eq!(kept_char_len(s.as_bytes(), 0), want, "U+{:04X}", c as u32);
+        }
     }
 
     #[test]
