@@ -42,9 +42,10 @@ pub(crate) struct ShortStopwords {
 }
 
 impl ShortStopwords {
-    fn new(keys: &FxHashSet<u64>) -> Self {
+    fn new<'a>(words: impl Iterator<Item = &'a str>) -> Self {
+        let keys: Vec<u64> = words.filter_map(pack_ascii_lower).collect();
         ShortStopwords {
-            set: PackedMap::new(keys.iter().map(|&k| (k, ()))),
+            set: PackedMap::new(keys.into_iter().map(|k| (k, ()))),
         }
     }
 
@@ -62,7 +63,7 @@ pub(crate) struct LongStopwords {
 
 impl LongStopwords {
     fn new<'a>(words: impl Iterator<Item = &'a str>) -> Self {
-        let hashes: FxHashSet<u64> = words
+        let hashes: Vec<u64> = words
             .map(|w| crate::dedup::word_hash(w.as_bytes()).max(1))
             .collect();
         LongStopwords {
@@ -78,9 +79,10 @@ impl LongStopwords {
     }
 }
 
-/// A map from packed words ([`pack_ascii_lower`]) by linear probing over a power-of-two
-/// table, at most half full: a lookup is a multiply, a shift and, mostly, one or two
-/// compares, where a general hash map does several times that for every word counted.
+/// A map from non-zero keys (words packed by [`pack_ascii_lower`], or word hashes) by linear
+/// probing over a power-of-two table, at most half full: a lookup is a multiply, a shift
+/// and, mostly, one or two compares, where a general hash map does several times that for
+/// every word counted. A key given twice keeps its last value.
 struct PackedMap<V> {
     /// 0 marks an empty slot (no word packs to 0).
     keys: Box<[u64]>,
@@ -146,13 +148,7 @@ fn table() -> &'static [(whatlang::Lang, LangInfo)] {
                 };
                 let stopwords: Option<FxHashSet<&'static str>> =
                     stop_words::lookup(code).map(|w| w.iter().copied().collect());
-                let short_stopwords = ShortStopwords::new(
-                    &stopwords
-                        .iter()
-                        .flatten()
-                        .filter_map(|w| pack_ascii_lower(w))
-                        .collect(),
-                );
+                let short_stopwords = ShortStopwords::new(stopwords.iter().flatten().copied());
                 // All of them: a word outside ASCII may lower-case to a short ASCII one
                 // (the Kelvin sign to "k").
                 let long_stopwords = LongStopwords::new(stopwords.iter().flatten().copied());
