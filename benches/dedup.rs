@@ -236,7 +236,7 @@ fn run_mode(mode: &str) {
                 .iter()
                 .enumerate()
                 .map(|(i, (t, _))| CleanParagraph {
-                    text: t.clone(),
+                    text: t.as_str().into(),
                     line: i + 1,
                     lang: None,
                     reason: None,

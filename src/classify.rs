@@ -3416,7 +3416,7 @@ mod tests {
         let v = Classifier::default().classify(&paras, en, &vec![None; paras.len()]);
         paras
             .into_iter()
-            .map(|p| p.text)
+            .map(|p| p.text.to_string())
             .zip(v.into_iter().map(|v| v.reason))
             .collect()
     }
@@ -3547,7 +3547,7 @@ mod tests {
         let long = format!("related {}", "news ".repeat(16));
         assert!(long.chars().count() > KEY_MAX_CHARS);
         let p = Paragraph {
-            text: long.clone(),
+            text: long.as_str().into(),
             line: 1,
             indented: false,
             structure: None,
@@ -3787,7 +3787,7 @@ mod tests {
         let mut fired = 0;
         for (n, t) in random_texts(0x5851_f42d_4c95_7f2du64, &alphabet, 60_000, 8).enumerate() {
             let p = Paragraph {
-                text: t,
+                text: t.into(),
                 line: 1,
                 indented: n % 7 == 0,
                 structure: None,
@@ -4632,7 +4632,7 @@ mod tests {
         let paras: Vec<Paragraph> = texts
             .iter()
             .map(|t| Paragraph {
-                text: t.to_string(),
+                text: (*t).into(),
                 line: 1,
                 indented: false,
                 structure: None,

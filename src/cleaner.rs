@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::dedup::PageWords;
 use crate::html;
 use crate::language::{Asked, Language, LanguageDetector};
-use crate::segment::{Paragraph, Segmenter};
+use crate::segment::{Paragraph, Segmenter, Text};
 
 /// A document's language as the cleaner judged it, with what it was judged from.
 struct Judged {
@@ -22,7 +22,7 @@ struct Judged {
 #[derive(Debug, Clone)]
 pub struct CleanParagraph {
     /// The whitespace-normalised text.
-    pub text: String,
+    pub text: Text,
     /// 1-based line in the input.
     pub line: usize,
     /// The paragraph's own language, where it was long enough to be told.
@@ -405,7 +405,7 @@ mod tests {
         let input: Vec<String> = Segmenter::default()
             .segment(ROUNDS)
             .into_iter()
-            .map(|p| p.text)
+            .map(|p| p.text.to_string())
             .collect();
         let output: Vec<&str> = page.paragraphs.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(output, input);

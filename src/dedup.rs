@@ -2304,7 +2304,7 @@ mod tests {
         let mut page = Page::default();
         for (i, t) in texts.iter().enumerate() {
             page.paragraphs.push(CleanParagraph {
-                text: t.to_string(),
+                text: (*t).into(),
                 line: i + 1,
                 lang: None,
                 reason: None,
@@ -2605,7 +2605,7 @@ mod tests {
                     2 => page
                         .paragraphs
                         .last()
-                        .map_or_else(String::new, |p: &CleanParagraph| p.text.clone()),
+                        .map_or_else(String::new, |p: &CleanParagraph| p.text.to_string()),
                     _ => (0..(3 + splitmix(&mut s) % 20))
                         .map(|_| word(&mut s))
                         .collect::<Vec<_>>()
@@ -2613,7 +2613,7 @@ mod tests {
                 };
                 paragraphs.push(text.clone());
                 page.paragraphs.push(CleanParagraph {
-                    text,
+                    text: text.into(),
                     line: line + 1,
                     lang: None,
                     reason: (splitmix(&mut s) % 10 == 0).then_some(Reason::ShortFragment),

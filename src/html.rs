@@ -22,7 +22,7 @@ use encoding_rs::Encoding;
 mod lex;
 use lex::{attr_value, Attrs, Raw};
 
-use crate::segment::{normalize_whitespace, Paragraph};
+use crate::segment::{normalize_whitespace, Paragraph, Text};
 
 /// What the markup says about one block.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -417,6 +417,11 @@ struct State {
     /// Scratch for a class value.
     class: String,
     text: String,
+    /// The blocks' normalised texts, one after another: each block's text is a slice of
+    /// this one buffer.
+    page: String,
+    /// Each block's start and end in `page`.
+    spans: Vec<(usize, usize)>,
     link_chars: u32,
     /// The structure of the current block, taken when its first visible text came.
     open: Option<(Structure, u16)>,
@@ -467,16 +472,18 @@ impl State {
             self.link_chars = 0;
             return;
         };
-        let mut text = String::with_capacity(self.text.len());
-        normalize_whitespace(&self.text, &mut text);
+        let start = self.page.len();
+        normalize_whitespace(&self.text, &mut self.page);
         self.text.clear();
-        if !text.is_empty() {
-            structure.chars = text.chars().count() as u32;
+        if self.page.len() > start {
+            structure.chars = self.page[start..].chars().count() as u32;
             structure.link_chars = self.link_chars.min(structure.chars);
             self.line += 1;
             self.hidden.push(hidden);
+            self.spans.push((start, self.page.len()));
             self.blocks.push(Paragraph {
-                text,
+                // Set in `blocks`, once the page's buffer is complete.
+                text: Text::new(),
                 line: self.line,
                 indented: false,
                 structure: Some(structure),
@@ -743,7 +750,11 @@ pub fn blocks(html: &str) -> Vec<Block> {
     let mut state = State::default();
     lex::tokenize(html, &mut state);
     state.flush();
-    let blocks = std::mem::take(&mut state.blocks);
+    let mut blocks = std::mem::take(&mut state.blocks);
+    let page = arcstr::ArcStr::from(std::mem::take(&mut state.page));
+    for (b, &(start, end)) in blocks.iter_mut().zip(&state.spans) {
+        b.text = page.substr(start..end);
+    }
     drop_hidden(blocks, &state.hidden)
 }
 
@@ -783,7 +794,10 @@ mod tests {
     use super::*;
 
     fn texts(html: &str) -> Vec<String> {
-        blocks(html).into_iter().map(|b| b.text).collect()
+        blocks(html)
+            .into_iter()
+            .map(|b| b.text.to_string())
+            .collect()
     }
 
     #[test]

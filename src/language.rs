@@ -793,7 +793,8 @@ mod tests {
                             &mut state,
                             &alphabet[..1 + k % 8],
                             k % 7 * 9,
-                        ),
+                        )
+                        .into(),
                         line: k,
                         indented: false,
                         structure: None,

@@ -71,6 +71,6 @@ pub use error::{Error, Result};
 pub use language::{Language, LanguageDetector};
 pub use pipeline::{Event, Pipeline, Stats};
 pub use read::{Document, InputFormat, ReadOptions, Reader, Record, Source};
-pub use segment::{Paragraph, Segmenter};
+pub use segment::{Paragraph, Segmenter, Text};
 pub use templates::{TemplateCounts, TemplateOptions};
 pub use write::{Output, Writer};

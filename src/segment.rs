@@ -4,12 +4,17 @@
 //! and one block per line with no blank lines at all. Both reduce to "every non-blank line is
 //! a paragraph", except hard-wrapped prose, whose lines are joined back together.
 
+/// A paragraph's text: a shared slice of one buffer that holds its whole page
+/// ([`arcstr::Substr`]), so that a page's paragraphs cost one allocation, not one each. It
+/// derefs to `str` and compares with `&str` and `String`; cloning it copies no text.
+pub type Text = arcstr::Substr;
+
 /// One paragraph of a page, whitespace-normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paragraph {
     /// The paragraph's text: NBSP and other space separators turned into spaces, zero-width
     /// characters removed, runs of spaces collapsed, trimmed. Nothing else is changed.
-    pub text: String,
+    pub text: Text,
     /// 1-based line of the input where the paragraph starts.
     pub line: usize,
     /// The raw line began with whitespace (often NBSP padding around an inline image: a
@@ -49,41 +54,53 @@ impl Segmenter {
     pub fn segment(&self, text: &str) -> Vec<Paragraph> {
         // At most one paragraph a line: sized once, as growing moves every paragraph again.
         let line_count = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
-        let mut out: Vec<Paragraph> = Vec::with_capacity(line_count);
+        // Each paragraph's start and end in `buf`, line and indentation.
+        let mut spans: Vec<(usize, usize, usize, bool)> = Vec::with_capacity(line_count);
+        // Normalising never lengthens a line: the page's paragraphs go one after another into
+        // one buffer, sized once.
+        let mut buf = String::with_capacity(text.len());
         // Whether the last paragraph may absorb the next line (same block, looks wrapped).
         let mut open = false;
         // The bytes of the last paragraph's last physical line: the end of its text.
         let mut last_line_len = 0;
         for (i, raw) in lines(text).enumerate() {
-            // Normalising never lengthens a line, so each paragraph's text is built in place,
-            // not in a scratch buffer and copied out.
-            let mut buf = String::with_capacity(raw.len());
+            let start = buf.len();
             normalize_whitespace(raw, &mut buf);
-            if buf.is_empty() {
+            if buf.len() == start {
                 open = false;
                 continue;
             }
             if open && self.join_wrapped {
-                if let Some(last) = out.last_mut() {
-                    let prev_line = &last.text[last.text.len() - last_line_len..];
-                    if continues_wrapped(prev_line, &buf) {
-                        last.text.push(' ');
-                        last.text.push_str(&buf);
-                        last_line_len = buf.len();
+                if let Some(last) = spans.last_mut() {
+                    // The last paragraph ends where this line starts.
+                    let prev_line = &buf[start - last_line_len..start];
+                    if continues_wrapped(prev_line, &buf[start..]) {
+                        buf.insert(start, ' ');
+                        last_line_len = buf.len() - start - 1;
+                        last.1 = buf.len();
                         continue;
                     }
                 }
             }
-            last_line_len = buf.len();
-            out.push(Paragraph {
-                text: buf,
-                line: i + 1,
-                indented: raw.starts_with(|c: char| c.is_whitespace()),
-                structure: None,
-            });
+            last_line_len = buf.len() - start;
+            spans.push((
+                start,
+                buf.len(),
+                i + 1,
+                raw.starts_with(|c: char| c.is_whitespace()),
+            ));
             open = true;
         }
-        out
+        let page = arcstr::ArcStr::from(buf);
+        spans
+            .into_iter()
+            .map(|(start, end, line, indented)| Paragraph {
+                text: page.substr(start..end),
+                line,
+                indented,
+                structure: None,
+            })
+            .collect()
     }
 }
 
@@ -300,7 +317,7 @@ mod tests {
         Segmenter::default()
             .segment(s)
             .into_iter()
-            .map(|p| p.text)
+            .map(|p| p.text.to_string())
             .collect()
     }
 
@@ -445,6 +462,78 @@ mod tests {
                 "New Heading"
             ]
         );
+    }
+
+    #[test]
+    fn three_wrapped_lines_make_one_paragraph() {
+        let s = "This is a long line of prose that was wrapped by some tool at\n\
+                 seventy characters, and it goes on and on across the lines of\n\
+                 the page, until it ends.\n\nNext";
+        assert_eq!(
+            texts(s),
+            [
+                "This is a long line of prose that was wrapped by some tool at seventy characters, and it goes on and on across the lines of the page, until it ends.",
+                "Next"
+            ]
+        );
+    }
+
+    /// The segmenter as first written, one string a paragraph, which the one-buffer
+    /// version must agree with.
+    fn segment_reference(text: &str) -> Vec<(String, usize, bool)> {
+        let mut out: Vec<(String, usize, bool)> = Vec::new();
+        let (mut open, mut last_line_len) = (false, 0);
+        for (i, raw) in lines(text).enumerate() {
+            let mut buf = String::new();
+            normalize_whitespace(raw, &mut buf);
+            if buf.is_empty() {
+                open = false;
+                continue;
+            }
+            if open {
+                let last = &mut out.last_mut().expect("open after a paragraph").0;
+                if continues_wrapped(&last[last.len() - last_line_len..], &buf) {
+                    last.push(' ');
+                    last.push_str(&buf);
+                    last_line_len = buf.len();
+                    continue;
+                }
+            }
+            last_line_len = buf.len();
+            out.push((buf, i + 1, raw.starts_with(|c: char| c.is_whitespace())));
+            open = true;
+        }
+        out
+    }
+
+    #[test]
+    fn one_buffer_segments_as_one_string_a_paragraph() {
+        // Words long enough that lines reach wrap width, lower-case starts, blank lines.
+        let alphabet = [
+            "prose ", "wrapped ", "and ", "It ", "\n", "\n", "\n\n", " \u{a0}", "é ", ", ", ".",
+            "lines of the page go on ", "\u{200b}", "\r\n",
+        ];
+        let mut state = 0x5eed_u64;
+        let mut joined = 0;
+        for k in 0..3000 {
+            let text = random_text(&mut state, &alphabet, k % 97);
+            let got: Vec<(String, usize, bool)> = Segmenter::default()
+                .segment(&text)
+                .into_iter()
+                .map(|p| (p.text.to_string(), p.line, p.indented))
+                .collect();
+            let want = segment_reference(&text);
+            let non_blank = lines(&text)
+                .filter(|l| {
+                    let mut n = String::new();
+                    normalize_whitespace(l, &mut n);
+                    !n.is_empty()
+                })
+                .count();
+            joined += non_blank - want.len();
+            assert_eq!(got, want, "{text:?}");
+        }
+        assert!(joined > 100, "{joined}");
     }
 
     #[test]

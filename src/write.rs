@@ -780,7 +780,7 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(i, p)| CleanParagraph {
-                    text: p.to_string(),
+                    text: (*p).into(),
                     line: i + 1,
                     lang: None,
                     reason: None,

@@ -418,7 +418,7 @@ fn classify_html(html: &str) -> Vec<(String, Option<gleaner::Reason>)> {
     blocks
         .into_iter()
         .zip(verdicts)
-        .map(|(b, v)| (b.text, v.reason))
+        .map(|(b, v)| (b.text.to_string(), v.reason))
         .collect()
 }
 

@@ -97,9 +97,9 @@ proptest! {
     /// first pass's paragraphs, never anything new, and never rewrites one.
     #[test]
     fn cleaning_clean_text_adds_nothing(text in page()) {
-        let once: Vec<String> = cleaner().clean(&text).kept().map(|p| p.text.clone()).collect();
+        let once: Vec<String> = cleaner().clean(&text).kept().map(|p| p.text.to_string()).collect();
         let joined = once.join("\n\n");
-        let twice: Vec<String> = cleaner().clean(&joined).kept().map(|p| p.text.clone()).collect();
+        let twice: Vec<String> = cleaner().clean(&joined).kept().map(|p| p.text.to_string()).collect();
         let mut rest = once.iter();
         for p in &twice {
             prop_assert!(rest.any(|q| q == p), "{:?} is not from the first pass {:?}", p, once);

@@ -377,7 +377,7 @@ mod tests {
         let page = |page: usize| -> Vec<Paragraph> {
             (page * 100..page * 100 + 100)
                 .map(|i| Paragraph {
-                    text: text(i),
+                    text: text(i).into(),
                     line: 1,
                     indented: false,
                     structure: None,
