@@ -385,6 +385,15 @@ impl DedupIndex {
     /// it has them instead of cutting and hashing its words again.
     pub(crate) fn prepare_with(&self, page: &Page, words: Option<&PageWords>) -> Prepared {
         let mut prepared = Prepared::default();
+        // A paragraph has fewer shingles than words: with the words at hand, sized once.
+        let words_kept: usize = words.map_or(0, |words| {
+            (page.paragraphs.iter().enumerate())
+                .filter(|(_, p)| p.is_kept())
+                .filter_map(|(i, _)| words.get(i).map(<[u64]>::len))
+                .sum()
+        });
+        prepared.shingles.reserve(words_kept);
+        prepared.ends.reserve(page.paragraphs.len());
         with_word_scratch(|w| {
             for (i, p) in page.paragraphs.iter().enumerate() {
                 if p.is_kept() {

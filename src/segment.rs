@@ -510,8 +510,20 @@ mod tests {
     fn one_buffer_segments_as_one_string_a_paragraph() {
         // Words long enough that lines reach wrap width, lower-case starts, blank lines.
         let alphabet = [
-            "prose ", "wrapped ", "and ", "It ", "\n", "\n", "\n\n", " \u{a0}", "é ", ", ", ".",
-            "lines of the page go on ", "\u{200b}", "\r\n",
+            "prose ",
+            "wrapped ",
+            "and ",
+            "It ",
+            "\n",
+            "\n",
+            "\n\n",
+            " \u{a0}",
+            "é ",
+            ", ",
+            ".",
+            "lines of the page go on ",
+            "\u{200b}",
+            "\r\n",
         ];
         let mut state = 0x5eed_u64;
         let mut joined = 0;
