@@ -3997,7 +3997,7 @@ mod tests {
             let words: Vec<u64> = (0..n)
                 .map(|_| match next() % 4 {
                     0 => 0,
-                    1 => next() % 64 << 58,
+                    1 => (next() % 64) << 58,
                     _ => spread(next() % 3000 + 1),
                 })
                 .collect();
@@ -4007,7 +4007,7 @@ mod tests {
             for _ in 0..2000 {
                 let h = match next() % 3 {
                     0 => words.get(next() as usize % n.max(1)).copied().unwrap_or(0),
-                    1 => next() % 64 << 58,
+                    1 => (next() % 64) << 58,
                     _ => spread(next() % 6000 + 1),
                 };
                 assert_eq!(set.contains(h), reference.contains(&h), "{h:#x} of {n}");
