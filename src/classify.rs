@@ -193,7 +193,7 @@ pub struct Features {
     pub similarity: Option<f32>,
     /// What the markup says about the paragraph (HTML input only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub structure: Option<crate::html::Structure>,
+    pub structure: Option<Box<crate::html::Structure>>,
 }
 
 /// The classifier's verdict on one paragraph.
@@ -2791,7 +2791,7 @@ fn mark_inside_root(paragraphs: &[Paragraph], feats: &[Features], reasons: &mut 
         .iter()
         .enumerate()
         .filter(|&(i, f)| f.initial == Some(Class::Good) && reasons[i].is_none())
-        .map(|(i, f)| Some((paragraphs[i].structure.as_ref()?, u64::from(f.chars))))
+        .map(|(i, f)| Some((paragraphs[i].structure.as_deref()?, u64::from(f.chars))))
         .collect();
     // Tuned on the dev set: from 0.5 to 0.9 word F1 stays within 0.001.
     let Some(root) = prose.and_then(|prose| innermost_holding(&prose, 0.7)) else {
@@ -2841,7 +2841,7 @@ fn mark_outside_kept_root(paragraphs: &[Paragraph], reasons: &mut [Option<Reason
         .iter()
         .zip(reasons.iter())
         .filter(|(_, r)| r.is_none())
-        .filter_map(|(p, _)| p.structure.as_ref())
+        .filter_map(|(p, _)| p.structure.as_deref())
         .map(|s| (s, u64::from(s.chars)))
         .collect();
     let Some(root) = innermost_holding(&kept, 0.9) else {

@@ -486,7 +486,7 @@ impl State {
                 text: Text::new(),
                 line: self.line,
                 indented: false,
-                structure: Some(structure),
+                structure: Some(Box::new(structure)),
             });
         }
         self.link_chars = 0;
@@ -902,7 +902,7 @@ mod tests {
             "<body><div class='site-menu'><ul><li><a>Home</a></li></ul></div>\
              <main><p>Read <a href=x>this</a> now</p></main><footer>c</footer>",
         );
-        let s: Vec<&Structure> = b.iter().map(|b| b.structure.as_ref().unwrap()).collect();
+        let s: Vec<&Structure> = b.iter().map(|b| b.structure.as_deref().unwrap()).collect();
         assert_eq!(s[0].hint, Some("menu"));
         assert_eq!(s[0].regions & REGION_LIST, REGION_LIST);
         assert!(s[1].in_article() && !s[1].boilerplate_region());

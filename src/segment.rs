@@ -20,8 +20,10 @@ pub struct Paragraph {
     /// The raw line began with whitespace (often NBSP padding around an inline image: a
     /// caption signal).
     pub indented: bool,
-    /// What the markup says about the paragraph, for HTML input; `None` for text.
-    pub structure: Option<crate::html::Structure>,
+    /// What the markup says about the paragraph, for HTML input; `None` for text. Boxed, so
+    /// that a text page's paragraphs (and their [`Features`](crate::Features)), moved and
+    /// copied through every stage, stay small.
+    pub structure: Option<Box<crate::html::Structure>>,
 }
 
 /// Splits page text into [`Paragraph`]s.
