@@ -2576,12 +2576,13 @@ fn is_copyright(text: &str) -> bool {
             && rest[..2].eq_ignore_ascii_case(b"c)"));
     let may = !text.is_ascii()
         || (starts && b.split(|c| !c.is_ascii_digit()).any(|run| run.len() >= 4))
-        // Found by its `v`, a rarer letter than its first `a`: fewer stops.
-        || memchr::memchr2_iter(b'v', b'V', b).any(|i| {
+        // Found by its `v`, a rarer letter than its first `a`: fewer stops. Most lines are
+        // too short to hold it at all.
+        || (b.len() >= 19 && memchr::memchr2_iter(b'v', b'V', b).any(|i| {
             i.checked_sub(16)
                 .and_then(|s| b.get(s..s + 19))
                 .is_some_and(|w| w.eq_ignore_ascii_case(b"all rights reserved"))
-        });
+        }));
     may && COPYRIGHT.is_match(text)
 }
 
