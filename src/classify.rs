@@ -1391,14 +1391,7 @@ fn lowercase_key_into_with(t: &str, out: &mut String, ascii: bool) {
         out.push_str(t);
         out.make_ascii_lowercase();
     } else {
-        // ASCII characters apart: the mapping of `char::to_lowercase` costs more.
-        for c in t.chars() {
-            if c.is_ascii() {
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.extend(c.to_lowercase());
-            }
-        }
+        lowercase_into(t, out);
     }
 }
 
