@@ -6,7 +6,8 @@
 
 /// A paragraph's text: a shared slice of one buffer that holds its whole page
 /// ([`arcstr::Substr`]), so that a page's paragraphs cost one allocation, not one each. It
-/// derefs to `str` and compares with `&str` and `String`; cloning it copies no text.
+/// derefs to `str` and compares with `&str` and `String`; cloning it copies no text. A kept
+/// `Text` keeps its whole page's buffer alive: `to_string()` copies the paragraph out.
 pub type Text = arcstr::Substr;
 
 /// One paragraph of a page, whitespace-normalised.
