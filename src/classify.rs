@@ -1030,13 +1030,13 @@ fn is_repetitive(text: &str, f: &Features) -> bool {
     if f.words < 12 || f.sentence_ends > 0 || text.contains([';', '=', '{']) {
         return false;
     }
-    use std::hash::Hasher;
-    // An ASCII text's words and their lower case, byte by byte: the same hashes as the
-    // general path (one `u32` a lower-cased character) at a fraction of its cost.
     // Sized for the measured words: about as many as these (grown from empty, the vector
     // was copied several times a paragraph).
     let mut words: Vec<u64> = Vec::with_capacity(f.words as usize + 8);
     if text.is_ascii() {
+        use std::hash::Hasher;
+        // An ASCII text's words and their lower case, byte by byte: the hashes of
+        // `lower_word_hash` at a fraction of its cost.
         words.extend(
             text.as_bytes()
                 .split(|b| !b.is_ascii_alphanumeric())
@@ -1052,15 +1052,24 @@ fn is_repetitive(text: &str, f: &Features) -> bool {
         words.extend(
             text.split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .map(|w| {
-                    let mut h = rustc_hash::FxHasher::default();
-                    w.chars()
-                        .flat_map(char::to_lowercase)
-                        .for_each(|c| h.write_u32(c as u32));
-                    h.finish()
-                }),
+                .map(lower_word_hash),
         );
     }
+    mostly_repeats(words)
+}
+
+/// A word's hash for [`is_repetitive`]: one `u32` a character of its lower case.
+fn lower_word_hash(w: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    w.chars()
+        .flat_map(char::to_lowercase)
+        .for_each(|c| h.write_u32(c as u32));
+    h.finish()
+}
+
+/// At least 12 words (by hash), at most a quarter of them distinct.
+fn mostly_repeats(mut words: Vec<u64>) -> bool {
     let n = words.len();
     words.sort_unstable();
     words.dedup();
@@ -3626,23 +3635,13 @@ mod tests {
     /// [`is_repetitive`]'s ASCII path finds the words and hashes of its general one.
     #[test]
     fn repetitive_ascii_path_matches_the_general_one() {
-        use std::hash::Hasher;
         fn general(text: &str) -> bool {
-            let mut words: Vec<u64> = text
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(|w| {
-                    let mut h = rustc_hash::FxHasher::default();
-                    w.chars()
-                        .flat_map(char::to_lowercase)
-                        .for_each(|c| h.write_u32(c as u32));
-                    h.finish()
-                })
-                .collect();
-            let n = words.len();
-            words.sort_unstable();
-            words.dedup();
-            n >= 12 && words.len() * 4 <= n
+            mostly_repeats(
+                text.split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .map(lower_word_hash)
+                    .collect(),
+            )
         }
         // Few words, so that many texts repeat them; the digits and case make the rest.
         let alphabet = [
@@ -3986,7 +3985,6 @@ mod tests {
         }
     }
 
-    /// The cheap test before the copyright regex lets through every line the regex matches.
     #[test]
     fn word_set_holds_what_a_hash_set_holds() {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
@@ -4019,6 +4017,7 @@ mod tests {
         }
     }
 
+    /// The cheap test before the copyright regex lets through every line the regex matches.
     #[test]
     fn copyright_prefilter_keeps_every_match() {
         let alphabet = [

@@ -124,7 +124,7 @@ impl Cleaner {
 
     /// Cleans one page of scraped text. Deduplication is not applied.
     pub fn clean(&self, text: &str) -> Page {
-        self.clean_paragraphs(self.segmenter.segment(text), None)
+        self.clean_collecting(text, false, None)
     }
 
     /// [`clean`](Self::clean) of text, or of HTML already decoded ([`clean_html_str`]), that
@@ -173,7 +173,7 @@ impl Cleaner {
 
     /// [`clean_html`](Self::clean_html) for a page already decoded.
     pub fn clean_html_str(&self, page: &str) -> Page {
-        self.clean_paragraphs(html::blocks(page), None)
+        self.clean_collecting(page, true, None)
     }
 
     /// Classifies `paragraphs` until the kept ones are stable on their own.
