@@ -26,7 +26,7 @@ use crate::html::{
     Structure, REGION_ARTICLE, REGION_ASIDE, REGION_COMMENTS, REGION_FIGCAPTION, REGION_FOOTER,
     REGION_FORM, REGION_HEADER, REGION_LABEL, REGION_NAV,
 };
-use crate::language::{lowercase_into, Language};
+use crate::language::{lowercase_into, KeySet, Language};
 use crate::segment::Paragraph;
 
 /// Why a paragraph or a document was dropped.
@@ -484,7 +484,7 @@ impl Classifier {
 
         // Built when a block or paragraph is first compared with it: many pages never are,
         // and the set of a long article's words is most of this function's cost.
-        let mut vocab: Option<WordSet> = None;
+        let mut vocab: Option<KeySet> = None;
         // Articles broken by an ad or a form, forums and product pages have content in several
         // blocks: a further block counts when it is substantial and on the main block's topic.
         let mut in_block = vec![false; n];
@@ -3293,12 +3293,12 @@ fn fill_content<'a>(
 /// The content words of the main block `main` (if there is one), built into `vocab` the
 /// first time they are asked for.
 fn main_vocab<'v>(
-    vocab: &'v mut Option<WordSet>,
+    vocab: &'v mut Option<KeySet>,
     memo: &mut [Memo],
     paragraphs: &[Paragraph],
     lang: Option<Language>,
     main: Option<(usize, usize)>,
-) -> Option<&'v WordSet> {
+) -> Option<&'v KeySet> {
     let (s, e) = main?;
     Some(vocab.get_or_insert_with(|| {
         // Sized for every word up front: grown from empty, the set of a long article was
@@ -3308,62 +3308,10 @@ fn main_vocab<'v>(
             .iter()
             .map(|m| m.content.as_ref().map_or(0, |w| w.as_slice().len()))
             .sum();
-        let mut set = WordSet::with_capacity(words);
+        let mut set = KeySet::with_capacity(words);
         words_of(memos).for_each(|h| set.insert(h));
         set
     }))
-}
-
-/// A set of content-word hashes (already spread over all their bits: [`spread`] or xxh3):
-/// linear probing over a power-of-two table at most half full, where a general hash set
-/// hashed each word again and probed by groups.
-struct WordSet {
-    /// 0 marks a free slot; the hash 0 itself is `zero`.
-    slots: Vec<u64>,
-    zero: bool,
-    shift: u32,
-}
-
-impl WordSet {
-    /// An empty set with room for `n` words.
-    fn with_capacity(n: usize) -> Self {
-        let bits = (2 * n).max(16).next_power_of_two().trailing_zeros();
-        WordSet {
-            slots: vec![0; 1 << bits],
-            zero: false,
-            shift: 64 - bits,
-        }
-    }
-
-    /// The slot of `h` (not 0), or the free slot where it would go.
-    #[inline]
-    fn slot(&self, h: u64) -> usize {
-        let mask = self.slots.len() - 1;
-        let mut i = (h >> self.shift) as usize;
-        while self.slots[i] != 0 && self.slots[i] != h {
-            i = (i + 1) & mask;
-        }
-        i
-    }
-
-    /// Adds `h`; the table never fills, as it holds at most the `n` it was made for.
-    fn insert(&mut self, h: u64) {
-        if h == 0 {
-            self.zero = true;
-        } else {
-            let i = self.slot(h);
-            self.slots[i] = h;
-        }
-    }
-
-    #[inline]
-    fn contains(&self, h: u64) -> bool {
-        if h == 0 {
-            self.zero
-        } else {
-            self.slots[self.slot(h)] == h
-        }
-    }
 }
 
 /// The content-word hashes of `memos`, in order.
@@ -3374,7 +3322,7 @@ fn words_of(memos: &[Memo]) -> impl Iterator<Item = u64> + '_ {
 }
 
 /// Share of content words (by hash) present in the main block's vocabulary.
-fn similarity(words: impl Iterator<Item = u64>, vocab: &WordSet) -> f32 {
+fn similarity(words: impl Iterator<Item = u64>, vocab: &KeySet) -> f32 {
     let (mut hit, mut all) = (0u32, 0u32);
     for h in words {
         all += 1;
@@ -3982,38 +3930,6 @@ mod tests {
                 may_hold_separator(&t, b"|/-:"),
                 "{t:?}"
             );
-        }
-    }
-
-    #[test]
-    fn word_set_holds_what_a_hash_set_holds() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for n in [0usize, 1, 7, 100, 5000] {
-            // Few distinct values, some repeated, 0 among them, some sharing their top bits.
-            let words: Vec<u64> = (0..n)
-                .map(|_| match next() % 4 {
-                    0 => 0,
-                    1 => (next() % 64) << 58,
-                    _ => spread(next() % 3000 + 1),
-                })
-                .collect();
-            let mut set = WordSet::with_capacity(words.len());
-            words.iter().for_each(|&h| set.insert(h));
-            let reference: FxHashSet<u64> = words.iter().copied().collect();
-            for _ in 0..2000 {
-                let h = match next() % 3 {
-                    0 => words.get(next() as usize % n.max(1)).copied().unwrap_or(0),
-                    1 => (next() % 64) << 58,
-                    _ => spread(next() % 6000 + 1),
-                };
-                assert_eq!(set.contains(h), reference.contains(&h), "{h:#x} of {n}");
-            }
         }
     }
 
@@ -4740,7 +4656,7 @@ mod tests {
     }
 
     /// Measuring counts as stopwords the words that a string lookup of their lower case
-    /// finds (by hash for the words that do not pack, see `LongStopwords`), whatever their
+    /// finds (by hash for the words that do not pack, see `Language::long_stopwords`), whatever their
     /// case and script: among them a Kelvin sign that lower-cases to an ASCII "k".
     #[test]
     fn measured_stopwords_are_those_a_string_lookup_finds() {

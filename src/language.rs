@@ -25,66 +25,69 @@ struct LangInfo {
     stopwords: Option<FxHashSet<&'static str>>,
     /// The stopwords of at most 8 ASCII bytes, packed by [`pack_ascii_lower`]: most words a
     /// page has are looked up here without hashing a string.
-    short_stopwords: ShortStopwords,
+    short_stopwords: KeySet,
     /// The stopwords by their [`word_hash`], for the words that do not pack (longer, or not
     /// ASCII): the hash the classifier takes of such a word anyway (for shingling and its
     /// content words), so that it is not lower-cased into a string and hashed again to be
     /// looked up.
     ///
     /// [`word_hash`]: crate::dedup::word_hash
-    long_stopwords: LongStopwords,
+    long_stopwords: KeySet,
 }
 
-/// A set of words packed by [`pack_ascii_lower`], in an open-addressing table: a probe or
-/// two cost less than a hash set's lookup, and classification makes one per word.
-pub(crate) struct ShortStopwords {
-    set: PackedMap<()>,
+/// A set of 64-bit keys (words packed by [`pack_ascii_lower`], word hashes, content-word
+/// hashes) in a [`PackedMap`]: a probe or two cost less than a hash set's lookup, and
+/// classification makes one per word.
+pub(crate) struct KeySet {
+    map: PackedMap<()>,
+    /// Whether the key 0 (a free slot's mark in the map) is in the set.
+    zero: bool,
 }
 
-impl ShortStopwords {
-    fn new<'a>(words: impl Iterator<Item = &'a str>) -> Self {
-        let keys: Vec<u64> = words.filter_map(pack_ascii_lower).collect();
-        ShortStopwords {
-            set: PackedMap::new(keys.into_iter().map(|k| (k, ()))),
+impl KeySet {
+    /// An empty set with room for `n` keys.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        KeySet {
+            map: PackedMap::with_capacity(n),
+            zero: false,
+        }
+    }
+
+    /// Adds `key`. At most the `n` keys the set was made for: the table does not grow.
+    #[inline]
+    pub(crate) fn insert(&mut self, key: u64) {
+        if key == 0 {
+            self.zero = true;
+        } else {
+            self.map.insert(key, ());
         }
     }
 
     #[inline]
     pub(crate) fn contains(&self, key: u64) -> bool {
-        self.set.get(key).is_some()
-    }
-}
-
-/// Words by their [`word_hash`](crate::dedup::word_hash) (0 taken as 1, since 0 marks a free
-/// slot), in the same kind of table as [`ShortStopwords`].
-pub(crate) struct LongStopwords {
-    set: PackedMap<()>,
-}
-
-impl LongStopwords {
-    fn new<'a>(words: impl Iterator<Item = &'a str>) -> Self {
-        let hashes: Vec<u64> = words
-            .map(|w| crate::dedup::word_hash(w.as_bytes()).max(1))
-            .collect();
-        LongStopwords {
-            set: PackedMap::new(hashes.into_iter().map(|h| (h, ()))),
+        if key == 0 {
+            self.zero
+        } else {
+            self.map.get(key).is_some()
         }
     }
+}
 
-    /// Whether the word whose [`word_hash`](crate::dedup::word_hash) is `hash` is one of
-    /// these.
-    #[inline]
-    pub(crate) fn contains(&self, hash: u64) -> bool {
-        self.set.get(hash.max(1)).is_some()
+impl FromIterator<u64> for KeySet {
+    fn from_iter<I: IntoIterator<Item = u64>>(keys: I) -> Self {
+        let keys: Vec<u64> = keys.into_iter().collect();
+        let mut set = KeySet::with_capacity(keys.len());
+        keys.into_iter().for_each(|k| set.insert(k));
+        set
     }
 }
 
-/// A map from non-zero keys (words packed by [`pack_ascii_lower`], or word hashes) by linear
-/// probing over a power-of-two table, at most half full: a lookup is a multiply, a shift
-/// and, mostly, one or two compares, where a general hash map does several times that for
-/// every word counted. A key given twice keeps its last value.
+/// A map from non-zero keys by linear probing over a power-of-two table, at most half full:
+/// a lookup is a multiply, a shift and, mostly, one or two compares, where a general hash
+/// map does several times that for every word counted. A key given twice keeps its last
+/// value.
 struct PackedMap<V> {
-    /// 0 marks an empty slot (no word packs to 0).
+    /// 0 marks an empty slot.
     keys: Box<[u64]>,
     values: Box<[V]>,
     shift: u32,
@@ -92,25 +95,31 @@ struct PackedMap<V> {
 
 impl<V: Copy + Default> PackedMap<V> {
     fn new(entries: impl ExactSizeIterator<Item = (u64, V)>) -> Self {
-        let bits = (2 * entries.len())
-            .max(2)
-            .next_power_of_two()
-            .trailing_zeros();
-        let mut t = PackedMap {
+        let mut t = PackedMap::with_capacity(entries.len());
+        entries.for_each(|(k, v)| t.insert(k, v));
+        t
+    }
+
+    /// An empty map with room for `n` keys.
+    fn with_capacity(n: usize) -> Self {
+        let bits = (2 * n).max(2).next_power_of_two().trailing_zeros();
+        PackedMap {
             keys: vec![0; 1 << bits].into_boxed_slice(),
             values: vec![V::default(); 1 << bits].into_boxed_slice(),
             shift: 64 - bits,
-        };
-        for (k, v) in entries {
-            debug_assert_ne!(k, 0);
-            let mut i = t.home(k);
-            while t.keys[i] != 0 && t.keys[i] != k {
-                i = (i + 1) & (t.keys.len() - 1);
-            }
-            t.keys[i] = k;
-            t.values[i] = v;
         }
-        t
+    }
+
+    /// Sets `key` (not 0) to `value`; at most the `n` keys the map was made for.
+    #[inline]
+    fn insert(&mut self, key: u64, value: V) {
+        debug_assert_ne!(key, 0);
+        let mut i = self.home(key);
+        while self.keys[i] != 0 && self.keys[i] != key {
+            i = (i + 1) & (self.keys.len() - 1);
+        }
+        self.keys[i] = key;
+        self.values[i] = value;
     }
 
     fn home(&self, key: u64) -> usize {
@@ -148,10 +157,18 @@ fn table() -> &'static [(whatlang::Lang, LangInfo)] {
                 };
                 let stopwords: Option<FxHashSet<&'static str>> =
                     stop_words::lookup(code).map(|w| w.iter().copied().collect());
-                let short_stopwords = ShortStopwords::new(stopwords.iter().flatten().copied());
+                let short_stopwords = stopwords
+                    .iter()
+                    .flatten()
+                    .filter_map(|w| pack_ascii_lower(w))
+                    .collect();
                 // All of them: a word outside ASCII may lower-case to a short ASCII one
                 // (the Kelvin sign to "k").
-                let long_stopwords = LongStopwords::new(stopwords.iter().flatten().copied());
+                let long_stopwords = stopwords
+                    .iter()
+                    .flatten()
+                    .map(|w| crate::dedup::word_hash(w.as_bytes()))
+                    .collect();
                 (
                     lang,
                     LangInfo {
@@ -327,14 +344,15 @@ impl Language {
             .is_some_and(|s| s.contains(lowercase_word))
     }
 
-    /// The stopwords by hash, for the words that do not pack (see [`LongStopwords`]).
-    pub(crate) fn long_stopwords(self) -> &'static LongStopwords {
+    /// The stopwords by their [`word_hash`](crate::dedup::word_hash), for the words that do
+    /// not pack (longer, or not ASCII): the hash the classifier takes of such a word anyway.
+    pub(crate) fn long_stopwords(self) -> &'static KeySet {
         &info(self.0).long_stopwords
     }
 
     /// [`is_stopword`](Self::is_stopword) for words packed by [`pack_ascii_lower`]: the set
     /// to fetch once and look many words up in.
-    pub(crate) fn short_stopwords(self) -> &'static ShortStopwords {
+    pub(crate) fn short_stopwords(self) -> &'static KeySet {
         &info(self.0).short_stopwords
     }
 
@@ -702,6 +720,39 @@ fn prefix(s: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keys sharing their top bits, repeats and 0 among them.
+    #[test]
+    fn key_set_holds_what_a_hash_set_holds() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [0usize, 1, 7, 100, 5000] {
+            // Few distinct values, some repeated, 0 among them, some sharing their top bits.
+            let words: Vec<u64> = (0..n)
+                .map(|_| match next() % 4 {
+                    0 => 0,
+                    1 => (next() % 64) << 58,
+                    _ => (next() % 3000 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                })
+                .collect();
+            let mut set = KeySet::with_capacity(words.len());
+            words.iter().for_each(|&h| set.insert(h));
+            let reference: FxHashSet<u64> = words.iter().copied().collect();
+            for _ in 0..2000 {
+                let h = match next() % 3 {
+                    0 => words.get(next() as usize % n.max(1)).copied().unwrap_or(0),
+                    1 => (next() % 64) << 58,
+                    _ => (next() % 6000 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                };
+                assert_eq!(set.contains(h), reference.contains(&h), "{h:#x} of {n}");
+            }
+        }
+    }
 
     /// `lowercase_into` lower-cases as `char::to_lowercase` does, every character alone and
     /// in words of mixed scripts and cases.
