@@ -364,7 +364,8 @@ fn main() {
         let peak = if *key == "pair" {
             "-".to_string()
         } else {
-            format!("{:.0}", median_u64(&rss[i]) as f64 / 1e6)
+            let peaks: Vec<f64> = rss[i].iter().map(|&b| b as f64).collect();
+            format!("{:.0}", median(&peaks) / 1e6)
         };
         println!(
             "{:<34} {:>9.2} {:>9.1} {:>10.0} {:>12} {:>11.2} {:>9.2}{}",
@@ -418,10 +419,4 @@ fn median(v: &[f64]) -> f64 {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
-}
-
-fn median_u64(v: &[u64]) -> u64 {
-    let mut v = v.to_vec();
-    v.sort_unstable();
-    v[v.len() / 2]
 }
