@@ -201,19 +201,11 @@ fn info(lang: whatlang::Lang) -> &'static LangInfo {
 /// words a paragraph uses.
 struct StopwordIndex {
     languages: Vec<Language>,
-    words: rustc_hash::FxHashMap<&'static str, LanguageBits>,
+    words: rustc_hash::FxHashMap<&'static str, u128>,
     /// The entries of `words` of at most 8 bytes, ASCII and lower case, packed by
     /// [`pack_ascii_lower`]: most words are looked up here, without lower-casing a string.
-    short_words: PackedMap<LanguageBits>,
+    short_words: PackedMap<u128>,
 }
-
-/// A set of the stopword index's languages, one bit each. 64 bits, not 128: whatlang has 45
-/// languages with stopwords, and the narrower value halves the packed table's values (it is
-/// read once for every word of a document's samples).
-type LanguageBits = u64;
-
-/// How many languages [`LanguageBits`] holds.
-const STOPWORD_LANGUAGES: usize = LanguageBits::BITS as usize;
 
 fn stopword_index() -> &'static StopwordIndex {
     static INDEX: OnceLock<StopwordIndex> = OnceLock::new();
@@ -224,18 +216,14 @@ fn stopword_index() -> &'static StopwordIndex {
             .map(|&(l, _)| Language(l))
             .collect();
         languages.sort_by_key(|l| l.code());
-        assert!(
-            languages.len() <= STOPWORD_LANGUAGES,
-            "{} languages with stopwords: widen LanguageBits",
-            languages.len()
-        );
+        languages.truncate(128);
         let mut words = rustc_hash::FxHashMap::default();
         for (bit, lang) in languages.iter().enumerate() {
             for &w in info(lang.0).stopwords.as_ref().expect("filtered") {
-                *words.entry(w).or_insert(0) |= 1 << bit;
+                *words.entry(w).or_insert(0u128) |= 1u128 << bit;
             }
         }
-        let short_words: Vec<(u64, LanguageBits)> = words
+        let short_words: Vec<(u64, u128)> = words
             .iter()
             .filter(|(w, _)| !w.bytes().any(|b| b.is_ascii_uppercase()))
             .filter_map(|(w, &bits)| Some((pack_ascii_lower(w)?, bits)))
@@ -251,9 +239,9 @@ fn stopword_index() -> &'static StopwordIndex {
 
 /// For each language of the stopword index (by bit), how many of the samples' words are its
 /// stopwords; and how many words there are.
-fn stopword_counts(samples: &[&str]) -> ([u32; STOPWORD_LANGUAGES], u32) {
+fn stopword_counts(samples: &[&str]) -> ([u32; 128], u32) {
     let index = stopword_index();
-    let mut counts = [0u32; STOPWORD_LANGUAGES];
+    let mut counts = [0u32; 128];
     let mut total = 0u32;
     let mut lower = String::new();
     let mut count = |w: &str| {
@@ -287,7 +275,7 @@ fn decisive_stopword_language(samples: &[&str]) -> Option<Language> {
 
 /// The language whose stopwords make up at least 30% of the samples' words (40 words or more)
 /// and at least twice the share of any other language's, from their [`stopword_counts`].
-fn decisive_language(&(counts, total): &([u32; STOPWORD_LANGUAGES], u32)) -> Option<Language> {
+fn decisive_language(&(counts, total): &([u32; 128], u32)) -> Option<Language> {
     let index = stopword_index();
     if total < 40 {
         return None;
@@ -798,7 +786,7 @@ mod tests {
     fn stopword_counts_match_string_lookups() {
         let reference = |samples: &[&str]| {
             let index = stopword_index();
-            let mut counts = [0u32; STOPWORD_LANGUAGES];
+            let mut counts = [0u32; 128];
             let mut total = 0;
             for w in samples.iter().flat_map(|s| crate::segment::words(s)) {
                 total += 1;
