@@ -563,6 +563,8 @@ impl Classifier {
         }
 
         let short_runs = short_runs(&feats);
+        // Found once, not for each paragraph past a wall: a scan of the page each time.
+        let main_region = main_region(main, &walls);
         let content_span = match (
             in_block.iter().position(|&b| b),
             in_block.iter().rposition(|&b| b),
@@ -585,8 +587,7 @@ impl Classifier {
                 continue;
             }
             // Outside the main block.
-            let past_related =
-                after_wall[i] && !(main_after_wall && before_next_wall(i, main, &walls));
+            let past_related = after_wall[i] && !(main_after_wall && main_region.contains(&i));
             if past_related {
                 reasons[i] = Some(Reason::Teaser);
             } else if class[i] == Class::Good
@@ -3170,13 +3171,14 @@ fn max_block(scores: &[f64], walls: &[bool]) -> Option<(usize, usize)> {
     best.map(|(_, s, e)| (s, e))
 }
 
-/// Whether i lies after the main block's wall but before the next one, i.e. in the main
-/// block's own region.
-fn before_next_wall(i: usize, main: Option<(usize, usize)>, walls: &[bool]) -> bool {
-    let Some((s, _)) = main else { return false };
+/// The positions after the main block's wall (or after the first paragraph, with none
+/// before it) and before the next one: the main block's own region. Empty without a main
+/// block.
+fn main_region(main: Option<(usize, usize)>, walls: &[bool]) -> std::ops::Range<usize> {
+    let Some((s, _)) = main else { return 0..0 };
     let region_start = (0..=s).rev().find(|&j| walls[j]).unwrap_or(0);
     let region_end = (s..walls.len()).find(|&j| walls[j]).unwrap_or(walls.len());
-    i > region_start && i < region_end
+    region_start + 1..region_end
 }
 
 /// For each paragraph, the length of the run of short lines (under 70 characters, no sentence
