@@ -4672,6 +4672,35 @@ mod tests {
     }
 
     #[test]
+    fn main_region_is_between_the_walls_around_the_main_block() {
+        // The definition it replaced, asked for each position.
+        let before_next_wall = |i: usize, s: usize, walls: &[bool]| {
+            let region_start = (0..=s).rev().find(|&j| walls[j]).unwrap_or(0);
+            let region_end = (s..walls.len()).find(|&j| walls[j]).unwrap_or(walls.len());
+            i > region_start && i < region_end
+        };
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for n in 1..200 {
+            let walls: Vec<bool> = (0..n)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    state >> 61 == 0
+                })
+                .collect();
+            let s = (state >> 33) as usize % n;
+            let region = main_region(Some((s, s)), &walls);
+            for i in 0..n {
+                assert_eq!(
+                    region.contains(&i),
+                    before_next_wall(i, s, &walls),
+                    "{walls:?} {s} {i}"
+                );
+            }
+        }
+        assert!(main_region(None, &[true, false]).is_empty());
+    }
+
+    #[test]
     fn max_block_respects_walls() {
         assert_eq!(
             max_block(&[1.0, 1.0, 5.0], &[false, true, false]),
