@@ -2341,6 +2341,11 @@ fn has_date_digits(b: &[u8]) -> bool {
     false
 }
 
+#[cfg(not(target_arch = "x86_64"))]
+fn has_date_digits(b: &[u8]) -> bool {
+    has_date_digits_bytes(b)
+}
+
 /// [`has_date_digits`] a byte at a time: elsewhere than x86_64, and the tests' reference.
 #[cfg(any(test, not(target_arch = "x86_64")))]
 fn has_date_digits_bytes(b: &[u8]) -> bool {
