@@ -893,11 +893,7 @@ fn ascii_counts(b: &[u8]) -> AsciiCounts {
             for block in blocks.chain(tail) {
                 let x = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
                 let eq = |c: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(c as i8));
-                // `lo..lo + n` as an unsigned range, with signed compares: shift `lo` to −128.
-                let in_range = |v: __m128i, lo: u8, n: u8| {
-                    let shifted = _mm_add_epi8(v, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
-                    _mm_cmplt_epi8(shifted, _mm_set1_epi8((0x80u8 + n) as i8))
-                };
+                let in_range = crate::segment::bytes_in_range;
                 let letter = in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), b'a', 26);
                 let upper = in_range(x, b'A', 26);
                 let digit = in_range(x, b'0', 10);
@@ -2314,11 +2310,7 @@ fn has_date_digits(b: &[u8]) -> bool {
         // bytes of `block`.
         let (digits, seps) = unsafe {
             let x = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
-            // `lo..lo + n` as an unsigned range, with signed compares: shift `lo` to −128.
-            let in_range = |lo: u8, n: u8| {
-                let shifted = _mm_add_epi8(x, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
-                _mm_cmplt_epi8(shifted, _mm_set1_epi8((0x80u8 + n) as i8))
-            };
+            let in_range = |lo: u8, n: u8| crate::segment::bytes_in_range(x, lo, n);
             // `-`, `.`, `/` are 0x2D to 0x2F.
             let seps = _mm_or_si128(
                 in_range(b'-', 3),

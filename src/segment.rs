@@ -1067,6 +1067,23 @@ fn classify(block: &[u8; 64]) -> [u64; 5] {
     classify_quarters::<false>(block, 4, &mut TallyAcc::default())
 }
 
+/// 0xFF for each byte of `v` in `lo..lo + n` (as an unsigned range), else 0: SSE2 compares
+/// bytes as signed, so `lo` is shifted to −128 first.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn bytes_in_range(
+    v: core::arch::x86_64::__m128i,
+    lo: u8,
+    n: u8,
+) -> core::arch::x86_64::__m128i {
+    use core::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86_64 baseline; no memory is read.
+    unsafe {
+        let shifted = _mm_add_epi8(v, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
+        _mm_cmplt_epi8(shifted, _mm_set1_epi8((0x80u8 + n) as i8))
+    }
+}
+
 /// [`classify`] of the first `quarters` 16-byte quarters of `block`, the rest taken as zero
 /// bytes (which are in no class); with `TALLY`, also the masks of capitals, whitespace and
 /// `.` `!` `?`.
@@ -1085,11 +1102,7 @@ fn classify_quarters<const TALLY: bool>(
         let m = unsafe {
             let x = _mm_loadu_si128(block.as_ptr().add(16 * q).cast::<__m128i>());
             let eq = |c: u8| _mm_cmpeq_epi8(x, _mm_set1_epi8(c as i8));
-            // `lo..lo + n` as an unsigned range, with signed compares: shift `lo` to −128.
-            let in_range = |v: __m128i, lo: u8, n: u8| {
-                let shifted = _mm_add_epi8(v, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
-                _mm_cmplt_epi8(shifted, _mm_set1_epi8((0x80u8 + n) as i8))
-            };
+            let in_range = bytes_in_range;
             // Bytes ≥ 0x80 are letters: those of the plain letters of `is_plain_letter`.
             let letter = _mm_or_si128(
                 in_range(_mm_or_si128(x, _mm_set1_epi8(0x20)), b'a', 26),
