@@ -15,8 +15,10 @@
 //! to the dedup index, and every tenth document is an exact repeat of the one before, so dedup has
 //! work to do. It is written to `GLEANER_E2E_DIR` (default: a temporary folder) and deleted
 //! afterwards; `GLEANER_E2E_KEEP=path` keeps a copy there (to profile the same dump with
-//! callgrind, say). `GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair` picks the runs (default: all);
-//! `core` is `-j1` pinned to one core with `taskset`, the figure to read as "per core"; `pair`
+//! callgrind, say). `GLEANER_E2E_RUNS=core,nc,bare,j1,j2,off,bloom,pair` picks the runs
+//! (default: all); `core` is `-j1` pinned to one core with `taskset`, the figure to read as "per
+//! core"; `nc` and `bare` are the same with `--no-classify`, and with `--dedup off` too, so that
+//! the differences give each stage's cost per core; `pair`
 //! is two pinned `-j1` runs at once, the most two cores give this work on this machine.
 //! `GLEANER_E2E_LONG=n` joins the pages from a quarter of the way on into one document of n bytes (a
 //! book, or a dump of a whole site), to see whether one long document holds up the run.
@@ -263,14 +265,22 @@ fn main() {
     let dump_s = dump.to_str().unwrap();
     let out_s = out.to_str().unwrap();
     let out2 = tmp.path().join("out2.jsonl");
-    // GLEANER_E2E_RUNS=core,j1,j2,off,bloom,pair picks runs (default: all; `core` and `pair`
-    // need taskset).
-    let wanted =
-        std::env::var("GLEANER_E2E_RUNS").unwrap_or_else(|_| "core,j1,j2,off,bloom,pair".into());
+    // GLEANER_E2E_RUNS=core,nc,bare,j1,j2,off,bloom,pair picks runs (default: all; the pinned
+    // ones, `core`, `nc`, `bare` and `pair`, need taskset).
+    let wanted = std::env::var("GLEANER_E2E_RUNS")
+        .unwrap_or_else(|_| "core,nc,bare,j1,j2,off,bloom,pair".into());
     let has_taskset = Command::new("taskset").arg("-V").output().is_ok();
     let common = ["clean", dump_s, "-o", out_s, "-q"];
-    let runs: [(&str, &str, &[&str]); 6] = [
+    // The pinned runs without the classifier, and without dedup too, give each stage's cost
+    // per core by difference.
+    let runs: [(&str, &str, &[&str]); 8] = [
         ("core", "gleaner -j1, one core (taskset)", &["-j1"]),
+        ("nc", "  --no-classify", &["-j1", "--no-classify"]),
+        (
+            "bare",
+            "  --no-classify, --dedup off",
+            &["-j1", "--no-classify", "--dedup", "off"],
+        ),
         ("j1", "gleaner -j1", &["-j1"]),
         ("j2", "gleaner -j2", &["-j2"]),
         ("off", "gleaner -j2 --dedup off", &["-j2", "--dedup", "off"]),
@@ -285,7 +295,7 @@ fn main() {
         .into_iter()
         .filter(|(key, ..)| wanted.split(',').any(|w| w.trim() == *key))
         .filter(|(key, ..)| {
-            let needs = *key == "core" || *key == "pair";
+            let needs = pinned(key) || *key == "pair";
             if needs && !has_taskset {
                 println!("(no taskset: the `{key}` run is skipped)");
             }
@@ -306,7 +316,7 @@ fn main() {
                 (run_pair(dump_s, [out_s, out2.to_str().unwrap()]), 0)
             } else {
                 let args: Vec<&str> = common.iter().chain(*extra).copied().collect();
-                run(&args, *key == "core")
+                run(&args, pinned(key))
             };
             secs[i].push(t);
             rss[i].push(peak);
@@ -408,6 +418,42 @@ fn main() {
             _ => {}
         }
     }
+    // Each stage's cost on one core: the difference of two pinned runs within a round, then
+    // the median over the rounds, as MB/s of that stage alone.
+    let by_difference = |with: usize, without: Option<usize>| -> String {
+        let per_round: Vec<f64> = match without {
+            Some(w) => secs[with]
+                .iter()
+                .zip(&secs[w])
+                .map(|(a, b)| a - b)
+                .collect(),
+            None => secs[with].clone(),
+        };
+        let t = median(&per_round);
+        format!(
+            "{:.1} MB/s ({:.2} s, {:.0}% of the pinned run)",
+            mb / t,
+            t,
+            100.0 * t / median(&secs[find("core").unwrap_or(with)])
+        )
+    };
+    if let (Some(core), Some(nc), Some(bare)) = (find("core"), find("nc"), find("bare")) {
+        println!("per core, by difference of the pinned runs:");
+        println!(
+            "  read, segment, language, word features, write: {}",
+            by_difference(bare, None)
+        );
+        println!(
+            "  dedup (shingle, index): {}",
+            by_difference(nc, Some(bare))
+        );
+        println!("  classifier rules: {}", by_difference(core, Some(nc)));
+    }
+}
+
+/// Whether the run `key` is pinned to one core.
+fn pinned(key: &str) -> bool {
+    matches!(key, "core" | "nc" | "bare")
 }
 
 fn median(v: &[f64]) -> f64 {

@@ -324,6 +324,27 @@ impl Cleaner {
         (feats, langs, memo)
     }
 
+    /// Every paragraph kept, measured as for the classifier (for `--explain`, and in the
+    /// same pass its words for dedup).
+    fn keep_all(
+        &self,
+        paragraphs: &[Paragraph],
+        lang: Option<Language>,
+        words: Option<&mut PageWords>,
+    ) -> (Option<Language>, Vec<Option<Language>>, Vec<Verdict>) {
+        // With its paragraphs' own languages: what the thread's memo of measured paragraphs
+        // holds must not depend on the configuration.
+        let (feats, langs, _) = self.measure(paragraphs, lang, words);
+        let verdicts = feats
+            .into_iter()
+            .map(|features| Verdict {
+                reason: None,
+                features,
+            })
+            .collect();
+        (lang, langs, verdicts)
+    }
+
     fn clean_paragraphs(
         &self,
         mut paragraphs: Vec<Paragraph>,
@@ -353,12 +374,16 @@ impl Cleaner {
                 };
             }
         }
-        let doc = Judged {
-            lang,
-            samples,
-            from_samples,
+        let (lang, langs, verdicts) = if self.config.classify() {
+            let doc = Judged {
+                lang,
+                samples,
+                from_samples,
+            };
+            self.settle_verdicts(&mut paragraphs, doc, asked, words)
+        } else {
+            self.keep_all(&paragraphs, lang, words)
         };
-        let (lang, langs, verdicts) = self.settle_verdicts(&mut paragraphs, doc, asked, words);
         let mut page = Page {
             lang,
             dropped: None,

@@ -38,6 +38,7 @@ pub struct Config {
     dedup: DedupOptions,
     dedup_scope: DedupScope,
     classifier: ClassifierOptions,
+    classify: bool,
 }
 
 impl Default for Config {
@@ -83,6 +84,12 @@ impl Config {
     pub fn classifier(&self) -> &ClassifierOptions {
         &self.classifier
     }
+
+    /// Whether paragraphs are classified (`false`: every paragraph is kept, and only the
+    /// language filter and dedup drop anything).
+    pub fn classify(&self) -> bool {
+        self.classify
+    }
 }
 
 /// Builds a [`Config`]; every setting has a default.
@@ -92,6 +99,7 @@ pub struct ConfigBuilder {
     dedup: DedupOptions,
     dedup_scope: DedupScope,
     classifier: ClassifierOptions,
+    classify: bool,
 }
 
 impl Default for ConfigBuilder {
@@ -101,6 +109,7 @@ impl Default for ConfigBuilder {
             dedup: DedupOptions::default(),
             dedup_scope: DedupScope::Corpus,
             classifier: ClassifierOptions::default(),
+            classify: true,
         }
     }
 }
@@ -155,6 +164,22 @@ impl ConfigBuilder {
         self
     }
 
+    /// Whether paragraphs are classified (default `true`). With `false` every paragraph is
+    /// kept: the text is still segmented, the document's language still filtered by
+    /// [`languages`](Self::languages), and duplicates still dropped, as CCNet does for
+    /// text that is already clean or that another tool extracted.
+    ///
+    /// ```
+    /// use gleaner::{Cleaner, Config};
+    /// let cleaner = Cleaner::new(Config::builder().classify(false).build().unwrap());
+    /// let page = cleaner.clean("Home | News | Sport\n\nShare:\n");
+    /// assert_eq!(page.text(), "Home | News | Sport\n\nShare:\n");
+    /// ```
+    pub fn classify(mut self, classify: bool) -> Self {
+        self.classify = classify;
+        self
+    }
+
     /// Checks the settings and freezes them.
     pub fn build(self) -> Result<Config> {
         let languages =
@@ -176,6 +201,7 @@ impl ConfigBuilder {
             dedup: self.dedup,
             dedup_scope: self.dedup_scope,
             classifier: self.classifier,
+            classify: self.classify,
         })
     }
 }

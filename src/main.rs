@@ -108,6 +108,10 @@ struct CleanArgs {
     /// Never drop whole documents as near-duplicates.
     #[arg(long)]
     no_doc_dedup: bool,
+    /// Keep every paragraph: no boilerplate rules, only --lang and dedup drop anything (for
+    /// text that is already clean, or extracted by another tool).
+    #[arg(long)]
+    no_classify: bool,
     /// Two passes: first count paragraphs across all inputs, then drop every copy of those
     /// that recur in many documents (site menus, footers, teasers). Not with stdin.
     #[arg(long)]
@@ -284,7 +288,8 @@ fn clean(args: CleanArgs) -> Result<ExitCode> {
             ScopeArg::Corpus => DedupScope::Corpus,
             ScopeArg::Document => DedupScope::Document,
             ScopeArg::Off => DedupScope::Off,
-        });
+        })
+        .classify(!args.no_classify);
     if let Some(langs) = &args.lang {
         builder = builder.languages(langs);
     }

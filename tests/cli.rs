@@ -744,6 +744,44 @@ fn corpus_dedup_empties_the_second_copy() {
 }
 
 #[test]
+fn no_classify_keeps_boilerplate_but_still_dedups_and_filters_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "in/1.txt", page(&FLOOD));
+    write(d, "in/2.txt", page(&FLOOD));
+    let flags = ["--no-classify", "--explain", "explain.jsonl", "-q"];
+    run(d, &[&["in", "-o", "out"][..], &flags].concat(), 0);
+
+    let first = read(d.join("out/1.txt"));
+    for line in [
+        "Home | News | Sport | Weather",
+        "Log in",
+        "Share:",
+        "Related news",
+    ]
+    .iter()
+    .chain(&FLOOD)
+    {
+        assert!(first.contains(line), "{line:?} missing from {first:?}");
+    }
+    // Every paragraph of the first page is kept, with its features measured.
+    let by_doc = explain_by_doc(&d.join("explain.jsonl"));
+    assert!(by_doc["1.txt"].len() > FLOOD.len());
+    for r in &by_doc["1.txt"] {
+        assert_eq!(r["kept"], true, "{r:?}");
+        assert!(r["features"]["words"].as_u64().unwrap() > 0, "{r:?}");
+    }
+    // Dedup still drops the second copy, and --lang still filters.
+    assert_eq!(read(d.join("out/2.txt")), "");
+    run(
+        d,
+        &["in", "-o", "de", "--lang", "de", "--no-classify", "-q"],
+        0,
+    );
+    assert_eq!(read(d.join("de/1.txt")), "");
+}
+
+#[test]
 fn dedup_off_and_document_keep_both_copies() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
